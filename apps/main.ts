@@ -1,0 +1,4 @@
+import { runSynthCli } from '../lib/synth/cli';
+import { buildFleet } from './fleet';
+
+runSynthCli(buildFleet);

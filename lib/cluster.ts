@@ -1,0 +1,181 @@
+import { Chart } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import { z } from 'zod';
+import { ClusterSync } from './flux/cluster-sync';
+import { ClusterScope, validateProps } from './props';
+import { dnsLabel, duration, labels } from './validators';
+import { KUBERNETES_VERSION, TALOS_VERSION } from './versions';
+
+/** The Flux layers of a cluster, in the order Flux applies them. */
+export const LAYERS = ['controllers', 'configs', 'apps'] as const;
+export type Layer = (typeof LAYERS)[number];
+
+/** One Talos node (or a group of identical nodes) of the cluster. */
+export interface NodeSpec {
+  /** Node name, as Talos registers it (hostname). */
+  readonly name: string;
+  /** Control plane or worker. */
+  readonly role: 'controlplane' | 'worker';
+  /** Whether a control-plane node also runs workloads (Talos `cluster.allowSchedulingOnControlPlanes`). @default false */
+  readonly schedulable?: boolean;
+  /** Node labels set through the Talos machine config (`machine.nodeLabels`). @default {} */
+  readonly labels?: Record<string, string>;
+  /** Official Talos system extensions in the node's Image Factory schematic, such as `siderolabs/kata-containers`. @default [] */
+  readonly extensions?: readonly string[];
+}
+
+/** Where Flux finds this repository. */
+export interface GitSourceSpec {
+  /** Repository URL as Flux clones it (ssh:// or https://). */
+  readonly url: string;
+  /** Branch Flux follows. @default main */
+  readonly branch?: string;
+  /** Secret in flux-system with the Git credentials (created at bootstrap, never rendered). @default flux-system */
+  readonly secretRef?: string;
+}
+
+/** Reconciliation timings of the per-layer Flux Kustomizations. */
+export interface FluxTimings {
+  /** How often Flux re-applies each layer. @default 10m */
+  readonly interval?: string;
+  /** How long Flux waits for a layer to become ready. @default 5m (controllers: 10m) */
+  readonly timeout?: string;
+  /** How soon Flux retries a failed layer. @default 1m */
+  readonly retryInterval?: string;
+}
+
+export interface ClusterProps {
+  /** Cluster name: the folder under dist/ and clusters/, and the value of the cluster label. */
+  readonly name: string;
+  /** Kubernetes minor version the cluster runs. @default 1.34 */
+  readonly kubernetesVersion?: string;
+  /** Talos Linux minor version of the nodes. @default 1.13 */
+  readonly talosVersion?: string;
+  /** The nodes. */
+  readonly nodes: readonly NodeSpec[];
+  /** The Git repository Flux syncs from. */
+  readonly git: GitSourceSpec;
+  /** Reconciliation timings of the layers. */
+  readonly flux?: FluxTimings;
+}
+
+const minorVersion = (what: string) =>
+  z.string().regex(/^\d+\.\d+$/, { error: (iss) => `${JSON.stringify(iss.input)} is not a ${what} minor version such as 1.34` });
+
+const nodeSchema = z.strictObject({
+  name: dnsLabel(),
+  role: z.enum(['controlplane', 'worker']),
+  schedulable: z.boolean().optional(),
+  labels: labels().optional(),
+  extensions: z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, { error: (iss) => `${JSON.stringify(iss.input)} is not an extension name such as siderolabs/kata-containers` })).optional(),
+});
+
+const clusterSchema = z.strictObject({
+  name: dnsLabel(),
+  kubernetesVersion: minorVersion('Kubernetes').optional(),
+  talosVersion: minorVersion('Talos').optional(),
+  nodes: z.array(nodeSchema).min(1, { error: 'a cluster needs at least one node' })
+    .refine((nodes) => nodes.some((n) => n.role === 'controlplane'), { error: 'a cluster needs at least one controlplane node' })
+    .superRefine((nodes, ctx) => {
+      const seen = new Set<string>();
+      nodes.forEach((n, i) => {
+        if (seen.has(n.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `node ${JSON.stringify(n.name)} is listed twice` });
+        seen.add(n.name);
+      });
+    }),
+  git: z.strictObject({
+    url: z.string().regex(/^(ssh|https?):\/\/\S+$/, { error: (iss) => `${JSON.stringify(iss.input)} is not a Git URL Flux can clone (ssh:// or https://)` }),
+    branch: z.string().min(1).optional(),
+    secretRef: dnsLabel().optional(),
+  }),
+  flux: z.strictObject({ interval: duration().optional(), timeout: duration().optional(), retryInterval: duration().optional() }).optional(),
+});
+
+/**
+ * One Talos cluster of the fleet. It owns one cdk8s Chart per Flux layer (rendered to
+ * `dist/<name>/<layer>/`) and the Flux sync objects (rendered to `clusters/<name>/`).
+ * Add-ons and apps are Components inside it and never deal with file paths.
+ */
+export class Cluster extends Construct implements ClusterScope {
+  /** The Cluster a construct belongs to; throws if it belongs to none. */
+  static of(c: IConstruct): Cluster {
+    const owner = [...c.node.scopes].reverse().find((s): s is Cluster => s instanceof Cluster);
+    if (!owner) throw new Error(`${c.node.path} is not inside a Cluster`);
+    return owner;
+  }
+
+  readonly clusterName: string;
+  readonly kubernetesVersion: string;
+  readonly talosVersion: string;
+  readonly nodes: readonly NodeSpec[];
+  /** The chart rendered to `clusters/<name>/`: what Flux reads for this cluster. */
+  readonly fluxChart: Chart;
+  private readonly layerCharts: Record<Layer, Chart>;
+  private readonly artifactFiles = new Map<string, string>();
+
+  constructor(scope: Construct, props: ClusterProps) {
+    super(scope, props.name);
+    // Named before validation, so the errors of a bad spec name their cluster.
+    this.clusterName = String(props.name);
+    const p = validateProps(this, clusterSchema, props);
+    this.kubernetesVersion = p.kubernetesVersion ?? KUBERNETES_VERSION;
+    this.talosVersion = p.talosVersion ?? TALOS_VERSION;
+    this.nodes = p.nodes;
+
+    // Chart ids start with '#', which no component id (a DNS label) can, so the two never collide.
+    this.layerCharts = Object.fromEntries(
+      LAYERS.map((layer) => [layer, new Chart(this, `#${layer}`, { disableResourceNameHashes: true })]),
+    ) as Record<Layer, Chart>;
+    this.fluxChart = new Chart(this, '#flux', { disableResourceNameHashes: true });
+
+    new ClusterSync(this.fluxChart, 'flux-system', {
+      cluster: p.name,
+      git: { url: p.git.url, branch: p.git.branch ?? 'main', secretRef: p.git.secretRef ?? 'flux-system' },
+      layers: LAYERS,
+      timings: p.flux,
+    });
+  }
+
+  /** The chart of one layer. */
+  layer(layer: Layer): Chart {
+    return this.layerCharts[layer];
+  }
+
+  /**
+   * The scope a component puts its objects of one layer in: `<layer chart>/<component id>`.
+   * The component id becomes the objects' `app.kubernetes.io/part-of` label.
+   */
+  scopeFor(component: IConstruct, layer: Layer): Construct {
+    const chart = this.layerCharts[layer];
+    const existing = chart.node.tryFindChild(component.node.id);
+    return (existing as Construct | undefined) ?? new Construct(chart, component.node.id);
+  }
+
+  /**
+   * Adds a file that is not a Kubernetes object (a Talos schematic, a machine-config patch, bootstrap
+   * Terraform JSON) under `dist/<cluster>/<path>`, outside every Flux layer so Flux never applies it.
+   */
+  addArtifact(path: string, content: string): void {
+    const top = path.split('/')[0];
+    if (!/^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)+$/.test(path) || (LAYERS as readonly string[]).includes(top)) {
+      throw new Error(`artifact path ${JSON.stringify(path)} must be a relative path in a folder other than the layers`);
+    }
+    if (this.artifactFiles.has(path)) throw new Error(`artifact ${path} is added twice in cluster ${this.clusterName}`);
+    this.artifactFiles.set(path, content);
+  }
+
+  /** The artifacts added so far, sorted by path. */
+  get artifacts(): ReadonlyArray<{ readonly path: string; readonly content: string }> {
+    return [...this.artifactFiles].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, content]) => ({ path, content }));
+  }
+
+  /** Nodes whose schematic lists a system extension. */
+  nodesWithExtension(extension: string): NodeSpec[] {
+    return this.nodes.filter((n) => n.extensions?.includes(extension));
+  }
+
+  /** Nodes that run workloads: workers and schedulable control planes. */
+  get workloadNodes(): NodeSpec[] {
+    return this.nodes.filter((n) => n.role === 'worker' || n.schedulable);
+  }
+}

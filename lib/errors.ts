@@ -1,0 +1,45 @@
+/**
+ * User mistakes surface as ConfigError: one line per problem, naming where it is and what is wrong.
+ * Anything else that escapes synth is a bug in this project and keeps its stack trace.
+ */
+
+/** One thing wrong with the fleet description or the rendered output. */
+export interface Problem {
+  /** Where: `cluster/Construct[id]` for props, `cluster/layer/Kind/namespace/name` for rendered objects. */
+  readonly where: string;
+  /** The field, as a path (`schedules[0].ttl`); empty when the problem is the whole thing. */
+  readonly field: string;
+  /** What is wrong, and where it helps, what to do instead. */
+  readonly message: string;
+}
+
+export function formatProblem(p: Problem): string {
+  return p.field ? `${p.where}: ${p.field}: ${p.message}` : `${p.where}: ${p.message}`;
+}
+
+/** A mistake in the fleet description: reported as one line per problem, never with a stack trace. */
+export class ConfigError extends Error {
+  constructor(public readonly problems: readonly Problem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.name = 'ConfigError';
+  }
+
+  static single(where: string, field: string, message: string): ConfigError {
+    return new ConfigError([{ where, field, message }]);
+  }
+}
+
+export function isConfigError(err: unknown): err is ConfigError {
+  return err instanceof ConfigError;
+}
+
+/** Renders a property path the way a TypeScript user writes it: `a.b[0].c`. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) out += out ? `.${key}` : key;
+    else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out;
+}

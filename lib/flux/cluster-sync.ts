@@ -1,0 +1,65 @@
+import { Construct } from 'constructs';
+import { GitRepositorySource } from './git-repository';
+import { FluxKustomization } from './kustomization';
+import { FluxObjectRef } from './refs';
+
+/** Namespace Flux runs in; created by the Flux bootstrap, not by this tree. */
+export const FLUX_NAMESPACE = 'flux-system';
+
+export interface ClusterSyncProps {
+  /** Cluster name: selects `./clusters/<cluster>` and `./dist/<cluster>/<layer>`. */
+  readonly cluster: string;
+  /** The repository Flux syncs from. */
+  readonly git: { readonly url: string; readonly branch: string; readonly secretRef: string };
+  /** Layers in apply order; each depends on the one before. */
+  readonly layers: readonly string[];
+  /** Reconcile timings of the layer Kustomizations. */
+  readonly timings?: { readonly interval?: string; readonly timeout?: string; readonly retryInterval?: string };
+}
+
+/**
+ * What Flux reads for one cluster, as `flux bootstrap` would lay it out: the `flux-system`
+ * GitRepository and Kustomization syncing `./clusters/<cluster>`, and one Kustomization per layer
+ * pointing at `./dist/<cluster>/<layer>`, each depending on the layer before it.
+ * The first layer (controllers) waits for everything it installs, so CRDs exist before configs apply.
+ */
+export class ClusterSync extends Construct {
+  /** The per-layer Kustomizations, in apply order. */
+  readonly layers: readonly FluxKustomization[];
+
+  constructor(scope: Construct, id: string, props: ClusterSyncProps) {
+    super(scope, id);
+    const repo = new GitRepositorySource(this, 'repository', {
+      name: FLUX_NAMESPACE,
+      namespace: FLUX_NAMESPACE,
+      url: props.git.url,
+      branch: props.git.branch,
+      secretRef: props.git.secretRef,
+    });
+    new FluxKustomization(this, 'self', {
+      name: FLUX_NAMESPACE,
+      namespace: FLUX_NAMESPACE,
+      source: repo.ref,
+      path: `./clusters/${props.cluster}`,
+    });
+
+    const layers: FluxKustomization[] = [];
+    let previous: FluxObjectRef | undefined;
+    props.layers.forEach((layer, i) => {
+      const k = new FluxKustomization(this, layer, {
+        name: layer,
+        namespace: FLUX_NAMESPACE,
+        source: repo.ref,
+        path: `./dist/${props.cluster}/${layer}`,
+        dependsOn: previous ? [previous] : [],
+        wait: i === 0,
+        interval: props.timings?.interval,
+        timeout: props.timings?.timeout ?? (i === 0 ? '10m' : '5m'),
+        retryInterval: props.timings?.retryInterval,
+      });
+      layers.push(k);
+      previous = k.ref;
+    });
+    this.layers = layers;
+  }
+}

@@ -1,0 +1,131 @@
+import { Construct } from 'constructs';
+import {
+  HelmRelease,
+  HelmReleaseSpec,
+  HelmReleaseSpecChartRefKind,
+  HelmReleaseSpecChartSpecSourceRefKind,
+  HelmReleaseSpecInstallCrds,
+  HelmReleaseSpecUpgradeCrds,
+} from '../../imports/helmreleases-helm.toolkit.fluxcd.io';
+import { ChartPin } from '../versions';
+import { HelmRepositorySource } from './helm-repository';
+import { OciChartSource } from './oci-repository';
+import { ChartSource, FluxObjectRef } from './refs';
+
+/** What Flux does with the chart's CRDs on install and upgrade. */
+export type CrdPolicy = 'Skip' | 'Create' | 'CreateReplace';
+
+export interface FluxHelmReleaseProps<V extends object> {
+  /** Object name; also the Helm release name. */
+  readonly name: string;
+  /** Namespace of the HelmRelease and of the release it installs. */
+  readonly namespace: string;
+  /** Where the chart comes from. */
+  readonly source: ChartSource;
+  /** Chart name in a HelmRepository (ignored for an OCIRepository, which holds one chart). */
+  readonly chart: string;
+  /** Exact chart version (for an OCIRepository, the tag pinned there). */
+  readonly version: string;
+  /** Chart values, typed by the add-on that installs the chart. */
+  readonly values?: V;
+  /** CRD policy on install and upgrade. Flux's own default skips CRD upgrades. @default CreateReplace */
+  readonly crds?: CrdPolicy;
+  /** HelmReleases that must be ready first. @default [] */
+  readonly dependsOn?: readonly FluxObjectRef[];
+  /** How often Flux reconciles the release. @default 30m */
+  readonly interval?: string;
+  /** How long Helm actions may take. @default 10m */
+  readonly timeout?: string;
+  /** Retries before Flux gives up on a failed install or upgrade. @default 3 */
+  readonly retries?: number;
+}
+
+/**
+ * A HelmRelease (helm.toolkit.fluxcd.io/v2) with the settings a platform wants by default: a pinned
+ * chart, CRDs created and replaced on upgrade, remediation with retries and rollback of a failed upgrade.
+ */
+export class FluxHelmRelease<V extends object = Record<string, unknown>> extends Construct {
+  readonly ref: FluxObjectRef;
+  readonly values: V | undefined;
+
+  constructor(scope: Construct, id: string, props: FluxHelmReleaseProps<V>) {
+    super(scope, id);
+    const crds = props.crds ?? 'CreateReplace';
+    const retries = props.retries ?? 3;
+    this.values = props.values;
+    const spec: HelmReleaseSpec = {
+      interval: props.interval ?? '30m',
+      timeout: props.timeout ?? '10m',
+      releaseName: props.name,
+      ...chartOf(props),
+      dependsOn: props.dependsOn?.map((d) => ({ name: d.name, namespace: d.namespace })),
+      install: { crds: crds as HelmReleaseSpecInstallCrds, remediation: { retries } },
+      upgrade: {
+        crds: crds as HelmReleaseSpecUpgradeCrds,
+        cleanupOnFail: true,
+        remediation: { retries, remediateLastFailure: true },
+      },
+      values: props.values as Record<string, unknown> | undefined,
+    };
+    new HelmRelease(this, 'resource', { metadata: { name: props.name, namespace: props.namespace }, spec });
+    this.ref = { kind: 'HelmRelease', name: props.name, namespace: props.namespace };
+  }
+}
+
+function chartOf(props: FluxHelmReleaseProps<object>): Pick<HelmReleaseSpec, 'chart' | 'chartRef'> {
+  const src = props.source.ref;
+  if (src.kind === 'OCIRepository') {
+    return { chartRef: { kind: HelmReleaseSpecChartRefKind.OCI_REPOSITORY, name: src.name, namespace: src.namespace } };
+  }
+  return {
+    chart: {
+      spec: {
+        chart: props.chart,
+        version: props.version,
+        interval: '1h',
+        sourceRef: { kind: src.kind as HelmReleaseSpecChartSpecSourceRefKind, name: src.name, namespace: src.namespace },
+      },
+    },
+  };
+}
+
+export interface PinnedChartProps<V extends object> {
+  /** The pinned chart (from lib/versions.ts). */
+  readonly pin: ChartPin;
+  /** Name of the HelmRelease and its source. @default the chart name */
+  readonly name?: string;
+  /** Namespace of the source, the release and the workloads it installs. */
+  readonly namespace: string;
+  /** Chart values. */
+  readonly values?: V;
+  /** HelmReleases that must be ready first. @default [] */
+  readonly dependsOn?: readonly FluxObjectRef[];
+  /** How long Helm actions may take. @default 10m */
+  readonly timeout?: string;
+}
+
+/**
+ * The usual way an add-on installs its engine: a source for the pinned chart (HelmRepository for an
+ * https:// repository, OCIRepository for oci://) and a HelmRelease of it, side by side in one namespace.
+ */
+export class PinnedChart<V extends object = Record<string, unknown>> extends Construct {
+  readonly release: FluxHelmRelease<V>;
+
+  constructor(scope: Construct, id: string, props: PinnedChartProps<V>) {
+    super(scope, id);
+    const name = props.name ?? props.pin.chart;
+    const source: ChartSource = props.pin.repository.startsWith('oci://')
+      ? new OciChartSource(this, 'source', { name, namespace: props.namespace, url: props.pin.repository, tag: props.pin.version })
+      : new HelmRepositorySource(this, 'source', { name, namespace: props.namespace, url: props.pin.repository });
+    this.release = new FluxHelmRelease(this, 'release', {
+      name,
+      namespace: props.namespace,
+      source,
+      chart: props.pin.chart,
+      version: props.pin.version,
+      values: props.values,
+      dependsOn: props.dependsOn,
+      timeout: props.timeout,
+    });
+  }
+}

@@ -1,0 +1,28 @@
+import { Construct } from 'constructs';
+import { HelmRepository } from '../../imports/helmrepositories-source.toolkit.fluxcd.io';
+import { ChartSource, FluxObjectRef } from './refs';
+
+export interface HelmRepositorySourceProps {
+  /** Object name. */
+  readonly name: string;
+  /** Namespace of the HelmRepository (the HelmRelease that uses it may live elsewhere). */
+  readonly namespace: string;
+  /** Chart repository URL (https://). */
+  readonly url: string;
+  /** How often Flux refreshes the repository index. @default 1h */
+  readonly interval?: string;
+}
+
+/** A Flux HelmRepository (source.toolkit.fluxcd.io/v1) serving charts over HTTPS. */
+export class HelmRepositorySource extends Construct implements ChartSource {
+  readonly ref: FluxObjectRef;
+
+  constructor(scope: Construct, id: string, props: HelmRepositorySourceProps) {
+    super(scope, id);
+    new HelmRepository(this, 'resource', {
+      metadata: { name: props.name, namespace: props.namespace },
+      spec: { url: props.url, interval: props.interval ?? '1h' },
+    });
+    this.ref = { kind: 'HelmRepository', name: props.name, namespace: props.namespace };
+  }
+}

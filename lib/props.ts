@@ -1,0 +1,44 @@
+/**
+ * Props validation at construction time: zod checks what types cannot, and every issue becomes one
+ * line naming the cluster, the construct and the field.
+ */
+import { IConstruct } from 'constructs';
+import { z } from 'zod';
+import { ConfigError, formatPath, Problem } from './errors';
+
+/** Implemented by the construct that owns a cluster, so any construct below it can name its cluster. */
+export interface ClusterScope extends IConstruct {
+  readonly clusterName: string;
+}
+
+function isClusterScope(c: IConstruct): c is ClusterScope {
+  return typeof (c as Partial<ClusterScope>).clusterName === 'string';
+}
+
+/** The name of the cluster a construct belongs to, or undefined outside any cluster. */
+export function clusterNameOf(scope: IConstruct): string | undefined {
+  const owner = [...scope.node.scopes].reverse().find(isClusterScope);
+  return owner?.clusterName;
+}
+
+/** `cluster/Construct[id]`: how problems name the construct that has them. */
+export function describeConstruct(scope: IConstruct): string {
+  const cluster = clusterNameOf(scope) ?? '(no cluster)';
+  return `${cluster}/${scope.constructor.name}[${scope.node.id}]`;
+}
+
+/** Parses props with a zod schema; throws a ConfigError listing every issue, one line each. */
+export function validateProps<S extends z.ZodType>(scope: IConstruct, schema: S, props: unknown): z.output<S> {
+  const result = schema.safeParse(props);
+  if (result.success) return result.data;
+  throw new ConfigError(zodProblems(describeConstruct(scope), result.error));
+}
+
+export function zodProblems(where: string, error: z.ZodError): Problem[] {
+  return error.issues.map((issue) => ({ where, field: formatPath(issue.path), message: issue.message }));
+}
+
+/** Throws a ConfigError for one problem of a construct's props found outside its zod schema. */
+export function propError(scope: IConstruct, field: string, message: string): ConfigError {
+  return ConfigError.single(describeConstruct(scope), field, message);
+}

@@ -1,0 +1,31 @@
+import { Problem } from '../errors';
+import { describeObject, identityOf, RenderedObject } from './manifest';
+
+/** A check over the whole rendered fleet; returns every problem it finds (never only the first). */
+export type Check = (objects: readonly RenderedObject[]) => Problem[];
+
+/** Every object has a name; generated names would change whenever a construct moves. */
+export const namedObjects: Check = (objects) =>
+  objects
+    .filter((o) => !o.manifest.metadata.name)
+    .map((o) => ({ where: describeObject(o), field: 'metadata.name', message: `no name given (set one in ${o.constructPath})` }));
+
+/** No two objects of one cluster share an identity (API group, kind, namespace, name). */
+export const uniqueIdentities: Check = (objects) => {
+  const first = new Map<string, RenderedObject>();
+  const problems: Problem[] = [];
+  for (const o of objects) {
+    const key = `${o.cluster}|${identityOf(o.manifest)}`;
+    const prior = first.get(key);
+    if (!prior) {
+      first.set(key, o);
+      continue;
+    }
+    const by = prior.component === o.component ? `twice by ${o.component}` : `by ${prior.component} and by ${o.component}`;
+    problems.push({ where: describeObject(o), field: '', message: `defined ${by} (also at ${describeObject(prior)}); each object must be defined once` });
+  }
+  return problems;
+};
+
+/** The checks every synth runs before writing. */
+export const BASE_CHECKS: readonly Check[] = [namedObjects, uniqueIdentities];

@@ -1,0 +1,50 @@
+import { Layer } from '../cluster';
+
+/** A Kubernetes object as rendered: plain JSON. */
+export interface Manifest {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name?: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly [key: string]: unknown };
+  readonly [key: string]: unknown;
+}
+
+/** Where an object goes: one of the Flux layers under dist/, or `flux` for clusters/<cluster>/. */
+export type Destination = Layer | 'flux';
+
+/** One rendered object and where it came from. */
+export interface RenderedObject {
+  /** Cluster name. */
+  readonly cluster: string;
+  /** Layer (dist/<cluster>/<layer>/) or `flux` (clusters/<cluster>/). */
+  readonly destination: Destination;
+  /** Id of the component that made it (its part-of label). */
+  readonly component: string;
+  /** Construct path, for errors. */
+  readonly constructPath: string;
+  readonly manifest: Manifest;
+}
+
+/** A non-Kubernetes file a cluster renders (Talos schematics, patches, bootstrap), under dist/<cluster>/. */
+export interface RenderedArtifact {
+  readonly cluster: string;
+  /** Path below dist/<cluster>/, such as `talos/schematic-gpu.yaml`. */
+  readonly path: string;
+  /** File content, already serialized. */
+  readonly content: string;
+}
+
+export function apiGroup(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
+/** `cluster/layer/Kind/namespace/name` (namespace left out for cluster-scoped objects): how problems name an object. */
+export function describeObject(o: Pick<RenderedObject, 'cluster' | 'destination' | 'manifest'>): string {
+  const m = o.manifest.metadata;
+  return [o.cluster, o.destination, o.manifest.kind, m.namespace, m.name ?? '(unnamed)'].filter((x) => x !== undefined).join('/');
+}
+
+/** The identity the API server keys an object by within one cluster: group, kind, namespace, name. */
+export function identityOf(m: Manifest): string {
+  return [apiGroup(m.apiVersion), m.kind, m.metadata.namespace ?? '', m.metadata.name ?? ''].join('|');
+}

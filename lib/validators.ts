@@ -1,0 +1,163 @@
+/**
+ * zod building blocks for the things TypeScript types cannot say: DNS names, cron, durations,
+ * quantities, pinned versions. Every add-on validates its props with these, so the same mistake
+ * gets the same message everywhere.
+ */
+import { z } from 'zod';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** An RFC 1123 label: namespaces, most object names. */
+export const dnsLabel = () =>
+  z.string().refine((s) => s.length <= 63 && DNS_LABEL.test(s), {
+    error: (iss) => `${JSON.stringify(iss.input)} is not a DNS label (lowercase letters, digits and '-', at most 63 characters)`,
+  });
+
+/** An RFC 1123 subdomain: names of ConfigMaps, Secrets, most custom resources. */
+export const dnsSubdomain = () =>
+  z.string().refine((s) => s.length <= 253 && DNS_SUBDOMAIN.test(s), {
+    error: (iss) => `${JSON.stringify(iss.input)} is not a DNS subdomain (lowercase letters, digits, '-' and '.', at most 253 characters)`,
+  });
+
+const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** True for a valid label key: optional DNS-subdomain prefix and a name of at most 63 characters. */
+export function isLabelKey(key: string): boolean {
+  const slash = key.lastIndexOf('/');
+  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+  const name = slash >= 0 ? key.slice(slash + 1) : key;
+  if (prefix !== undefined && !(prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix))) return false;
+  return name.length <= 63 && LABEL_NAME.test(name);
+}
+
+export function isLabelValue(value: string): boolean {
+  return value.length <= 63 && LABEL_VALUE.test(value);
+}
+
+/** A map of Kubernetes labels, keys and values checked. */
+export const labels = () =>
+  z.record(z.string(), z.string()).superRefine((map, ctx) => {
+    for (const [k, v] of Object.entries(map)) {
+      if (!isLabelKey(k)) ctx.addIssue({ code: 'custom', path: [k], message: `${JSON.stringify(k)} is not a valid label key` });
+      else if (!isLabelValue(v)) ctx.addIssue({ code: 'custom', path: [k], message: `${JSON.stringify(v)} is not a valid label value` });
+    }
+  });
+
+// Go's time.ParseDuration, as Flux, Velero and Kubernetes read durations: "1h30m", "720h", "90s".
+const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
+
+export function isDuration(s: string): boolean {
+  return s === '0' || GO_DURATION.test(s);
+}
+
+/** A Go duration such as `720h` or `5m30s` (no days: Go has none). */
+export const duration = () =>
+  z.string().refine(isDuration, {
+    error: (iss) => `${JSON.stringify(iss.input)} is not a duration (use h, m, s as in 720h or 5m30s)`,
+  });
+
+// Kubernetes resource.Quantity: a signed decimal with an optional binary or decimal suffix, or an exponent.
+const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
+
+export function isQuantity(s: string): boolean {
+  return QUANTITY.test(s);
+}
+
+/** A Kubernetes quantity such as `250m`, `512Mi` or `2`. */
+export const quantity = () =>
+  z.union([z.number().nonnegative(), z.string()]).refine((q) => typeof q === 'number' || isQuantity(q), {
+    error: (iss) => `${JSON.stringify(iss.input)} is not a Kubernetes quantity (for example 250m, 512Mi, 2Gi)`,
+  });
+
+/** A whole percentage, 0 to 100. */
+export const percentage = () =>
+  z.number({ error: (iss) => `expected a number from 0 to 100, got ${JSON.stringify(iss.input)}` })
+    .min(0, { error: (iss) => `${iss.input} is not a percentage from 0 to 100` })
+    .max(100, { error: (iss) => `${iss.input} is not a percentage from 0 to 100` });
+
+/** An http(s) URL. */
+export const httpUrl = () =>
+  z.string().refine((s) => {
+    try {
+      const u = new URL(s);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, { error: (iss) => `${JSON.stringify(iss.input)} is not an http(s) URL` });
+
+// An exact SemVer, optionally with a leading "v": no ranges, no wildcards, so Flux installs what was reviewed.
+const EXACT_SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+
+export function isExactVersion(s: string): boolean {
+  return EXACT_SEMVER.test(s);
+}
+
+/** A pinned chart or app version: exact SemVer, never a range. */
+export const exactVersion = () =>
+  z.string().refine(isExactVersion, {
+    error: (iss) => `${JSON.stringify(iss.input)} is not a pinned version (an exact SemVer such as 1.2.3, not a range)`,
+  });
+
+// ---- cron -----------------------------------------------------------------------------------------
+// The standard five-field syntax as Kubernetes CronJobs, Velero and KEDA parse it (robfig/cron's standard
+// parser): minute hour day-of-month month day-of-week, with *, ?, ranges, steps, lists and names, plus the
+// @yearly/@monthly/@weekly/@daily/@hourly descriptors.
+
+const CRON_FIELDS: ReadonlyArray<{ name: string; min: number; max: number; names?: readonly string[] }> = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day of month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'] },
+  { name: 'day of week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
+];
+const CRON_DESCRIPTORS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
+
+/** Why a cron expression is invalid, or undefined when it is valid. */
+export function cronError(expr: string): string | undefined {
+  const trimmed = expr.trim();
+  if (trimmed.startsWith('@')) return CRON_DESCRIPTORS.has(trimmed) ? undefined : `unknown descriptor ${trimmed}`;
+  const parts = trimmed.split(/\s+/);
+  if (parts.length !== 5) return `expected 5 fields (minute hour day-of-month month day-of-week), got ${parts.length}`;
+  for (let i = 0; i < 5; i++) {
+    const err = cronFieldError(parts[i], CRON_FIELDS[i]);
+    if (err) return `${CRON_FIELDS[i].name}: ${err}`;
+  }
+  return undefined;
+}
+
+function cronFieldError(field: string, spec: (typeof CRON_FIELDS)[number]): string | undefined {
+  for (const item of field.split(',')) {
+    const [range, step, extra] = item.split('/');
+    if (extra !== undefined) return `${JSON.stringify(item)} has more than one '/'`;
+    if (step !== undefined && !/^\d+$/.test(step)) return `step ${JSON.stringify(step)} is not a number`;
+    if (step !== undefined && Number(step) === 0) return 'step must be at least 1';
+    if (step !== undefined && Number(step) > spec.max) return `step ${step} is larger than the field's maximum ${spec.max}`;
+    if (range === '*' || range === '?') continue;
+    const bounds = range.split('-');
+    if (bounds.length > 2) return `${JSON.stringify(range)} is not a value or a range`;
+    const values = bounds.map((b) => cronValue(b, spec));
+    for (let i = 0; i < values.length; i++) {
+      if (values[i] === undefined) return `${JSON.stringify(bounds[i])} is not a value from ${spec.min} to ${spec.max}`;
+    }
+    if (values.length === 2 && (values[0] as number) > (values[1] as number)) return `range ${JSON.stringify(range)} runs backwards`;
+  }
+  return undefined;
+}
+
+function cronValue(token: string, spec: (typeof CRON_FIELDS)[number]): number | undefined {
+  const named = spec.names?.indexOf(token.toUpperCase()) ?? -1;
+  if (named >= 0) return spec.min + named;
+  if (!/^\d+$/.test(token)) return undefined;
+  const n = Number(token);
+  return n >= spec.min && n <= spec.max ? n : undefined;
+}
+
+/** A five-field cron expression or an @descriptor. */
+export const cron = () =>
+  z.string().superRefine((s, ctx) => {
+    const err = cronError(s);
+    if (err) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(s)} is not a valid cron expression: ${err}` });
+  });

@@ -1,0 +1,32 @@
+/**
+ * Every pinned version in one place: bump here, re-synth, review the diff.
+ * Sources: ../shared/design/PLATFORM-FACTS.md and the chart files in ../shared/upstream/charts.
+ */
+
+/** A Helm chart as Flux fetches it: repository, chart name and exact version. */
+export interface ChartPin {
+  /** Helm repository URL (https:// for a HelmRepository, oci:// for an OCIRepository). */
+  readonly repository: string;
+  /** Chart name in that repository. */
+  readonly chart: string;
+  /** Exact chart version. */
+  readonly version: string;
+}
+
+export const KUBERNETES_VERSION = '1.34';
+export const TALOS_VERSION = '1.13';
+export const FLUX_VERSION = '2.9';
+
+export const CHARTS = {
+  descheduler: { repository: 'https://kubernetes-sigs.github.io/descheduler/', chart: 'descheduler', version: '0.36.0' },
+  velero: { repository: 'https://vmware-tanzu.github.io/helm-charts', chart: 'velero', version: '12.1.0' },
+  kyverno: { repository: 'https://kyverno.github.io/kyverno/', chart: 'kyverno', version: '3.9.0' },
+  keda: { repository: 'https://kedacore.github.io/charts', chart: 'keda', version: '2.20.2' },
+  gpuOperator: { repository: 'https://helm.ngc.nvidia.com/nvidia', chart: 'gpu-operator', version: 'v26.7.0' },
+  flux2: { repository: 'https://fluxcd-community.github.io/helm-charts', chart: 'flux2', version: '2.18.3' },
+} as const satisfies Record<string, ChartPin>;
+
+export const IMAGES = {
+  /** Velero's AWS object-store plugin, compatible with Velero 1.18. */
+  veleroPluginForAws: 'velero/velero-plugin-for-aws:v1.14.2',
+} as const;

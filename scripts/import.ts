@@ -1,0 +1,54 @@
+/**
+ * Regenerates imports/ from the `imports` list in cdk8s.yaml, offline.
+ *
+ * It drives cdk8s-cli's own importer, so the output is what `cdk8s import` writes online. The one
+ * difference: `k8s@<version>` would download cdk8s' Kubernetes definitions; here they are read from
+ * the copy in ../shared/upstream/kubernetes/cdk8s-kubernetes-schemas/.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse } from 'yaml';
+
+const root = path.resolve(__dirname, '..');
+const upstream = process.env.UPSTREAM_DIR ?? path.resolve(root, '../shared/upstream');
+const K8S_SCHEMA_URL = /^https:\/\/raw\.githubusercontent\.com\/cdk8s-team\/cdk8s\/master\/kubernetes-schemas\/v([\d.]+)\/_definitions\.json$/;
+
+async function main(): Promise<void> {
+  const config = parse(fs.readFileSync(path.join(root, 'cdk8s.yaml'), 'utf8')) as { imports?: string[] };
+  const specs = (config.imports ?? []).map(parseSpec);
+
+  // cdk8s-cli resolves its download helper through the module object, so replacing it here
+  // redirects the k8s schema download to the local copy.
+  // The package's "exports" map hides lib/, so the modules are loaded by file path.
+  const cli = path.dirname(require.resolve('cdk8s-cli/package.json', { paths: [root] }));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const util = require(path.join(cli, 'lib/util.js'));
+  const download: (url: string) => Promise<string> = util.download;
+  util.download = async (url: string) => {
+    const m = K8S_SCHEMA_URL.exec(url);
+    if (!m) return download(path.resolve(root, url));
+    const local = path.join(upstream, 'kubernetes/cdk8s-kubernetes-schemas', `v${m[1]}`, '_definitions.json');
+    if (!fs.existsSync(local)) throw new Error(`no local copy of the k8s ${m[1]} definitions at ${local}`);
+    return fs.readFileSync(local, 'utf8');
+  };
+
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { importDispatch } = require(path.join(cli, 'lib/import/dispatch.js'));
+  const outdir = path.join(root, 'imports');
+  fs.rmSync(outdir, { recursive: true, force: true });
+  await importDispatch(
+    specs.map((s) => ({ ...s, source: s.source.startsWith('k8s@') ? s.source : path.resolve(root, s.source) })),
+    {},
+    { outdir, targetLanguage: 'typescript', save: false },
+  );
+}
+
+function parseSpec(spec: string): { source: string; moduleNamePrefix?: string } {
+  const at = spec.indexOf(':=');
+  return at < 0 ? { source: spec } : { moduleNamePrefix: spec.slice(0, at), source: spec.slice(at + 2) };
+}
+
+main().catch((err) => {
+  console.error(`import failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,130 @@
+import { App } from 'cdk8s';
+import { Cluster } from '../lib/cluster';
+import { Component } from '../lib/component';
+import { PinnedChart } from '../lib/flux/helm-release';
+import { LABEL_CLUSTER, LABEL_MANAGED_BY, LABEL_PART_OF } from '../lib/synth/labels';
+import { TalosNamespace } from '../lib/talos/namespace';
+import { synthesize } from '../lib/synth/pipeline';
+import { clusterProps, configErrorOf, find, renderCluster } from './helpers';
+
+describe('Cluster', () => {
+  it('wires the layers controllers → configs → apps with dependsOn, waiting on controllers', () => {
+    const objects = renderCluster();
+    const k = (name: string) => find(objects, 'Kustomization', name).spec as Record<string, unknown>;
+    expect(k('controllers')).toMatchObject({ path: './dist/test/controllers', prune: true, wait: true, timeout: '10m' });
+    expect(k('controllers').dependsOn).toBeUndefined();
+    expect(k('configs')).toMatchObject({ path: './dist/test/configs', wait: false, dependsOn: [{ name: 'controllers', namespace: 'flux-system' }] });
+    expect(k('apps')).toMatchObject({ path: './dist/test/apps', dependsOn: [{ name: 'configs', namespace: 'flux-system' }] });
+    for (const name of ['controllers', 'configs', 'apps', 'flux-system']) {
+      expect(k(name)).toMatchObject({ interval: '10m', retryInterval: '1m', sourceRef: { kind: 'GitRepository', name: 'flux-system', namespace: 'flux-system' } });
+    }
+  });
+
+  it('syncs flux-system from the Git repository at ./clusters/<name>', () => {
+    const objects = renderCluster(undefined, { git: { url: 'https://git.example.com/fleet.git', branch: 'prod' } });
+    expect(find(objects, 'GitRepository', 'flux-system')).toMatchObject({
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      metadata: { namespace: 'flux-system' },
+      spec: { url: 'https://git.example.com/fleet.git', ref: { branch: 'prod' }, secretRef: { name: 'flux-system' } },
+    });
+    expect(find(objects, 'Kustomization', 'flux-system').spec).toMatchObject({ path: './clusters/test', prune: true });
+  });
+
+  it('labels every object with managed-by, part-of (its component) and the cluster', () => {
+    const objects = renderCluster((cluster) => {
+      const web = new Component(cluster, 'web');
+      new TalosNamespace(web.scope('controllers'), 'ns', { name: 'web' });
+    });
+    expect(find(objects, 'Namespace', 'web').metadata.labels).toMatchObject({ [LABEL_MANAGED_BY]: 'talos-flux-synth', [LABEL_PART_OF]: 'web', [LABEL_CLUSTER]: 'test' });
+    for (const o of objects) expect(Object.keys(o.metadata.labels ?? {})).toEqual(expect.arrayContaining([LABEL_MANAGED_BY, LABEL_PART_OF, LABEL_CLUSTER]));
+  });
+
+  it('rejects bad cluster props with one line naming cluster, construct and field', () => {
+    expect(configErrorOf(() => renderCluster(undefined, { name: 'Bad_Name' }))).toBe(
+      'Bad_Name/Cluster[Bad_Name]: name: "Bad_Name" is not a DNS label (lowercase letters, digits and \'-\', at most 63 characters)',
+    );
+    expect(configErrorOf(() => renderCluster(undefined, { nodes: [{ name: 'w', role: 'worker' }] }))).toBe(
+      'test/Cluster[test]: nodes: a cluster needs at least one controlplane node',
+    );
+    expect(configErrorOf(() => renderCluster(undefined, { flux: { interval: '1 day' } }))).toBe(
+      'test/Cluster[test]: flux.interval: "1 day" is not a duration (use h, m, s as in 720h or 5m30s)',
+    );
+    expect(configErrorOf(() => renderCluster(undefined, { git: { url: 'git.example.com:fleet' } }))).toBe(
+      'test/Cluster[test]: git.url: "git.example.com:fleet" is not a Git URL Flux can clone (ssh:// or https://)',
+    );
+  });
+
+  it('rejects two objects with one identity, naming both components', () => {
+    const message = configErrorOf(() => renderCluster((cluster) => {
+      new TalosNamespace(new Component(cluster, 'a').scope('controllers'), 'ns', { name: 'shared' });
+      new TalosNamespace(new Component(cluster, 'b').scope('configs'), 'ns', { name: 'shared' });
+    }));
+    expect(message).toBe('test/configs/Namespace/shared: defined by a and by b (also at test/controllers/Namespace/shared); each object must be defined once');
+  });
+
+  it('keeps objects of different clusters apart', () => {
+    const result = synthesize((app: App) => {
+      new Cluster(app, clusterProps({ name: 'one' }));
+      new Cluster(app, clusterProps({ name: 'two' }));
+    });
+    expect(result.clusters).toEqual(['one', 'two']);
+    expect([...result.files.keys()]).toEqual(expect.arrayContaining(['clusters/one/kustomization.yaml', 'clusters/two/kustomization.yaml', 'dist/two/apps/kustomization.yaml']));
+  });
+});
+
+describe('TalosNamespace', () => {
+  it('states its Pod Security level explicitly, baseline by default', () => {
+    const objects = renderCluster((cluster) => {
+      const c = new Component(cluster, 'x');
+      new TalosNamespace(c.scope('controllers'), 'plain', { name: 'plain' });
+      new TalosNamespace(c.scope('controllers'), 'gpu', { name: 'gpu', podSecurity: 'privileged' });
+    });
+    expect(find(objects, 'Namespace', 'plain').metadata.labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'baseline',
+      'pod-security.kubernetes.io/audit': 'restricted',
+      'pod-security.kubernetes.io/warn': 'baseline',
+    });
+    expect(find(objects, 'Namespace', 'gpu').metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'privileged', 'pod-security.kubernetes.io/warn': 'privileged' });
+  });
+
+  it('rejects a level that does not exist', () => {
+    expect(configErrorOf(() => renderCluster((cluster) => {
+      new TalosNamespace(new Component(cluster, 'x').scope('controllers'), 'ns', { name: 'x', podSecurity: 'lenient' as never });
+    }))).toBe('test/TalosNamespace[ns]: podSecurity: Invalid option: expected one of "privileged"|"baseline"|"restricted"');
+  });
+});
+
+describe('PinnedChart', () => {
+  it('installs a pinned chart with CRDs created and replaced, and remediation', () => {
+    const objects = renderCluster((cluster) => {
+      new PinnedChart(new Component(cluster, 'demo').scope('controllers'), 'chart', {
+        pin: { repository: 'https://charts.example.com', chart: 'demo', version: '1.2.3' },
+        namespace: 'demo',
+        values: { replicas: 2 },
+      });
+    });
+    expect(find(objects, 'HelmRepository', 'demo')).toMatchObject({ apiVersion: 'source.toolkit.fluxcd.io/v1', spec: { url: 'https://charts.example.com', interval: '1h' } });
+    expect(find(objects, 'HelmRelease', 'demo')).toMatchObject({
+      apiVersion: 'helm.toolkit.fluxcd.io/v2',
+      metadata: { namespace: 'demo' },
+      spec: {
+        chart: { spec: { chart: 'demo', version: '1.2.3', sourceRef: { kind: 'HelmRepository', name: 'demo', namespace: 'demo' } } },
+        install: { crds: 'CreateReplace', remediation: { retries: 3 } },
+        upgrade: { crds: 'CreateReplace', cleanupOnFail: true, remediation: { retries: 3, remediateLastFailure: true } },
+        values: { replicas: 2 },
+      },
+    });
+  });
+
+  it('uses an OCIRepository and chartRef for an oci:// chart', () => {
+    const objects = renderCluster((cluster) => {
+      new PinnedChart(new Component(cluster, 'demo').scope('controllers'), 'chart', {
+        pin: { repository: 'oci://ghcr.io/example/charts/demo', chart: 'demo', version: '1.2.3' },
+        namespace: 'demo',
+      });
+    });
+    expect(find(objects, 'OCIRepository', 'demo').spec).toMatchObject({ url: 'oci://ghcr.io/example/charts/demo', ref: { tag: '1.2.3' } });
+    expect(find(objects, 'HelmRelease', 'demo').spec).toMatchObject({ chartRef: { kind: 'OCIRepository', name: 'demo', namespace: 'demo' } });
+    expect((find(objects, 'HelmRelease', 'demo').spec as Record<string, unknown>).chart).toBeUndefined();
+  });
+});

@@ -1,0 +1,48 @@
+import { cronError, isDuration, isExactVersion, isLabelKey, isQuantity } from '../lib/validators';
+
+describe('cron', () => {
+  it.each(['*/10 * * * *', '0 3 * * *', '0 8-20 * * MON-FRI', '15,45 */2 1 JAN,jul SUN', '@daily', '@hourly', '0 0 * * 7'])('accepts %s', (expr) => {
+    expect(cronError(expr)).toBeUndefined();
+  });
+
+  it.each([
+    ['*/61 * * * *', "minute: step 61 is larger than the field's maximum 59"],
+    ['* * * *', 'expected 5 fields (minute hour day-of-month month day-of-week), got 4'],
+    ['0 24 * * *', 'hour: "24" is not a value from 0 to 23'],
+    ['0 0 0 * *', 'day of month: "0" is not a value from 1 to 31'],
+    ['*/0 * * * *', 'minute: step must be at least 1'],
+    ['0 20-8 * * *', 'hour: range "20-8" runs backwards'],
+    ['0 0 * * FUNDAY', 'day of week: "FUNDAY" is not a value from 0 to 7'],
+    ['@fortnightly', 'unknown descriptor @fortnightly'],
+    ['0 0 * * * *', 'expected 5 fields (minute hour day-of-month month day-of-week), got 6'],
+  ])('rejects %s', (expr, message) => {
+    expect(cronError(expr)).toBe(message);
+  });
+});
+
+describe('duration', () => {
+  it.each(['720h', '5m30s', '1.5h', '0', '300ms'])('accepts %s', (d) => expect(isDuration(d)).toBe(true));
+  it.each(['30d', '1 h', 'h', '', '10'])('rejects %s', (d) => expect(isDuration(d)).toBe(false));
+});
+
+describe('quantity', () => {
+  it.each(['250m', '512Mi', '2', '1.5Gi', '1e3', '100k'])('accepts %s', (q) => expect(isQuantity(q)).toBe(true));
+  it.each(['2 GB', '2GB', 'Mi', '1.2.3', ''])('rejects %s', (q) => expect(isQuantity(q)).toBe(false));
+});
+
+describe('labels and versions', () => {
+  it('checks label keys', () => {
+    expect(isLabelKey('app.kubernetes.io/part-of')).toBe(true);
+    expect(isLabelKey('team')).toBe(true);
+    expect(isLabelKey('Bad Key')).toBe(false);
+    expect(isLabelKey('UPPER.example/x')).toBe(false);
+  });
+
+  it('accepts only exact versions', () => {
+    expect(isExactVersion('0.36.0')).toBe(true);
+    expect(isExactVersion('v26.7.0')).toBe(true);
+    expect(isExactVersion('>=1.0.0')).toBe(false);
+    expect(isExactVersion('1.x')).toBe(false);
+    expect(isExactVersion('*')).toBe(false);
+  });
+});
