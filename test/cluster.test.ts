@@ -1,5 +1,6 @@
 import { App } from 'cdk8s';
 import { Cluster } from '../lib/cluster';
+import { AddOn } from '../lib/addon';
 import { Component } from '../lib/component';
 import { PinnedChart } from '../lib/flux/helm-release';
 import { LABEL_CLUSTER, LABEL_MANAGED_BY, LABEL_PART_OF } from '../lib/synth/labels';
@@ -126,5 +127,25 @@ describe('PinnedChart', () => {
     expect(find(objects, 'OCIRepository', 'demo').spec).toMatchObject({ url: 'oci://ghcr.io/example/charts/demo', ref: { tag: '1.2.3' } });
     expect(find(objects, 'HelmRelease', 'demo').spec).toMatchObject({ chartRef: { kind: 'OCIRepository', name: 'demo', namespace: 'demo' } });
     expect((find(objects, 'HelmRelease', 'demo').spec as Record<string, unknown>).chart).toBeUndefined();
+  });
+});
+
+describe('AddOn', () => {
+  class Demo extends AddOn {
+    constructor(cluster: Cluster, id: string, ns: string) {
+      super(cluster, id);
+      new TalosNamespace(this.scope('controllers'), 'ns', { name: ns });
+    }
+  }
+
+  it('lists the namespaces add-ons create, not those of apps', () => {
+    let seen: string[] = [];
+    renderCluster((cluster) => {
+      new Demo(cluster, 'zeta', 'zeta-system');
+      new TalosNamespace(new Component(cluster, 'web').scope('controllers'), 'ns', { name: 'web' });
+      new Demo(cluster, 'alpha', 'alpha-system');
+      seen = AddOn.namespacesOf(cluster);
+    });
+    expect(seen).toEqual(['alpha-system', 'zeta-system']);
   });
 });
