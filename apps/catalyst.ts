@@ -1,4 +1,5 @@
 import { App } from 'cdk8s';
+import { Descheduler } from '../lib/addons/descheduler';
 import { Cluster } from '../lib/cluster';
 import { Component } from '../lib/component';
 import { EXTENSIONS } from '../lib/talos/extensions';
@@ -20,6 +21,9 @@ export function catalyst(app: App): Cluster {
 
   const llm = new Component(cluster, 'llm');
   new TalosNamespace(llm.scope('controllers'), 'namespace', { name: 'llm' });
+
+  // Rebalance after talos01 joined: the default profile (duplicates, LowNodeUtilization 20/50 %, node affinity, topology spread).
+  new Descheduler(cluster, 'descheduler', { run: { kind: 'CronJob', schedule: '*/10 * * * *' }, evictor: { nodeFit: true } });
 
   return cluster;
 }

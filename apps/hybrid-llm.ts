@@ -1,4 +1,5 @@
 import { App } from 'cdk8s';
+import { Descheduler } from '../lib/addons/descheduler';
 import { Cluster } from '../lib/cluster';
 import { Component } from '../lib/component';
 import { EXTENSIONS } from '../lib/talos/extensions';
@@ -23,6 +24,21 @@ export function hybridLlm(app: App): Cluster {
 
   const inference = new Component(cluster, 'inference');
   new TalosNamespace(inference.scope('controllers'), 'namespace', { name: 'inference' });
+
+  // GPU nodes only. A node takes evicted pods only while its GPUs are idle (threshold 0); GPU use alone never
+  // evicts (target 100), since reloading a model costs minutes. Evicted pods must fit elsewhere, one per node a run.
+  new Descheduler(cluster, 'descheduler', {
+    run: { kind: 'Deployment', deschedulingInterval: '15m' },
+    nodeSelector: { [GPU_NODE_LABEL]: 'true' },
+    evictor: { nodeFit: true, podProtections: { extraEnabled: ['PodsWithPVC'] } },
+    evictionLimits: { perNode: 1 },
+    plugins: [
+      { name: 'RemoveDuplicates' },
+      { name: 'LowNodeUtilization', args: { thresholds: { cpu: 20, memory: 20, pods: 20, 'nvidia.com/gpu': 0 }, targetThresholds: { cpu: 70, memory: 70, pods: 70, 'nvidia.com/gpu': 100 } } },
+      { name: 'RemovePodsViolatingNodeAffinity', args: { nodeAffinityType: ['requiredDuringSchedulingIgnoredDuringExecution'] } },
+      { name: 'RemovePodsHavingTooManyRestarts', args: { podRestartThreshold: 10, states: ['CrashLoopBackOff'] } },
+    ],
+  });
 
   return cluster;
 }

@@ -42,3 +42,13 @@ export function zodProblems(where: string, error: z.ZodError): Problem[] {
 export function propError(scope: IConstruct, field: string, message: string): ConfigError {
   return ConfigError.single(describeConstruct(scope), field, message);
 }
+
+type Mutable<T> = T extends readonly (infer E)[] ? Mutable<E>[] : T extends object ? { -readonly [K in keyof T]: Mutable<T[K]> } : T;
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+
+/**
+ * `true` when a hand-written props type and the output of its zod schema have exactly the same fields
+ * and types (`readonly` aside). Assign it `true` next to a schema: a field added to one but not the
+ * other then fails to compile, so the documented props and the validation cannot drift apart.
+ */
+export type SchemaMatches<Props, Output> = Same<Mutable<Props>, Mutable<Output>>;

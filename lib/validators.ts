@@ -45,6 +45,31 @@ export const labels = () =>
     }
   });
 
+const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
+
+/** A Kubernetes LabelSelector with its operators spelled out (imports/k8s types `operator` as any string). */
+export interface LabelSelector {
+  /** Labels a match must carry. @default {} */
+  readonly matchLabels?: Readonly<Record<string, string>>;
+  /** Requirements a match must meet, all of them. @default [] */
+  readonly matchExpressions?: ReadonlyArray<{ readonly key: string; readonly operator: (typeof SELECTOR_OPERATORS)[number]; readonly values?: readonly string[] }>;
+}
+
+/** A Kubernetes LabelSelector (`matchLabels`, `matchExpressions`), as Velero, the descheduler and policies take it. */
+export const labelSelector = () =>
+  z.strictObject({
+    matchLabels: labels().optional(),
+    matchExpressions: z.array(z.strictObject({
+      key: z.string().refine(isLabelKey, { error: (iss) => `${JSON.stringify(iss.input)} is not a valid label key` }),
+      operator: z.enum(SELECTOR_OPERATORS),
+      values: z.array(z.string()).optional(),
+    }).superRefine((req, ctx) => {
+      const takesValues = req.operator === 'In' || req.operator === 'NotIn';
+      if (takesValues && !req.values?.length) ctx.addIssue({ code: 'custom', path: ['values'], message: `operator ${req.operator} needs at least one value` });
+      if (!takesValues && req.values?.length) ctx.addIssue({ code: 'custom', path: ['values'], message: `operator ${req.operator} takes no values` });
+    })).optional(),
+  });
+
 // Go's time.ParseDuration, as Flux, Velero and Kubernetes read durations: "1h30m", "720h", "90s".
 const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
 

@@ -1,0 +1,2 @@
+export * from './descheduler';
+export * from './plugins';
