@@ -1,5 +1,6 @@
 import { App } from 'cdk8s';
 import { Descheduler } from '../lib/addons/descheduler';
+import { Velero } from '../lib/addons/velero';
 import { Cluster } from '../lib/cluster';
 import { Component } from '../lib/component';
 import { EXTENSIONS } from '../lib/talos/extensions';
@@ -24,6 +25,16 @@ export function catalyst(app: App): Cluster {
 
   // Rebalance after talos01 joined: the default profile (duplicates, LowNodeUtilization 20/50 %, node affinity, topology spread).
   new Descheduler(cluster, 'descheduler', { run: { kind: 'CronJob', schedule: '*/10 * * * *' }, evictor: { nodeFit: true } });
+  // Backups to the in-cluster MinIO; the Secret velero-minio (key `cloud`) is created by hand, never rendered.
+  new Velero(cluster, 'velero', {
+    credentials: { existingSecret: 'velero-minio' },
+    backupStorageLocations: [{ type: 's3-compatible', name: 'minio', s3Url: 'http://minio.minio.svc:9000', bucket: 'velero', default: true }],
+    fileSystemBackup: true,
+    schedules: [
+      { name: 'daily', schedule: '0 3 * * *', ttl: '720h' },
+      { name: 'llm-hourly', schedule: '0 * * * *', includedNamespaces: ['llm'], ttl: '48h' },
+    ],
+  });
 
   return cluster;
 }

@@ -1,5 +1,6 @@
 import { App } from 'cdk8s';
 import { Descheduler } from '../lib/addons/descheduler';
+import { Velero } from '../lib/addons/velero';
 import { Cluster } from '../lib/cluster';
 import { Component } from '../lib/component';
 import { EXTENSIONS } from '../lib/talos/extensions';
@@ -38,6 +39,12 @@ export function hybridLlm(app: App): Cluster {
       { name: 'RemovePodsViolatingNodeAffinity', args: { nodeAffinityType: ['requiredDuringSchedulingIgnoredDuringExecution'] } },
       { name: 'RemovePodsHavingTooManyRestarts', args: { podRestartThreshold: 10, states: ['CrashLoopBackOff'] } },
     ],
+  });
+  // Backups to S3; the Secret velero-aws (key `cloud`, an AWS credentials file) is created by hand, never rendered.
+  new Velero(cluster, 'velero', {
+    credentials: { existingSecret: 'velero-aws' },
+    backupStorageLocations: [{ type: 's3', name: 'aws', region: 'eu-central-1', bucket: 'example-org-hybrid-llm-backups', prefix: 'velero' }],
+    schedules: [{ name: 'daily', schedule: '0 2 * * *', ttl: '336h' }],
   });
 
   return cluster;

@@ -1,0 +1,3 @@
+export * from './locations';
+export * from './schedule';
+export * from './velero';
