@@ -1,10 +1,12 @@
 import { App } from 'cdk8s';
 import { Descheduler } from '../lib/addons/descheduler';
 import { Velero } from '../lib/addons/velero';
+import { Keda } from '../lib/addons/keda';
 import { Cluster } from '../lib/cluster';
 import { Component } from '../lib/component';
 import { EXTENSIONS } from '../lib/talos/extensions';
 import { TalosNamespace } from '../lib/talos/namespace';
+import { llmWorker } from './workloads/llm-worker';
 
 /** Node label that Kata workloads select on; set on talos01 through its machine config. */
 export const KATA_NODE_LABEL = 'runtime.talos-flux-synth.dev/kata';
@@ -20,8 +22,11 @@ export function catalyst(app: App): Cluster {
     git: { url: 'ssh://git@git.catalyst.lan/platform/fleet.git', branch: 'main' },
   });
 
+  new Keda(cluster, 'keda');
+
   const llm = new Component(cluster, 'llm');
   new TalosNamespace(llm.scope('controllers'), 'namespace', { name: 'llm' });
+  llmWorker(llm, { namespace: 'llm', kataNodeLabel: KATA_NODE_LABEL });
 
   // Rebalance after talos01 joined: the default profile (duplicates, LowNodeUtilization 20/50 %, node affinity, topology spread).
   new Descheduler(cluster, 'descheduler', { run: { kind: 'CronJob', schedule: '*/10 * * * *' }, evictor: { nodeFit: true } });

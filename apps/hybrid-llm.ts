@@ -1,10 +1,13 @@
 import { App } from 'cdk8s';
 import { Descheduler } from '../lib/addons/descheduler';
 import { Velero } from '../lib/addons/velero';
+import { GpuOperator } from '../lib/addons/gpu-operator';
+import { Keda } from '../lib/addons/keda';
 import { Cluster } from '../lib/cluster';
 import { Component } from '../lib/component';
 import { EXTENSIONS } from '../lib/talos/extensions';
 import { TalosNamespace } from '../lib/talos/namespace';
+import { vllm } from './workloads/vllm';
 
 /** Node label of the GPU workers, set through their machine config. */
 export const GPU_NODE_LABEL = 'accelerator.talos-flux-synth.dev/nvidia';
@@ -23,8 +26,12 @@ export function hybridLlm(app: App): Cluster {
     git: { url: 'ssh://git@github.com/example-org/fleet.git', branch: 'main' },
   });
 
+  new Keda(cluster, 'keda');
+  const gpu = new GpuOperator(cluster, 'gpu-operator');
+
   const inference = new Component(cluster, 'inference');
   new TalosNamespace(inference.scope('controllers'), 'namespace', { name: 'inference' });
+  vllm(inference, { namespace: 'inference', gpuNodeLabel: GPU_NODE_LABEL, runtimeClassName: gpu.runtimeClassName, gpuResource: gpu.gpuResource });
 
   // GPU nodes only. A node takes evicted pods only while its GPUs are idle (threshold 0); GPU use alone never
   // evicts (target 100), since reloading a model costs minutes. Evicted pods must fit elsewhere, one per node a run.

@@ -186,3 +186,27 @@ export const cron = () =>
     const err = cronError(s);
     if (err) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(s)} is not a valid cron expression: ${err}` });
   });
+
+// ---- time zones -----------------------------------------------------------------------------------
+// Go's time.LoadLocation, as KEDA and Kubernetes CronJobs read a zone, opens a tzdata file by its exact
+// name: ICU (Intl) knows the same names but matches them case-insensitively, so both are checked.
+const IANA_ZONE_SHAPE = /^[A-Z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
+
+/** True for an IANA time zone name such as `America/New_York` or `UTC`, spelled as tzdata spells it. */
+export function isTimeZone(tz: string): boolean {
+  if (!IANA_ZONE_SHAPE.test(tz)) return false;
+  let resolved: string;
+  try {
+    resolved = new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
+  } catch {
+    return false;
+  }
+  // A name ICU resolves to itself in another case ("America/New_york") is not a tzdata file name.
+  return resolved === tz || resolved.toLowerCase() !== tz.toLowerCase();
+}
+
+/** An IANA time zone name. */
+export const timeZone = () =>
+  z.string().refine(isTimeZone, {
+    error: (iss) => `${JSON.stringify(iss.input)} is not an IANA time zone (for example America/New_York, Europe/Berlin or UTC)`,
+  });

@@ -29,4 +29,8 @@ export const CHARTS = {
 export const IMAGES = {
   /** Velero's AWS object-store plugin, compatible with Velero 1.18. */
   veleroPluginForAws: 'velero/velero-plugin-for-aws:v1.14.2',
+  /** catalyst's LLM worker, built in-house (it replaced the hand-written Go scaler's worker). */
+  llmWorker: 'ghcr.io/catalyst-lab/llm-worker:1.4.2',
+  /** vLLM's OpenAI-compatible server, mirrored from docker.io/vllm/vllm-openai: the registry allow-list has no Docker Hub. */
+  vllmOpenai: 'ghcr.io/example-org/vllm-openai:v0.11.0',
 } as const;

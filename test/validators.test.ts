@@ -1,4 +1,4 @@
-import { cronError, isDuration, isExactVersion, isLabelKey, isQuantity } from '../lib/validators';
+import { cronError, isDuration, isExactVersion, isLabelKey, isQuantity, isTimeZone } from '../lib/validators';
 
 describe('cron', () => {
   it.each(['*/10 * * * *', '0 3 * * *', '0 8-20 * * MON-FRI', '15,45 */2 1 JAN,jul SUN', '@daily', '@hourly', '0 0 * * 7'])('accepts %s', (expr) => {
@@ -44,5 +44,15 @@ describe('labels and versions', () => {
     expect(isExactVersion('>=1.0.0')).toBe(false);
     expect(isExactVersion('1.x')).toBe(false);
     expect(isExactVersion('*')).toBe(false);
+  });
+});
+
+describe('time zone', () => {
+  it.each(['America/New_York', 'Europe/Berlin', 'UTC', 'Etc/UTC', 'Asia/Kolkata', 'America/Argentina/Buenos_Aires', 'Etc/GMT+5'])('accepts %s', (tz) => {
+    expect(isTimeZone(tz)).toBe(true);
+  });
+  // Go's LoadLocation opens tzdata files by exact name: no other case, no offsets, no "Local".
+  it.each(['America/NewYork', 'america/new_york', 'America/New_york', '+05:00', 'Local', 'Mars/Olympus_Mons', ''])('rejects %s', (tz) => {
+    expect(isTimeZone(tz)).toBe(false);
   });
 });

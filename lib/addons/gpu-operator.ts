@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { AddOn } from '../addon';
+import { Cluster } from '../cluster';
+import { ConfigError } from '../errors';
+import { FluxHelmRelease, PinnedChart } from '../flux/helm-release';
+import { describeConstruct, validateProps } from '../props';
+import { TalosNamespace } from '../talos/namespace';
+import { nvidiaDriverProblems } from '../talos/nvidia';
+import { CHARTS } from '../versions';
+
+/** Namespace of the GPU operator and its operands. */
+export const GPU_OPERATOR_NAMESPACE = 'gpu-operator';
+
+/** How MIG-partitioned GPUs are advertised: not at all, as nvidia.com/gpu, or as nvidia.com/mig-<profile>. */
+export type MigStrategy = 'none' | 'single' | 'mixed';
+
+export interface GpuOperatorProps {
+  /** MIG strategy; anything but none also runs the MIG manager to partition the GPUs. @default none */
+  readonly migStrategy?: MigStrategy;
+  /** Run the DCGM exporter (GPU metrics for Prometheus on port 9400). @default true */
+  readonly dcgmExporter?: boolean;
+  /** Create a ServiceMonitor for the DCGM exporter; needs the Prometheus Operator's CRDs. @default false */
+  readonly dcgmServiceMonitor?: boolean;
+  /** Install node-feature-discovery with the operator; turn it off where NFD already runs. @default true */
+  readonly nodeFeatureDiscovery?: boolean;
+}
+
+/** The gpu-operator chart values we set: a subset of charts/gpu-operator/values.yaml (v26.7.0), same key names. */
+export interface GpuOperatorValues {
+  readonly operator: { readonly version: string; readonly runtimeClass: string; readonly upgradeCRD: boolean };
+  readonly validator: { readonly version: string };
+  readonly psa: { readonly enabled: boolean };
+  readonly driver: { readonly enabled: boolean };
+  readonly toolkit: { readonly enabled: boolean };
+  readonly hostPaths: { readonly driverInstallDir: string };
+  readonly mig: { readonly strategy: MigStrategy };
+  readonly migManager: { readonly enabled: boolean };
+  readonly dcgmExporter: { readonly enabled: boolean; readonly serviceMonitor: { readonly enabled: boolean } };
+  readonly nfd: { readonly enabled: boolean };
+}
+
+const schema = z.strictObject({
+  migStrategy: z.enum(['none', 'single', 'mixed']).optional(),
+  dcgmExporter: z.boolean().optional(),
+  dcgmServiceMonitor: z.boolean().optional(),
+  nodeFeatureDiscovery: z.boolean().optional(),
+}).superRefine((p, ctx) => {
+  if (p.dcgmServiceMonitor && p.dcgmExporter === false) {
+    ctx.addIssue({ code: 'custom', path: ['dcgmServiceMonitor'], message: 'a ServiceMonitor needs the DCGM exporter; set dcgmExporter to true or drop dcgmServiceMonitor' });
+  }
+});
+
+/**
+ * The NVIDIA GPU operator configured for Talos: the NVIDIA kernel modules and container toolkit come from
+ * Talos system extensions, so the operator's driver and toolkit operands are off and it finds the driver
+ * under /usr/local. It creates the `nvidia` RuntimeClass itself (no second one is rendered). The cluster
+ * must list the NVIDIA extensions, of one driver flavour, on its GPU nodes.
+ */
+export class GpuOperator extends AddOn {
+  /** The RuntimeClass the operator creates; its handler is the one the Talos toolkit extension registers. */
+  readonly runtimeClassName = 'nvidia';
+  /** The extended resource a pod requests a GPU with. */
+  readonly gpuResource = 'nvidia.com/gpu';
+  readonly namespace = GPU_OPERATOR_NAMESPACE;
+  readonly release: FluxHelmRelease<GpuOperatorValues>;
+
+  constructor(cluster: Cluster, id: string, props: GpuOperatorProps = {}) {
+    super(cluster, id);
+    const p = validateProps(this, schema, props);
+    const problems = nvidiaDriverProblems(describeConstruct(cluster), cluster.nodes, `GpuOperator[${id}]`);
+    if (problems.length) throw new ConfigError(problems);
+
+    const migStrategy = p.migStrategy ?? 'none';
+    const dcgmExporter = p.dcgmExporter ?? true;
+    // The operands mount host paths and run privileged (device plugin, DCGM, validator): Talos says privileged.
+    new TalosNamespace(this.scope('controllers'), 'namespace', { name: GPU_OPERATOR_NAMESPACE, podSecurity: 'privileged' });
+    const chart = new PinnedChart<GpuOperatorValues>(this.scope('controllers'), 'chart', {
+      pin: CHARTS.gpuOperator,
+      namespace: GPU_OPERATOR_NAMESPACE,
+      values: {
+        // The chart in git says appVersion main-latest and the images fall back to it: pin them to the chart.
+        // Flux replaces the chart's CRDs on upgrade (CreateReplace); the chart's own CRD-upgrade hook is not needed.
+        operator: { version: CHARTS.gpuOperator.version, runtimeClass: this.runtimeClassName, upgradeCRD: false },
+        validator: { version: CHARTS.gpuOperator.version },
+        // The namespace is rendered with its Pod Security level; the operator need not label it.
+        psa: { enabled: false },
+        driver: { enabled: false },
+        toolkit: { enabled: false },
+        hostPaths: { driverInstallDir: '/usr/local' },
+        mig: { strategy: migStrategy },
+        migManager: { enabled: migStrategy !== 'none' },
+        dcgmExporter: { enabled: dcgmExporter, serviceMonitor: { enabled: p.dcgmServiceMonitor ?? false } },
+        nfd: { enabled: p.nodeFeatureDiscovery ?? true },
+      },
+    });
+    this.release = chart.release;
+  }
+}
