@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildFleet } from '../apps/fleet';
 import { diffAgainstBase, runDiffCli, useColor } from '../lib/review/cli';
-import { describeChange, FleetDiff, groupChanges, ObjectChange } from '../lib/review/diff';
+import { describeChange, diffTrees, FleetDiff, groupChanges, ObjectChange } from '../lib/review/diff';
 import { formatFieldPath } from '../lib/review/field-diff';
 import { COMMENT_MARKER, formatMarkdown } from '../lib/review/format-markdown';
 import { formatTerminal } from '../lib/review/format-terminal';
@@ -258,5 +258,41 @@ describe('npm run diff: command line', () => {
     const stdout = execFileSync('node', ['--import', tsx, script, '--base', 'HEAD', '--no-color'], { cwd: repo, encoding: 'utf8' });
     expect(stdout).toContain('Risks (1)\n  HIGH  Pod Security level lowered  catalyst/controllers/Namespace/llm: pod-security.kubernetes.io/enforce: restricted → baseline\n');
     expect(stdout).toContain('    Namespace\n      ~ llm\n          metadata.labels["pod-security.kubernetes.io/enforce"]\n        -   restricted\n        +   baseline\n');
+  });
+});
+
+describe('risk rules on hand-written trees', () => {
+  const ns = (name: string, labels: Record<string, string> = {}) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n  labels: ${JSON.stringify(labels)}\n`;
+  const layer = (prune: boolean) =>
+    `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n  path: ./dist/c/apps\n  prune: ${prune}\n`;
+  const risks = (base: Record<string, string>, head: Record<string, string>) =>
+    diffTrees(new Map(Object.entries(base)), new Map(Object.entries(head))).risks.map((r) => `${r.kind} ${describeChange(r.change)}: ${r.message}`);
+
+  it('says a removed object is orphaned, not deleted, when its layer does not prune', () => {
+    const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: n\n';
+    expect(risks({ 'clusters/c/k.yaml': layer(false), 'dist/c/apps/cm.yaml': cm }, { 'clusters/c/k.yaml': layer(false) }))
+      .toEqual(['deleted c/apps/ConfigMap/n/x: removed from Git; its Kustomization has prune: false, so Flux leaves it running, orphaned']);
+    expect(risks({ 'dist/c/apps/cm.yaml': cm }, {})).toEqual(['deleted c/apps/ConfigMap/n/x: if its Kustomization prunes, Flux deletes it from the cluster']);
+  });
+
+  it('reads a Namespace without an enforce label as Talos enforces it (baseline); raising a level is no risk', () => {
+    const restricted = { 'pod-security.kubernetes.io/enforce': 'restricted' };
+    expect(risks({ 'dist/c/controllers/a.yaml': ns('a', restricted) }, { 'dist/c/controllers/a.yaml': ns('a') }))
+      .toEqual(['pod-security-lowered c/controllers/Namespace/a: pod-security.kubernetes.io/enforce: restricted → baseline']);
+    expect(risks({ 'dist/c/controllers/a.yaml': ns('a') }, { 'dist/c/controllers/a.yaml': ns('a', restricted) })).toEqual([]);
+  });
+
+  it('flags a legacy Kyverno ClusterPolicy leaving Enforce and a removed ValidatingAdmissionPolicy', () => {
+    const cp = (action: string) => `apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: p\nspec:\n  validationFailureAction: ${action}\n`;
+    const vap = 'apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata:\n  name: v\n';
+    expect(risks({ 'dist/c/configs/p.yaml': cp('Enforce'), 'dist/c/configs/v.yaml': vap }, { 'dist/c/configs/p.yaml': cp('Audit') })).toEqual([
+      'policy-removed c/configs/ValidatingAdmissionPolicy/v: if its Kustomization prunes, Flux deletes the policy; what it enforced is no longer checked',
+      'policy-weakened c/configs/ClusterPolicy/p: spec.validationFailureAction: Enforce → Audit: violations are let through',
+    ]);
+  });
+
+  it('treats a HelmRelease that skips CRDs as a plain deletion', () => {
+    const hr = 'apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: h\n  namespace: n\nspec:\n  install:\n    crds: Skip\n';
+    expect(risks({ 'dist/c/controllers/h.yaml': hr }, {})).toEqual(['deleted c/controllers/HelmRelease/n/h: if its Kustomization prunes, Flux deletes it from the cluster']);
   });
 });

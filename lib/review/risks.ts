@@ -51,10 +51,12 @@ function enforcementOf(o: TreeObject | undefined): string | undefined {
   return typeof legacy === 'string' ? `validationFailureAction ${legacy}` : undefined;
 }
 
+/** Admission policies that reject objects: Kyverno's validating kinds (not its mutating, generating or cleanup ones) and ValidatingAdmissionPolicies. */
 function isPolicy(o: TreeObject | undefined): boolean {
-  const group = groupOf(o);
-  if (group === 'policies.kyverno.io' || group === 'kyverno.io') return /Policy$/.test(o?.kind ?? '');
-  return group === 'admissionregistration.k8s.io' && /^ValidatingAdmissionPolicy(Binding)?$/.test(o?.kind ?? '');
+  const [group, kind] = [groupOf(o), o?.kind ?? ''];
+  if (group === 'policies.kyverno.io') return /ValidatingPolicy$/.test(kind);
+  if (group === 'kyverno.io') return kind === 'ClusterPolicy' || kind === 'Policy';
+  return group === 'admissionregistration.k8s.io' && /^ValidatingAdmissionPolicy(Binding)?$/.test(kind);
 }
 
 function installsCrds(o: TreeObject | undefined): boolean {
@@ -66,7 +68,7 @@ const deletion: Detector = (change, pruneOf) => {
   if (change.status !== 'removed' || change.layer === 'files') return [];
   const prune = pruneOf(change.cluster, change.layer);
   if (prune === false) return [['deleted', 'removed from Git; its Kustomization has prune: false, so Flux leaves it running, orphaned']];
-  const flux = prune ? 'with prune: true Flux deletes' : 'Flux deletes (if its Kustomization prunes)';
+  const flux = prune ? 'with prune: true Flux deletes' : 'if its Kustomization prunes, Flux deletes';
   const { before } = change;
   if (change.kind === 'Namespace' && !before?.apiVersion?.includes('/')) {
     return [['namespace-deleted', `${flux} the Namespace and every object in it, including those Flux does not manage`]];
