@@ -1,8 +1,10 @@
 import { App } from 'cdk8s';
 import { Cluster } from '../lib/cluster';
+import { KataRuntime } from '../lib/addons/kata';
 import { Component } from '../lib/component';
 import { EXTENSIONS } from '../lib/talos/extensions';
 import { TalosNamespace } from '../lib/talos/namespace';
+import { securityBaseline } from './security-baseline';
 
 /** Node label that Kata workloads select on; set on talos01 through its machine config. */
 export const KATA_NODE_LABEL = 'runtime.talos-flux-synth.dev/kata';
@@ -17,6 +19,9 @@ export function catalyst(app: App): Cluster {
     ],
     git: { url: 'ssh://git@git.catalyst.lan/platform/fleet.git', branch: 'main' },
   });
+
+  securityBaseline(cluster); // every policy in Audit until switched to Deny deliberately
+  new KataRuntime(cluster, 'kata'); // RuntimeClass `kata` (KATA_RUNTIME_CLASS) on the nodes with the extension
 
   const llm = new Component(cluster, 'llm');
   new TalosNamespace(llm.scope('controllers'), 'namespace', { name: 'llm' });

@@ -3,6 +3,7 @@ import { Cluster } from '../lib/cluster';
 import { Component } from '../lib/component';
 import { EXTENSIONS } from '../lib/talos/extensions';
 import { TalosNamespace } from '../lib/talos/namespace';
+import { securityBaseline } from './security-baseline';
 
 /** Node label of the GPU workers, set through their machine config. */
 export const GPU_NODE_LABEL = 'accelerator.talos-flux-synth.dev/nvidia';
@@ -20,6 +21,8 @@ export function hybridLlm(app: App): Cluster {
     ],
     git: { url: 'ssh://git@github.com/example-org/fleet.git', branch: 'main' },
   });
+
+  securityBaseline(cluster, { registriesMode: 'Deny' });
 
   const inference = new Component(cluster, 'inference');
   new TalosNamespace(inference.scope('controllers'), 'namespace', { name: 'inference' });
