@@ -258,6 +258,19 @@ describe('VerifyImageSignatures', () => {
     expect(evaluateImageValidation(p, init, { signatures: signed }).messages).toEqual([failure]);
   });
 
+  it('logs to a private Sigstore when given its transparency logs', () => {
+    const key = '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n';
+    const privateLog = policy('ImageValidatingPolicy', 'verify-image-signatures', (k) => new VerifyImageSignatures(k, 'private', {
+      images: ['registry.lan/*'],
+      identities: [{ issuer: 'https://oidc.lan', subject: 'ci@lan' }],
+      transparencyLog: { url: 'https://rekor.lan', rekorPublicKey: key, ctLogPublicKey: key },
+    }));
+    expect((privateLog.spec as { attestors: Array<{ cosign: unknown }> }).attestors[0].cosign).toEqual({
+      keyless: { identities: [{ issuer: 'https://oidc.lan', subject: 'ci@lan' }] },
+      ctlog: { url: 'https://rekor.lan', rekorPubKey: key, ctLogPubKey: key },
+    });
+  });
+
   it('accepts a subject regular expression instead of an exact subject', () => {
     const regexp = policy('ImageValidatingPolicy', 'verify-org', (k) => new VerifyImageSignatures(k, 'org', {
       name: 'verify-org',

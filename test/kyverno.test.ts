@@ -232,6 +232,13 @@ describe('Kyverno validation', () => {
     );
   });
 
+  it('rejects a transparency log that is not a URL with PEM keys', () => {
+    expect(error((k) => new VerifyImageSignatures(k, 'chainguard', { ...chainguard, transparencyLog: { url: 'rekor.lan', ctLogPublicKey: 'MFkw' } }))).toBe([
+      'test/VerifyImageSignatures[chainguard]: transparencyLog.url: "rekor.lan" is not an http(s) URL',
+      'test/VerifyImageSignatures[chainguard]: transparencyLog.ctLogPublicKey: expected a PEM public key (-----BEGIN PUBLIC KEY----- … -----END PUBLIC KEY-----)',
+    ].join('\n'));
+  });
+
   it('rejects a mode that is not Audit, Deny or Warn', () => {
     expect(error((k) => new DisallowHostPath(k, 'host-path', { mode: 'Enforce' as never }))).toBe(
       'test/DisallowHostPath[host-path]: mode: "Enforce" is not a policy mode (use Audit, Deny or Warn)',

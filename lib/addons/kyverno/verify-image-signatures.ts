@@ -25,18 +25,31 @@ export interface KeylessIdentity {
   readonly subjectRegExp?: string;
 }
 
+/** Where signatures and signing certificates are logged; the defaults are the public Sigstore's. */
+export interface TransparencyLog {
+  /** The Rekor log the signature must be recorded in. @default https://rekor.sigstore.dev */
+  readonly url?: string;
+  /** PEM public key of that Rekor log, for a private Sigstore. @default the public Sigstore's (from its TUF root) */
+  readonly rekorPublicKey?: string;
+  /** PEM public key of the certificate transparency log that must hold the certificate's SCT. @default the public Sigstore's */
+  readonly ctLogPublicKey?: string;
+}
+
 export interface VerifyImageSignaturesProps extends PolicyProps {
   /** Globs of the images to verify, such as `cgr.dev/chainguard/*`; other images are not checked. */
   readonly images: readonly string[];
   /** The identities a valid signature may carry; one is enough. */
   readonly identities: readonly KeylessIdentity[];
-  /** The Rekor transparency log the signature must be recorded in. @default https://rekor.sigstore.dev */
-  readonly rekorUrl?: string;
+  /** The transparency logs (Rekor, CT log) that must record the signature and its certificate. @default the public Sigstore's */
+  readonly transparencyLog?: TransparencyLog;
   /** Pin verified tags to their digest (mutateDigest) and require digests (verifyDigest). @default true */
   readonly pinDigests?: boolean;
   /** Webhook timeout of this policy, in seconds (1 to 30): verification calls the registry and Rekor. @default 30 */
   readonly timeoutSeconds?: number;
 }
+
+const pemPublicKey = () =>
+  z.string().regex(/^-----BEGIN PUBLIC KEY-----\n[\s\S]+\n-----END PUBLIC KEY-----\n?$/, { error: 'expected a PEM public key (-----BEGIN PUBLIC KEY----- … -----END PUBLIC KEY-----)' });
 
 const ISSUER_EXAMPLE = 'such as https://token.actions.githubusercontent.com';
 
@@ -60,7 +73,7 @@ const schema = z.strictObject({
   ...policyPropsShape,
   images: z.array(imageGlob()).min(1, { error: 'list at least one image glob to verify, such as cgr.dev/chainguard/*' }),
   identities: z.array(identitySchema).min(1, { error: `list at least one keyless identity (issuer and subject) a signature may carry` }),
-  rekorUrl: httpUrl().optional(),
+  transparencyLog: z.strictObject({ url: httpUrl().optional(), rekorPublicKey: pemPublicKey().optional(), ctLogPublicKey: pemPublicKey().optional() }).optional(),
   pinDigests: z.boolean().optional(),
   timeoutSeconds: webhookTimeout().optional(),
 });
@@ -97,7 +110,11 @@ export class VerifyImageSignatures extends KyvernoPolicy {
           name: ATTESTOR,
           cosign: {
             keyless: { identities: p.identities.map((i) => ({ issuer: i.issuer, subject: i.subject, subjectRegExp: i.subjectRegExp })) },
-            ctlog: { url: p.rekorUrl ?? SIGSTORE_REKOR_URL },
+            ctlog: {
+              url: p.transparencyLog?.url ?? SIGSTORE_REKOR_URL,
+              rekorPubKey: p.transparencyLog?.rekorPublicKey,
+              ctLogPubKey: p.transparencyLog?.ctLogPublicKey,
+            },
           },
         }],
         validationConfigurations: { mutateDigest: pin, verifyDigest: pin, required: true },
