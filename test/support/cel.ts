@@ -12,8 +12,9 @@
  * by `matchImageReferences` (globs and CEL expressions over `ref`). MutatingPolicy: mutations apply in
  * order (ApplyConfiguration merged into the object, JSONPatch add/replace/remove applied).
  *
- * The CEL is evaluated by @bufbuild/cel (a conformance-tested implementation of the CEL spec that
- * cel-go, and so Kubernetes and Kyverno, implement) with these bindings: `object`, `oldObject`,
+ * The CEL is evaluated by @bufbuild/cel, an implementation of the CEL spec (the language cel-go, and
+ * so Kubernetes and Kyverno, implement), without a type-check: a type error cel-go would reject when
+ * the policy is created shows here only when evaluated. Bindings: `object`, `oldObject`,
  * `request` (operation, namespace, name, kind, userInfo), `namespaceObject`, `variables`, and for image
  * policies `images`, `attestors`, `attestations`. JSON integers become CEL ints, as Kubernetes decodes them.
  *
@@ -27,7 +28,8 @@
  * sets, lists and authorizer libraries, Kyverno's http/resource/globalContext/image data libraries,
  * keyed list merges of ApplyConfiguration (lists are replaced atomically), and lazy variables (each
  * variable is evaluated once, in order; one that fails is left unbound). Digest resolution is not
- * modelled: with mutateDigest on, images count as pinned.
+ * modelled: with mutateDigest on, images count as pinned. `matches()` and subjectRegExp use
+ * JavaScript regular expressions, not RE2 (the same for the patterns the library writes).
  *
  * A CEL error anywhere is thrown (CelEvaluationError) rather than read as a pass or a fail: in the
  * cluster it would fail the request or be ignored per failurePolicy, and either way the policy is wrong.
