@@ -1,11 +1,13 @@
 import { App } from 'cdk8s';
 import { Descheduler } from '../lib/addons/descheduler';
-import { Velero } from '../lib/addons/velero';
+import { KataRuntime } from '../lib/addons/kata';
 import { Keda } from '../lib/addons/keda';
+import { Velero } from '../lib/addons/velero';
 import { Cluster } from '../lib/cluster';
 import { Component } from '../lib/component';
 import { EXTENSIONS } from '../lib/talos/extensions';
 import { TalosNamespace } from '../lib/talos/namespace';
+import { securityBaseline } from './security-baseline';
 import { llmWorker } from './workloads/llm-worker';
 
 /** Node label that Kata workloads select on; set on talos01 through its machine config. */
@@ -23,6 +25,8 @@ export function catalyst(app: App): Cluster {
   });
 
   new Keda(cluster, 'keda');
+  securityBaseline(cluster); // every policy in Audit until switched to Deny deliberately
+  new KataRuntime(cluster, 'kata'); // RuntimeClass `kata` (KATA_RUNTIME_CLASS) on the nodes with the extension
 
   const llm = new Component(cluster, 'llm');
   new TalosNamespace(llm.scope('controllers'), 'namespace', { name: 'llm' });

@@ -1,12 +1,13 @@
 import { App } from 'cdk8s';
 import { Descheduler } from '../lib/addons/descheduler';
-import { Velero } from '../lib/addons/velero';
 import { GpuOperator } from '../lib/addons/gpu-operator';
 import { Keda } from '../lib/addons/keda';
+import { Velero } from '../lib/addons/velero';
 import { Cluster } from '../lib/cluster';
 import { Component } from '../lib/component';
 import { EXTENSIONS } from '../lib/talos/extensions';
 import { TalosNamespace } from '../lib/talos/namespace';
+import { securityBaseline } from './security-baseline';
 import { vllm } from './workloads/vllm';
 
 /** Node label of the GPU workers, set through their machine config. */
@@ -28,6 +29,7 @@ export function hybridLlm(app: App): Cluster {
 
   new Keda(cluster, 'keda');
   const gpu = new GpuOperator(cluster, 'gpu-operator');
+  securityBaseline(cluster, { registriesMode: 'Deny' });
 
   const inference = new Component(cluster, 'inference');
   new TalosNamespace(inference.scope('controllers'), 'namespace', { name: 'inference' });

@@ -1,5 +1,6 @@
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import { KATA_RUNTIME_CLASS } from '../../lib/addons/kata';
 import { ScaledObject } from '../../lib/addons/keda';
 import { Component } from '../../lib/component';
 import { IMAGES } from '../../lib/versions';
@@ -24,7 +25,7 @@ export function llmWorker(llm: Component, opts: LlmWorkerOptions): { deployment:
     name: 'llm-worker',
     namespace: opts.namespace,
     team: 'ai-platform',
-    runtimeClassName: 'kata',
+    runtimeClassName: KATA_RUNTIME_CLASS,
     nodeLabel: opts.kataNodeLabel,
     volumes: [tmp],
     container: {

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { KubeRuntimeClass, Quantity } from '../../imports/k8s';
+import { AddOn } from '../addon';
+import { Cluster, NodeSpec } from '../cluster';
+import { propError, validateProps } from '../props';
+import { EXTENSIONS } from '../talos/extensions';
+import { dnsSubdomain, quantity } from '../validators';
+
+/** The RuntimeClass name Kata workloads set as `runtimeClassName` (KataRuntime's default). */
+export const KATA_RUNTIME_CLASS = 'kata';
+
+/**
+ * What the Kata VM costs a pod beyond its containers, per runtime handler (siderolabs/extensions
+ * kata-containers README): the scheduler reserves it and the kubelet accounts for it.
+ */
+export const KATA_POD_OVERHEAD: Readonly<Record<string, { readonly cpu: string; readonly memory: string }>> = {
+  kata: { cpu: '250m', memory: '130Mi' },
+  'kata-qemu': { cpu: '250m', memory: '160Mi' },
+};
+
+/** The Kata runtime handlers the kata-containers extension registers in containerd, by Talos version. */
+export function talosKataHandlers(talosVersion: string): string[] {
+  const [major, minor] = talosVersion.split('.').map(Number);
+  // Talos ≤ 1.13 registers Cloud Hypervisor as `kata`; `kata-qemu` arrives with 1.14.
+  return major > 1 || minor >= 14 ? ['kata', 'kata-qemu'] : ['kata'];
+}
+
+export interface KataRuntimeProps {
+  /** RuntimeClass name: what pods set as `runtimeClassName`. @default kata */
+  readonly name?: string;
+  /** containerd runtime handler; one the nodes' Talos version registers. @default kata */
+  readonly handler?: string;
+  /** Pod overhead of the VM. @default the handler's: cpu 250m and memory 130Mi for kata (160Mi for kata-qemu) */
+  readonly overhead?: { readonly cpu?: string | number; readonly memory?: string | number };
+}
+
+const schema = z.strictObject({
+  name: dnsSubdomain().optional(),
+  handler: z.string().optional(),
+  overhead: z.strictObject({ cpu: quantity().optional(), memory: quantity().optional() }).optional(),
+});
+
+/**
+ * Kata Containers for workloads that need VM isolation: a RuntimeClass (node.k8s.io/v1) whose handler
+ * is one Talos registers, with the VM's pod overhead, scheduling its pods only onto the nodes whose
+ * schematic has the `siderolabs/kata-containers` extension. Those nodes are found in the cluster spec,
+ * and the label that tells them apart becomes the RuntimeClass's node selector.
+ */
+export class KataRuntime extends AddOn {
+  /** The RuntimeClass name, for pods' `runtimeClassName`. */
+  readonly name: string;
+  readonly handler: string;
+  /** The node labels Kata pods select on. */
+  readonly nodeSelector: Readonly<Record<string, string>>;
+
+  constructor(cluster: Cluster, id: string, props: KataRuntimeProps = {}) {
+    super(cluster, id);
+    const p = validateProps(this, schema, props);
+    this.name = p.name ?? KATA_RUNTIME_CLASS;
+    this.handler = p.handler ?? 'kata';
+    const handlers = talosKataHandlers(cluster.talosVersion);
+    if (!handlers.includes(this.handler)) {
+      throw propError(this, 'handler', `${JSON.stringify(this.handler)} is not a Kata runtime handler Talos ${cluster.talosVersion} registers (use ${handlers.join(' or ')})`);
+    }
+    this.nodeSelector = this.kataNodeSelector();
+    const overhead = { ...KATA_POD_OVERHEAD[this.handler], ...p.overhead };
+    new KubeRuntimeClass(this.scope('configs'), 'runtime-class', {
+      metadata: { name: this.name },
+      handler: this.handler,
+      overhead: { podFixed: { cpu: quantityOf(overhead.cpu), memory: quantityOf(overhead.memory) } },
+      scheduling: { nodeSelector: { ...this.nodeSelector } },
+    });
+  }
+
+  /** Labels every node with the extension carries and no other node carries with the same value. */
+  private kataNodeSelector(): Record<string, string> {
+    const extension = EXTENSIONS.kataContainers;
+    const kata = this.cluster.nodesWithExtension(extension);
+    if (kata.length === 0) {
+      throw propError(this, '', `no node lists the ${extension} extension; add it to nodes[].extensions of the nodes that should run Kata pods`);
+    }
+    const others = this.cluster.nodes.filter((n) => !kata.includes(n));
+    const carries = (n: NodeSpec, [k, v]: [string, string]) => n.labels?.[k] === v;
+    const selector = Object.entries(kata[0].labels ?? {})
+      .filter((label) => kata.every((n) => carries(n, label)) && !others.some((n) => carries(n, label)))
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    if (selector.length === 0) {
+      throw propError(this, '', `the nodes with the ${extension} extension (${kata.map((n) => n.name).join(', ')}) share no label that sets them apart ` +
+        'from the other nodes; give them one in nodes[].labels (such as runtime.talos-flux-synth.dev/kata: "true") for Kata pods to select');
+    }
+    return Object.fromEntries(selector);
+  }
+}
+
+function quantityOf(q: string | number): Quantity {
+  return typeof q === 'number' ? Quantity.fromNumber(q) : Quantity.fromString(q);
+}

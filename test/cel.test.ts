@@ -1,0 +1,112 @@
+/** The test evaluator (test/support/cel.ts) and the image glob matcher: what they claim to support. */
+import { compileGlob } from '../lib/addons/kyverno/glob';
+import { CelEvaluationError, evaluateCel, evaluateMutation, evaluateValidation, PolicyManifest, resourceOf } from './support/cel';
+import { configMap, pod } from './support/workloads';
+
+const policy = (kind: string, spec: object): PolicyManifest => ({ apiVersion: 'policies.kyverno.io/v1', kind, metadata: { name: 'p' }, spec });
+const pods = { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods'] };
+
+describe('evaluateCel', () => {
+  it('reads JSON integers as CEL ints and returns plain JSON', () => {
+    expect(evaluateCel('type(object.n) == int && object.n == 1 && object.f == 1.5', { object: { n: 1, f: 1.5 } })).toBe(true);
+    expect(evaluateCel('object.items.map(i, i * 2)', { object: { items: [1, 2] } })).toEqual([2, 4]);
+    expect(evaluateCel('{"a": [1]}', {})).toEqual({ a: [1] });
+  });
+
+  it('has the strings extension', () => {
+    expect(evaluateCel('"a,b".split(",").size() == 2 && ["x", "y"].join("-") == "x-y" && "AB".lowerAscii() == "ab"', {})).toBe(true);
+  });
+
+  it('builds Object{…} and JSONPatch{…} as maps', () => {
+    expect(evaluateCel('Object{metadata: Object.metadata{labels: {"a": "b"}}}', {})).toEqual({ metadata: { labels: { a: 'b' } } });
+    expect(evaluateCel('[JSONPatch{op: "add", path: "/x", value: 1}]', {})).toEqual([{ op: 'add', path: '/x', value: 1 }]);
+  });
+
+  it('throws on errors instead of reading them as a result', () => {
+    expect(() => evaluateCel('object.spec.missing == 1', { object: { spec: {} } })).toThrow(CelEvaluationError);
+    expect(() => evaluateCel('object.?spec', { object: {} })).toThrow(/does not parse/);
+    expect(() => evaluateValidation(policy('ValidatingPolicy', { matchConstraints: { resourceRules: [pods] }, validations: [{ expression: '"not a bool"' }] }), pod()))
+      .toThrow('ValidatingPolicy p validations[0]: yields "not a bool", not a bool');
+  });
+});
+
+describe('evaluateValidation', () => {
+  const check = (extra: object) => policy('ValidatingPolicy', {
+    validationActions: ['Deny'],
+    matchConstraints: { resourceRules: [pods] },
+    validations: [{ expression: 'object.metadata.name != "web"', message: 'static', messageExpression: '"no " + object.metadata.name' }],
+    ...extra,
+  });
+
+  it('matches operations, resources, exclusions and selectors', () => {
+    expect(evaluateValidation(check({}), pod())).toMatchObject({ matched: true, allowed: false, admitted: false, messages: ['no web'] });
+    expect(evaluateValidation(check({}), pod(), { operation: 'DELETE' }).matched).toBe(false);
+    expect(evaluateValidation(check({}), configMap()).matched).toBe(false);
+    expect(evaluateValidation(check({ matchConstraints: { resourceRules: [pods], excludeResourceRules: [{ ...pods, resourceNames: ['web'] }] } }), pod()).matched).toBe(false);
+    expect(evaluateValidation(check({ matchConstraints: { resourceRules: [pods], objectSelector: { matchLabels: { team: 'other' } } } }), pod()).matched).toBe(false);
+    const prod = { matchConstraints: { resourceRules: [pods], namespaceSelector: { matchExpressions: [{ key: 'env', operator: 'In', values: ['prod'] }] } } };
+    expect(evaluateValidation(check(prod), pod()).matched).toBe(false);
+    expect(evaluateValidation(check(prod), pod(), { namespaceLabels: { env: 'prod' } }).matched).toBe(true);
+  });
+
+  it('applies matchConditions and variables in order', () => {
+    const p = check({
+      matchConditions: [{ name: 'labelled', expression: 'has(object.metadata.labels)' }],
+      variables: [{ name: 'n', expression: 'object.metadata.name' }, { name: 'upper', expression: 'variables.n.upperAscii()' }],
+      validations: [{ expression: 'variables.upper == "WEB"' }],
+    });
+    expect(evaluateValidation(p, pod()).allowed).toBe(true);
+    const bare = pod();
+    delete (bare.metadata as { labels?: unknown }).labels;
+    expect(evaluateValidation(p, bare).matched).toBe(false);
+  });
+});
+
+describe('evaluateMutation', () => {
+  it('applies JSON patches', () => {
+    const p = policy('MutatingPolicy', {
+      matchConstraints: { resourceRules: [pods] },
+      mutations: [{ patchType: 'JSONPatch', jsonPatch: { expression: '[JSONPatch{op: "add", path: "/metadata/annotations", value: {"a~b/c": "1"}}, JSONPatch{op: "remove", path: "/metadata/labels/team"}]' } }],
+    });
+    expect(evaluateMutation(p, pod()).metadata).toEqual({ name: 'web', namespace: 'apps', labels: {}, annotations: { 'a~b/c': '1' } });
+  });
+});
+
+describe('resourceOf', () => {
+  it('knows the built-in kinds and pluralizes the rest as Kubernetes does', () => {
+    expect(['Pod', 'Ingress', 'NetworkPolicy', 'ScaledObject', 'Gateway', 'ResourceClass'].map(resourceOf))
+      .toEqual(['pods', 'ingresses', 'networkpolicies', 'scaledobjects', 'gateways', 'resourceclasses']);
+  });
+});
+
+describe('compileGlob', () => {
+  const matches = (glob: string, s: string) => {
+    const c = compileGlob(glob);
+    if ('error' in c) throw new Error(c.error);
+    return c.regexp.test(s);
+  };
+
+  it('matches as Kyverno does: * across / and :, ?, classes, alternatives, escapes', () => {
+    expect(matches('cgr.dev/chainguard/*', 'cgr.dev/chainguard/nginx:1.27')).toBe(true);
+    expect(matches('cgr.dev/chainguard/*', 'cgr.dev/chainguard/sub/nginx@sha256:ab')).toBe(true);
+    expect(matches('cgr.dev/chainguard/*', 'cgr.dev/chainguardx/nginx')).toBe(false);
+    expect(matches('cgr.dev/chainguard/*', 'xcgr.dev/chainguard/nginx')).toBe(false);
+    expect(matches('ghcr.io/my-org/app:v?', 'ghcr.io/my-org/app:v1')).toBe(true);
+    expect(matches('ghcr.io/[a-c]*', 'ghcr.io/beta')).toBe(true);
+    expect(matches('ghcr.io/[!a-c]*', 'ghcr.io/beta')).toBe(false);
+    expect(matches('{cgr.dev,quay.io}/*', 'quay.io/x')).toBe(true);
+    expect(matches('cgr.dev/a\\*', 'cgr.dev/a*')).toBe(true);
+    expect(matches('cgr.dev/a\\*', 'cgr.dev/ab')).toBe(false);
+  });
+
+  it('says what is wrong with an invalid glob', () => {
+    expect(['', 'a b', 'x\\', 'x[]', 'x]}', '{a,b'].map((g) => (compileGlob(g) as { error?: string }).error)).toEqual([
+      'a glob cannot be empty',
+      'an image reference has no whitespace',
+      "it ends with an escape '\\' that escapes nothing",
+      "'[' at 2 opens an empty character class",
+      "'}' at 3 has no opening '{'",
+      "'{' at 1 is never closed",
+    ]);
+  });
+});
