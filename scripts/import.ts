@@ -4,10 +4,12 @@
  * It drives cdk8s-cli's own importer, so the output is what `cdk8s import` writes online. The one
  * difference: `k8s@<version>` would download cdk8s' Kubernetes definitions; here they are read from
  * the copy in ../shared/upstream/kubernetes/cdk8s-kubernetes-schemas/.
+ * It also compiles the Talos config schema into schemas/talos/ (scripts/talos-schema.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
+import { generateTalosSchemas } from './talos-schema';
 
 const root = path.resolve(__dirname, '..');
 const upstream = process.env.UPSTREAM_DIR ?? path.resolve(root, '../shared/upstream');
@@ -41,6 +43,7 @@ async function main(): Promise<void> {
     {},
     { outdir, targetLanguage: 'typescript', save: false },
   );
+  console.log(`talos: ${generateTalosSchemas(root).join(', ')}`);
 }
 
 function parseSpec(spec: string): { source: string; moduleNamePrefix?: string } {
