@@ -5,7 +5,6 @@ import { Keda } from '../lib/addons/keda';
 import { Velero } from '../lib/addons/velero';
 import { Cluster } from '../lib/cluster';
 import { Component } from '../lib/component';
-import { EXTENSIONS } from '../lib/talos/extensions';
 import { TalosNamespace } from '../lib/talos/namespace';
 import { securityBaseline } from './security-baseline';
 import { llmWorker } from './workloads/llm-worker';
@@ -19,14 +18,15 @@ export function catalyst(app: App): Cluster {
     name: 'catalyst',
     nodes: [
       { name: 'talos00', role: 'controlplane', schedulable: true },
-      { name: 'talos01', role: 'worker', extensions: [EXTENSIONS.kataContainers], labels: { [KATA_NODE_LABEL]: 'true' } },
+      { name: 'talos01', role: 'worker', group: 'kata', labels: { [KATA_NODE_LABEL]: 'true' } },
     ],
     git: { url: 'ssh://git@git.catalyst.lan/platform/fleet.git', branch: 'main' },
+    cni: 'cilium',
   });
 
   new Keda(cluster, 'keda');
   securityBaseline(cluster); // every policy in Audit until switched to Deny deliberately
-  new KataRuntime(cluster, 'kata'); // RuntimeClass `kata` (KATA_RUNTIME_CLASS) on the nodes with the extension
+  new KataRuntime(cluster, 'kata', { nodeSelector: { [KATA_NODE_LABEL]: 'true' } }); // RuntimeClass `kata`; talos01 gets the extension
 
   const llm = new Component(cluster, 'llm');
   new TalosNamespace(llm.scope('controllers'), 'namespace', { name: 'llm' });

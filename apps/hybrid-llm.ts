@@ -5,7 +5,6 @@ import { Keda } from '../lib/addons/keda';
 import { Velero } from '../lib/addons/velero';
 import { Cluster } from '../lib/cluster';
 import { Component } from '../lib/component';
-import { EXTENSIONS } from '../lib/talos/extensions';
 import { TalosNamespace } from '../lib/talos/namespace';
 import { securityBaseline } from './security-baseline';
 import { vllm } from './workloads/vllm';
@@ -13,22 +12,21 @@ import { vllm } from './workloads/vllm';
 /** Node label of the GPU workers, set through their machine config. */
 export const GPU_NODE_LABEL = 'accelerator.talos-flux-synth.dev/nvidia';
 
-const GPU_EXTENSIONS = [EXTENSIONS.nvidiaKmodProduction, EXTENSIONS.nvidiaToolkitProduction];
-
 /** `hybrid-llm`: the GPU inference cluster with cloud GPU workers (see shared/design/REFERENCE-FLEET.md). */
 export function hybridLlm(app: App): Cluster {
   const cluster = new Cluster(app, {
     name: 'hybrid-llm',
     nodes: [
       { name: 'hybrid-cp-0', role: 'controlplane' },
-      { name: 'hybrid-gpu-0', role: 'worker', extensions: GPU_EXTENSIONS, labels: { [GPU_NODE_LABEL]: 'true' } },
-      { name: 'hybrid-gpu-1', role: 'worker', extensions: GPU_EXTENSIONS, labels: { [GPU_NODE_LABEL]: 'true' } },
+      { name: 'hybrid-gpu-0', role: 'worker', group: 'gpu', labels: { [GPU_NODE_LABEL]: 'true' } },
+      { name: 'hybrid-gpu-1', role: 'worker', group: 'gpu', labels: { [GPU_NODE_LABEL]: 'true' } },
     ],
     git: { url: 'ssh://git@github.com/example-org/fleet.git', branch: 'main' },
   });
 
   new Keda(cluster, 'keda');
-  const gpu = new GpuOperator(cluster, 'gpu-operator');
+  // The GPU workers get the NVIDIA production driver extensions and kernel modules through their Talos config.
+  const gpu = new GpuOperator(cluster, 'gpu-operator', { nodeSelector: { [GPU_NODE_LABEL]: 'true' }, driver: 'production' });
   securityBaseline(cluster, { registriesMode: 'Deny' });
 
   const inference = new Component(cluster, 'inference');

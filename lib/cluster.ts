@@ -1,8 +1,12 @@
 import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { z } from 'zod';
+import type { Problem } from './errors';
 import { ClusterSync } from './flux/cluster-sync';
 import { ClusterScope, validateProps } from './props';
+import type { RenderedObject } from './synth/manifest';
+import { crossLayerProblems } from './talos/cross-layer';
+import { Cni, TalosLayer } from './talos/layer';
 import { dnsLabel, duration, labels } from './validators';
 import { KUBERNETES_VERSION, TALOS_VERSION } from './versions';
 
@@ -20,8 +24,16 @@ export interface NodeSpec {
   readonly schedulable?: boolean;
   /** Node labels set through the Talos machine config (`machine.nodeLabels`). @default {} */
   readonly labels?: Record<string, string>;
-  /** Official Talos system extensions in the node's Image Factory schematic, such as `siderolabs/kata-containers`. @default [] */
+  /**
+   * Official Talos system extensions the node's Image Factory schematic lists besides those its add-ons
+   * require (add-ons such as GpuOperator add theirs to the nodes they select). @default []
+   */
   readonly extensions?: readonly string[];
+  /**
+   * The node group: nodes that share one schematic and one machine-config patch, in `dist/<cluster>/talos/<group>/`.
+   * Nodes of one group must agree on role, labels and extensions. @default the role (controlplane or worker)
+   */
+  readonly group?: string;
 }
 
 /** Where Flux finds this repository. */
@@ -57,6 +69,11 @@ export interface ClusterProps {
   readonly git: GitSourceSpec;
   /** Reconciliation timings of the layers. */
   readonly flux?: FluxTimings;
+  /**
+   * The container network: Talos' built-in Flannel, or Cilium (the machine-config patches then turn
+   * Flannel and kube-proxy off and KubePrism on). @default flannel
+   */
+  readonly cni?: Cni;
 }
 
 const minorVersion = (what: string) =>
@@ -68,6 +85,7 @@ const nodeSchema = z.strictObject({
   schedulable: z.boolean().optional(),
   labels: labels().optional(),
   extensions: z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, { error: (iss) => `${JSON.stringify(iss.input)} is not an extension name such as siderolabs/kata-containers` })).optional(),
+  group: dnsLabel().optional(),
 });
 
 const clusterSchema = z.strictObject({
@@ -89,6 +107,7 @@ const clusterSchema = z.strictObject({
     secretRef: dnsLabel().optional(),
   }),
   flux: z.strictObject({ interval: duration().optional(), timeout: duration().optional(), retryInterval: duration().optional() }).optional(),
+  cni: z.enum(['flannel', 'cilium'], { error: (iss) => `${JSON.stringify(iss.input)} is not a CNI the bootstrap can set up (flannel, Talos' own, or cilium)` }).optional(),
 });
 
 /**
@@ -108,10 +127,13 @@ export class Cluster extends Construct implements ClusterScope {
   readonly kubernetesVersion: string;
   readonly talosVersion: string;
   readonly nodes: readonly NodeSpec[];
+  readonly cni: Cni;
   /** The chart rendered to `clusters/<name>/`: what Flux reads for this cluster. */
   readonly fluxChart: Chart;
+  /** The Talos side: node groups, what add-ons require of them, the schematics and machine-config patches. */
+  readonly talos: TalosLayer;
   private readonly layerCharts: Record<Layer, Chart>;
-  private readonly artifactFiles = new Map<string, string>();
+  private readonly artifactFiles = new Map<string, string | (() => string)>();
 
   constructor(scope: Construct, props: ClusterProps) {
     super(scope, props.name);
@@ -121,6 +143,8 @@ export class Cluster extends Construct implements ClusterScope {
     this.kubernetesVersion = p.kubernetesVersion ?? KUBERNETES_VERSION;
     this.talosVersion = p.talosVersion ?? TALOS_VERSION;
     this.nodes = p.nodes;
+    this.cni = p.cni ?? 'flannel';
+    this.talos = new TalosLayer(this, { name: p.name, nodes: p.nodes, talosVersion: this.talosVersion, cni: this.cni });
 
     // Chart ids start with '#', which no component id (a DNS label) can, so the two never collide.
     this.layerCharts = Object.fromEntries(
@@ -134,6 +158,8 @@ export class Cluster extends Construct implements ClusterScope {
       layers: LAYERS,
       timings: p.flux,
     });
+
+    for (const f of this.talos.artifacts()) this.addArtifact(f.path, f.render);
   }
 
   /** The chart of one layer. */
@@ -154,19 +180,35 @@ export class Cluster extends Construct implements ClusterScope {
   /**
    * Adds a file that is not a Kubernetes object (a Talos schematic, a machine-config patch, bootstrap
    * Terraform JSON) under `dist/<cluster>/<path>`, outside every Flux layer so Flux never applies it.
+   * `content` may be a function: it is called once, when the synth has rendered and checked every object,
+   * so it sees what add-ons defined after this call declared.
    */
-  addArtifact(path: string, content: string): void {
+  addArtifact(path: string, content: string | (() => string)): void {
     const top = path.split('/')[0];
-    if (!/^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)+$/.test(path) || (LAYERS as readonly string[]).includes(top)) {
+    if (!/^[a-z0-9][a-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)+$/.test(path) || (LAYERS as readonly string[]).includes(top)) {
       throw new Error(`artifact path ${JSON.stringify(path)} must be a relative path in a folder other than the layers`);
     }
     if (this.artifactFiles.has(path)) throw new Error(`artifact ${path} is added twice in cluster ${this.clusterName}`);
     this.artifactFiles.set(path, content);
   }
 
-  /** The artifacts added so far, sorted by path. */
+  /** The artifacts, sorted by path; reading them renders those added as functions. */
   get artifacts(): ReadonlyArray<{ readonly path: string; readonly content: string }> {
-    return [...this.artifactFiles].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, content]) => ({ path, content }));
+    return [...this.artifactFiles].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, content]) => {
+      if (typeof content === 'function') {
+        content = content();
+        this.artifactFiles.set(path, content);
+      }
+      return { path, content };
+    });
+  }
+
+  /**
+   * What is wrong between this cluster's rendered objects and its Talos layer (lib/talos/cross-layer.ts),
+   * and with the Talos layer itself; the synth runs it once every object of the cluster is rendered.
+   */
+  checkRendered(objects: readonly RenderedObject[]): Problem[] {
+    return [...this.talos.problems(), ...crossLayerProblems(this.talos, objects)];
   }
 
   /** Nodes whose schematic lists a system extension. */

@@ -53,6 +53,12 @@ describe('Cluster', () => {
     expect(configErrorOf(() => renderCluster(undefined, { git: { url: 'git.example.com:fleet' } }))).toBe(
       'test/Cluster[test]: git.url: "git.example.com:fleet" is not a Git URL Flux can clone (ssh:// or https://)',
     );
+    expect(configErrorOf(() => renderCluster(undefined, { cni: 'calico' as 'cilium' }))).toBe(
+      'test/Cluster[test]: cni: "calico" is not a CNI the bootstrap can set up (flannel, Talos\' own, or cilium)',
+    );
+    expect(configErrorOf(() => renderCluster(undefined, { nodes: [{ name: 'cp-0', role: 'controlplane', group: 'GPU' }] }))).toBe(
+      'test/Cluster[test]: nodes[0].group: "GPU" is not a DNS label (lowercase letters, digits and \'-\', at most 63 characters)',
+    );
   });
 
   it('rejects two objects with one identity, naming both components', () => {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { Cluster, ClusterProps } from '../lib/cluster';
 import { ConfigError } from '../lib/errors';
-import { synthesize } from '../lib/synth/pipeline';
+import { synthesize, SynthResult } from '../lib/synth/pipeline';
 import { Manifest } from '../lib/synth/manifest';
 
 export function tempDir(prefix = 'synth-test-'): string {
@@ -25,6 +25,11 @@ export function clusterProps(overrides: Partial<ClusterProps> = {}): ClusterProp
 export function renderCluster(fn: (cluster: Cluster) => void = () => undefined, props: Partial<ClusterProps> = {}): Manifest[] {
   const result = synthesize((app: App) => fn(new Cluster(app, clusterProps(props))));
   return result.objects.map((o) => o.manifest);
+}
+
+/** Builds one cluster in a fresh app and runs `fn` inside it; returns the whole synth result (objects, files). */
+export function synthCluster(fn: (cluster: Cluster) => void = () => undefined, props: Partial<ClusterProps> = {}): SynthResult {
+  return synthesize((app: App) => fn(new Cluster(app, clusterProps(props))));
 }
 
 /** The ConfigError message a builder throws, or fails the test. */

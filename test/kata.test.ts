@@ -3,13 +3,14 @@ import { KATA_RUNTIME_CLASS, KataRuntime, KataRuntimeProps, talosKataHandlers } 
 import { Cluster, ClusterProps, NodeSpec } from '../lib/cluster';
 import { synthesize } from '../lib/synth/pipeline';
 import { EXTENSIONS } from '../lib/talos/extensions';
-import { clusterProps, configErrorOf, find, renderCluster } from './helpers';
+import { parse } from 'yaml';
+import { clusterProps, configErrorOf, find, renderCluster, synthCluster } from './helpers';
 
 const KATA = EXTENSIONS.kataContainers;
 const LABEL = 'runtime.example.dev/kata';
 
 const nodes = (...extra: NodeSpec[]): NodeSpec[] => [{ name: 'cp-0', role: 'controlplane', schedulable: true, labels: { zone: 'a' } }, ...extra];
-const kataNode = (name: string, labels: Record<string, string> = { [LABEL]: 'true', zone: 'a' }): NodeSpec => ({ name, role: 'worker', extensions: [KATA], labels });
+const kataNode = (name: string, labels: Record<string, string> = { [LABEL]: 'true', zone: 'a' }, group?: string): NodeSpec => ({ name, role: 'worker', extensions: [KATA], labels, group });
 
 function withKata(props: KataRuntimeProps = {}, cluster: Partial<ClusterProps> = { nodes: nodes(kataNode('w-0')) }) {
   return renderCluster((c) => new KataRuntime(c, 'kata', props), cluster);
@@ -31,7 +32,7 @@ describe('KataRuntime', () => {
   });
 
   it('selects on every label all Kata nodes share and no other node carries', () => {
-    const rc = find(withKata({}, { nodes: nodes(kataNode('w-0', { [LABEL]: 'true', pool: 'vm', rack: '1' }), kataNode('w-1', { [LABEL]: 'true', pool: 'vm', rack: '2' })) }), 'RuntimeClass', 'kata');
+    const rc = find(withKata({}, { nodes: nodes(kataNode('w-0', { [LABEL]: 'true', pool: 'vm', rack: '1' }, 'rack-1'), kataNode('w-1', { [LABEL]: 'true', pool: 'vm', rack: '2' }, 'rack-2')) }), 'RuntimeClass', 'kata');
     expect((rc as unknown as { scheduling: unknown }).scheduling).toEqual({ nodeSelector: { pool: 'vm', [LABEL]: 'true' } });
   });
 
@@ -52,14 +53,31 @@ describe('KataRuntime', () => {
 
   it('fails when no node has the extension', () => {
     expect(configErrorOf(() => withKata({}, { nodes: nodes({ name: 'w-0', role: 'worker', labels: { [LABEL]: 'true' } }) }))).toBe(
-      `test/KataRuntime[kata]: no node lists the ${KATA} extension; add it to nodes[].extensions of the nodes that should run Kata pods`,
+      `test/KataRuntime[kata]: no node of test lists ${KATA}; add it to nodes[].extensions of the nodes that should run Kata pods, or select them with nodeSelector`,
     );
   });
 
   it('fails when the Kata nodes share no label that sets them apart', () => {
     const message = `test/KataRuntime[kata]: the nodes with the ${KATA} extension (w-0, w-1) share no label that sets them apart from the other nodes; ` +
       'give them one in nodes[].labels (such as runtime.talos-flux-synth.dev/kata: "true") for Kata pods to select';
-    expect(configErrorOf(() => withKata({}, { nodes: nodes(kataNode('w-0', { [LABEL]: 'true' }), kataNode('w-1', { [LABEL]: 'yes' })) }))).toBe(message);
-    expect(configErrorOf(() => withKata({}, { nodes: nodes(kataNode('w-0', { zone: 'a' }), kataNode('w-1')) }))).toBe(message);
+    expect(configErrorOf(() => withKata({}, { nodes: nodes(kataNode('w-0', { [LABEL]: 'true' }, 'a'), kataNode('w-1', { [LABEL]: 'yes' }, 'b')) }))).toBe(message);
+    expect(configErrorOf(() => withKata({}, { nodes: nodes(kataNode('w-0', { zone: 'a' }, 'a'), kataNode('w-1', undefined, 'b')) }))).toBe(message);
+  });
+
+  describe('with a nodeSelector', () => {
+    const kataWorker: NodeSpec = { name: 'w-0', role: 'worker', group: 'kata', labels: { [LABEL]: 'true' } };
+
+    it('puts the extension into the schematic of the nodes it selects, and schedules Kata pods onto them', () => {
+      const result = synthCluster((c) => new KataRuntime(c, 'kata', { nodeSelector: { [LABEL]: 'true' } }), { nodes: nodes(kataWorker) });
+      expect(parse(result.files.get('dist/test/talos/kata/schematic.yaml') ?? '')).toEqual({ customization: { systemExtensions: { officialExtensions: [KATA] } } });
+      expect(parse(result.files.get('dist/test/talos/controlplane/schematic.yaml') ?? '')).toEqual({ customization: { systemExtensions: { officialExtensions: [] } } });
+      expect(find(result.objects.map((o) => o.manifest), 'RuntimeClass', 'kata')).toMatchObject({ scheduling: { nodeSelector: { [LABEL]: 'true' } } });
+    });
+
+    it('fails when no node carries its labels', () => {
+      expect(configErrorOf(() => withKata({ nodeSelector: { [LABEL]: 'yes' } }, { nodes: nodes(kataWorker) }))).toBe(
+        `test/KataRuntime[kata]: nodeSelector: no node group of test carries ${LABEL}=yes; label the nodes that should run Kata pods with it in nodes[].labels`,
+      );
+    });
   });
 });

@@ -60,8 +60,9 @@ describe('npm run diff: a temporary repository with two commits of a small fleet
       'alpha/files/File: ~talos/schematic.yaml',
       'beta/controllers/Namespace: +extra',
     ]);
-    // ImageValidatingPolicy verify-images, HelmRepository tools, beta's namespace base, the Flux objects: unchanged.
-    expect(diff.unchanged).toBe(15);
+    // ImageValidatingPolicy verify-images, HelmRepository tools, beta's namespace base, the Flux objects, and each
+    // cluster's Talos schematic and patch (one node group each): unchanged.
+    expect(diff.unchanged).toBe(15 + 2 * 2);
   });
 
   it('lists field-level changes, matching containers and env entries by name', () => {

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { AddOn } from '../addon';
 import { Cluster } from '../cluster';
-import { ConfigError } from '../errors';
 import { FluxHelmRelease, PinnedChart } from '../flux/helm-release';
-import { describeConstruct, validateProps } from '../props';
+import { validateProps } from '../props';
 import { TalosNamespace } from '../talos/namespace';
-import { nvidiaDriverProblems } from '../talos/nvidia';
+import { NVIDIA_EXTENSIONS, NVIDIA_GPU_RESOURCE, NVIDIA_RUNTIME_HANDLER, nvidiaExtensions, nvidiaRequirement, NvidiaDriverFlavour } from '../talos/nvidia';
+import { labels } from '../validators';
 import { CHARTS } from '../versions';
 
 /** Namespace of the GPU operator and its operands. */
@@ -15,6 +15,15 @@ export const GPU_OPERATOR_NAMESPACE = 'gpu-operator';
 export type MigStrategy = 'none' | 'single' | 'mixed';
 
 export interface GpuOperatorProps {
+  /**
+   * Labels of the GPU nodes (in nodes[].labels): their schematic gets the NVIDIA extensions of `driver`.
+   * @default the nodes whose nodes[].extensions list NVIDIA extensions
+   */
+  readonly nodeSelector?: Record<string, string>;
+  /** Driver flavour of the extensions `nodeSelector`'s nodes get. @default production */
+  readonly driver?: NvidiaDriverFlavour;
+  /** NVIDIA's open kernel modules instead of the proprietary ones, for `nodeSelector`'s nodes. @default false */
+  readonly openKernelModules?: boolean;
   /** MIG strategy; anything but none also runs the MIG manager to partition the GPUs. @default none */
   readonly migStrategy?: MigStrategy;
   /** Run the DCGM exporter (GPU metrics for Prometheus on port 9400). @default true */
@@ -40,11 +49,19 @@ export interface GpuOperatorValues {
 }
 
 const schema = z.strictObject({
+  nodeSelector: labels().optional(),
+  driver: z.enum(['production', 'lts']).optional(),
+  openKernelModules: z.boolean().optional(),
   migStrategy: z.enum(['none', 'single', 'mixed']).optional(),
   dcgmExporter: z.boolean().optional(),
   dcgmServiceMonitor: z.boolean().optional(),
   nodeFeatureDiscovery: z.boolean().optional(),
 }).superRefine((p, ctx) => {
+  for (const key of ['driver', 'openKernelModules'] as const) {
+    if (p[key] !== undefined && !p.nodeSelector) {
+      ctx.addIssue({ code: 'custom', path: [key], message: 'chooses the extensions of nodeSelector\'s nodes; without nodeSelector the GPU nodes list their own in nodes[].extensions' });
+    }
+  }
   if (p.dcgmServiceMonitor && p.dcgmExporter === false) {
     ctx.addIssue({ code: 'custom', path: ['dcgmServiceMonitor'], message: 'a ServiceMonitor needs the DCGM exporter; set dcgmExporter to true or drop dcgmServiceMonitor' });
   }
@@ -53,22 +70,21 @@ const schema = z.strictObject({
 /**
  * The NVIDIA GPU operator configured for Talos: the NVIDIA kernel modules and container toolkit come from
  * Talos system extensions, so the operator's driver and toolkit operands are off and it finds the driver
- * under /usr/local. It creates the `nvidia` RuntimeClass itself (no second one is rendered). The cluster
- * must list the NVIDIA extensions, of one driver flavour, on its GPU nodes.
+ * under /usr/local. It creates the `nvidia` RuntimeClass itself (no second one is rendered). It requires
+ * of the GPU nodes (cluster.talos) the extensions, of one driver flavour, and their kernel modules loaded.
  */
 export class GpuOperator extends AddOn {
   /** The RuntimeClass the operator creates; its handler is the one the Talos toolkit extension registers. */
-  readonly runtimeClassName = 'nvidia';
+  readonly runtimeClassName = NVIDIA_RUNTIME_HANDLER;
   /** The extended resource a pod requests a GPU with. */
-  readonly gpuResource = 'nvidia.com/gpu';
+  readonly gpuResource = NVIDIA_GPU_RESOURCE;
   readonly namespace = GPU_OPERATOR_NAMESPACE;
   readonly release: FluxHelmRelease<GpuOperatorValues>;
 
   constructor(cluster: Cluster, id: string, props: GpuOperatorProps = {}) {
     super(cluster, id);
     const p = validateProps(this, schema, props);
-    const problems = nvidiaDriverProblems(describeConstruct(cluster), cluster.nodes, `GpuOperator[${id}]`);
-    if (problems.length) throw new ConfigError(problems);
+    this.requireGpuNodes(p.nodeSelector, p.driver ?? 'production', p.openKernelModules ?? false);
 
     const migStrategy = p.migStrategy ?? 'none';
     const dcgmExporter = p.dcgmExporter ?? true;
@@ -94,5 +110,18 @@ export class GpuOperator extends AddOn {
       },
     });
     this.release = chart.release;
+  }
+
+  private requireGpuNodes(nodeSelector: Record<string, string> | undefined, driver: NvidiaDriverFlavour, openKernelModules: boolean): void {
+    const talos = this.cluster.talos;
+    const needs = 'the GPU operator needs a GPU node group:';
+    talos.require(this, nodeSelector ? 'nodeSelector' : '', nodeSelector
+      ? nvidiaRequirement({ labels: nodeSelector }, nvidiaExtensions(driver, openKernelModules), `${needs} label the GPU nodes with it in nodes[].labels`)
+      : nvidiaRequirement({ extensions: NVIDIA_EXTENSIONS, what: 'an NVIDIA extension' }, [], `${needs} set nodeSelector to the GPU nodes' labels (they then get the NVIDIA extensions), or list the extensions in their nodes[].extensions`));
+    talos.addRuntimeClass(this, { name: this.runtimeClassName, handler: NVIDIA_RUNTIME_HANDLER });
+    talos.addPrivilegedPods(this, {
+      namespace: GPU_OPERATOR_NAMESPACE,
+      reason: "the GPU operator's device plugin, DCGM exporter and validator mount host paths and run privileged",
+    });
   }
 }

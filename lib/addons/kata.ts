@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { KubeRuntimeClass, Quantity } from '../../imports/k8s';
 import { AddOn } from '../addon';
-import { Cluster, NodeSpec } from '../cluster';
+import { Cluster } from '../cluster';
 import { propError, validateProps } from '../props';
 import { EXTENSIONS } from '../talos/extensions';
-import { dnsSubdomain, quantity } from '../validators';
+import { dnsSubdomain, labels, quantity } from '../validators';
 
 /** The RuntimeClass name Kata workloads set as `runtimeClassName` (KataRuntime's default). */
 export const KATA_RUNTIME_CLASS = 'kata';
@@ -32,19 +32,27 @@ export interface KataRuntimeProps {
   readonly handler?: string;
   /** Pod overhead of the VM. @default the handler's: cpu 250m and memory 130Mi for kata (160Mi for kata-qemu) */
   readonly overhead?: { readonly cpu?: string | number; readonly memory?: string | number };
+  /**
+   * Labels of the Kata nodes (in nodes[].labels): their schematic gets the kata-containers extension, and
+   * Kata pods are scheduled onto them. @default the labels that set apart the nodes whose nodes[].extensions
+   * list siderolabs/kata-containers
+   */
+  readonly nodeSelector?: Record<string, string>;
 }
 
 const schema = z.strictObject({
   name: dnsSubdomain().optional(),
   handler: z.string().optional(),
   overhead: z.strictObject({ cpu: quantity().optional(), memory: quantity().optional() }).optional(),
+  nodeSelector: labels().optional(),
 });
 
 /**
  * Kata Containers for workloads that need VM isolation: a RuntimeClass (node.k8s.io/v1) whose handler
  * is one Talos registers, with the VM's pod overhead, scheduling its pods only onto the nodes whose
- * schematic has the `siderolabs/kata-containers` extension. Those nodes are found in the cluster spec,
- * and the label that tells them apart becomes the RuntimeClass's node selector.
+ * schematic has the `siderolabs/kata-containers` extension. It requires the extension of the nodes its
+ * `nodeSelector` picks (cluster.talos); without one, the nodes that list the extension in the cluster spec
+ * are the Kata nodes, and the label that tells them apart becomes the RuntimeClass's node selector.
  */
 export class KataRuntime extends AddOn {
   /** The RuntimeClass name, for pods' `runtimeClassName`. */
@@ -62,7 +70,7 @@ export class KataRuntime extends AddOn {
     if (!handlers.includes(this.handler)) {
       throw propError(this, 'handler', `${JSON.stringify(this.handler)} is not a Kata runtime handler Talos ${cluster.talosVersion} registers (use ${handlers.join(' or ')})`);
     }
-    this.nodeSelector = this.kataNodeSelector();
+    this.nodeSelector = p.nodeSelector ? this.requireKataNodes(p.nodeSelector) : this.kataNodesOfSpec();
     const overhead = { ...KATA_POD_OVERHEAD[this.handler], ...p.overhead };
     new KubeRuntimeClass(this.scope('configs'), 'runtime-class', {
       metadata: { name: this.name },
@@ -72,23 +80,32 @@ export class KataRuntime extends AddOn {
     });
   }
 
-  /** Labels every node with the extension carries and no other node carries with the same value. */
-  private kataNodeSelector(): Record<string, string> {
+  /** Puts the extension on the nodes the selector picks. */
+  private requireKataNodes(nodeSelector: Record<string, string>): Record<string, string> {
+    this.cluster.talos.require(this, 'nodeSelector', {
+      nodes: { labels: nodeSelector },
+      extensions: [EXTENSIONS.kataContainers],
+      runtimeHandlers: [this.handler],
+      whenNoNode: 'label the nodes that should run Kata pods with it in nodes[].labels',
+    });
+    return { ...nodeSelector };
+  }
+
+  /** The nodes whose spec lists the extension, and the labels every one of them carries and no other node carries with the same value. */
+  private kataNodesOfSpec(): Record<string, string> {
     const extension = EXTENSIONS.kataContainers;
-    const kata = this.cluster.nodesWithExtension(extension);
-    if (kata.length === 0) {
-      throw propError(this, '', `no node lists the ${extension} extension; add it to nodes[].extensions of the nodes that should run Kata pods`);
-    }
-    const others = this.cluster.nodes.filter((n) => !kata.includes(n));
-    const carries = (n: NodeSpec, [k, v]: [string, string]) => n.labels?.[k] === v;
-    const selector = Object.entries(kata[0].labels ?? {})
-      .filter((label) => kata.every((n) => carries(n, label)) && !others.some((n) => carries(n, label)))
-      .sort(([a], [b]) => (a < b ? -1 : 1));
-    if (selector.length === 0) {
-      throw propError(this, '', `the nodes with the ${extension} extension (${kata.map((n) => n.name).join(', ')}) share no label that sets them apart ` +
+    const talos = this.cluster.talos;
+    const groups = talos.require(this, '', {
+      nodes: { extensions: [extension] },
+      runtimeHandlers: [this.handler],
+      whenNoNode: 'add it to nodes[].extensions of the nodes that should run Kata pods, or select them with nodeSelector',
+    });
+    const selector = talos.distinguishingLabels(groups);
+    if (Object.keys(selector).length === 0) {
+      throw propError(this, '', `the nodes with the ${extension} extension (${groups.flatMap((g) => g.nodes).join(', ')}) share no label that sets them apart ` +
         'from the other nodes; give them one in nodes[].labels (such as runtime.talos-flux-synth.dev/kata: "true") for Kata pods to select');
     }
-    return Object.fromEntries(selector);
+    return selector;
   }
 }
 

@@ -21,12 +21,15 @@ export function renderFleet(build: (app: App) => void): Rendering {
   runConstructValidations(app);
   const clusters = app.node.findAll().filter((c): c is Cluster => c instanceof Cluster);
   const objects: RenderedObject[] = [];
-  const artifacts: RenderedArtifact[] = [];
+  const problems: Problem[] = [];
   for (const cluster of clusters) {
-    for (const layer of LAYERS) objects.push(...renderChart(cluster, cluster.layer(layer), layer));
-    objects.push(...renderChart(cluster, cluster.fluxChart, 'flux'));
-    artifacts.push(...cluster.artifacts.map((a) => ({ cluster: cluster.clusterName, ...a })));
+    const rendered = [...LAYERS.flatMap((layer) => renderChart(cluster, cluster.layer(layer), layer)), ...renderChart(cluster, cluster.fluxChart, 'flux')];
+    objects.push(...rendered);
+    problems.push(...cluster.checkRendered(rendered));
   }
+  if (problems.length) throw new ConfigError(problems);
+  // Artifacts last: some are rendered from what the objects and add-ons declared.
+  const artifacts: RenderedArtifact[] = clusters.flatMap((cluster) => cluster.artifacts.map((a) => ({ cluster: cluster.clusterName, ...a })));
   return { clusters: clusters.map((c) => c.clusterName), objects, artifacts };
 }
 

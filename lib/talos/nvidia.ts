@@ -1,15 +1,15 @@
 /**
  * The NVIDIA system extensions of Talos: a kernel-module extension (proprietary or open) and the container
- * toolkit, both built for one driver flavour. The toolkit's driver libraries must match the modules,
- * so a node needs one of each, of the same flavour.
+ * toolkit, both built for one driver flavour. The toolkit's driver libraries must match the modules, so a
+ * node needs one of each, of the same flavour. The modules are blacklisted until the machine config loads
+ * them; the toolkit registers the containerd runtime handler `nvidia`.
  */
-import type { NodeSpec } from '../cluster';
-import type { Problem } from '../errors';
 import { EXTENSIONS } from './extensions';
+import type { NodeRequirement, NodeSelection } from './requirements';
 
 export type NvidiaDriverFlavour = 'lts' | 'production';
 
-const KERNEL_MODULES: Readonly<Record<string, NvidiaDriverFlavour>> = {
+const KERNEL_MODULE_EXTENSIONS: Readonly<Record<string, NvidiaDriverFlavour>> = {
   [EXTENSIONS.nvidiaKmodProduction]: 'production',
   [EXTENSIONS.nvidiaKmodLts]: 'lts',
   [EXTENSIONS.nvidiaOpenKmodProduction]: 'production',
@@ -21,52 +21,60 @@ const TOOLKITS: Readonly<Record<string, NvidiaDriverFlavour>> = {
   [EXTENSIONS.nvidiaToolkitLts]: 'lts',
 };
 
-const PAIR_EXAMPLE = `${EXTENSIONS.nvidiaKmodProduction} with ${EXTENSIONS.nvidiaToolkitProduction}`;
+/** Every NVIDIA extension: what a node lists when the cluster spec marks it as a GPU node. */
+export const NVIDIA_EXTENSIONS: readonly string[] = [...Object.keys(KERNEL_MODULE_EXTENSIONS), ...Object.keys(TOOLKITS)];
 
-/** The NVIDIA extensions a node lists, sorted into kernel modules and toolkits. */
-function nvidiaExtensionsOf(node: NodeSpec): { kmods: string[]; toolkits: string[] } {
-  const exts = node.extensions ?? [];
-  return { kmods: exts.filter((e) => e in KERNEL_MODULES), toolkits: exts.filter((e) => e in TOOLKITS) };
-}
+/** The kernel modules the NVIDIA extensions ship, loaded through `machine.kernel.modules` (Talos ≤ 1.13). */
+export const NVIDIA_KERNEL_MODULES: readonly string[] = ['nvidia', 'nvidia_uvm', 'nvidia_drm', 'nvidia_modeset'];
 
-/** What is wrong with one node's NVIDIA extensions, or undefined when it has none or a matching pair. */
-function nodeProblem(node: NodeSpec): string | undefined {
-  const { kmods, toolkits } = nvidiaExtensionsOf(node);
-  if (kmods.length === 0 && toolkits.length === 0) return undefined;
-  if (kmods.length > 1) return `lists ${kmods.length} NVIDIA kernel-module extensions (${kmods.join(', ')}); keep one`;
-  if (toolkits.length > 1) return `lists ${toolkits.length} NVIDIA container toolkits (${toolkits.join(', ')}); keep one`;
-  if (toolkits.length === 0) return `lists ${kmods[0]} but no NVIDIA container toolkit; add siderolabs/nvidia-container-toolkit-${KERNEL_MODULES[kmods[0]]}`;
-  if (kmods.length === 0) return `lists ${toolkits[0]} but no NVIDIA kernel modules; add siderolabs/nonfree-kmod-nvidia-${TOOLKITS[toolkits[0]]} or siderolabs/nvidia-open-gpu-kernel-modules-${TOOLKITS[toolkits[0]]}`;
-  const [kmod, toolkit] = [kmods[0], toolkits[0]];
-  if (KERNEL_MODULES[kmod] !== TOOLKITS[toolkit]) {
-    return `lists ${kmod} and ${toolkit}, which disagree on the driver flavour (${KERNEL_MODULES[kmod]} vs ${TOOLKITS[toolkit]}); use one flavour for both`;
-  }
-  return undefined;
-}
+/** The containerd runtime handler the toolkit extension registers. */
+export const NVIDIA_RUNTIME_HANDLER = 'nvidia';
 
-/** Whether a node has NVIDIA kernel modules and a toolkit of the same flavour. */
-export function hasNvidiaDriver(node: NodeSpec): boolean {
-  const { kmods, toolkits } = nvidiaExtensionsOf(node);
-  return kmods.length === 1 && toolkits.length === 1 && nodeProblem(node) === undefined;
+/** The extended resource the GPU operator's device plugin advertises, one per GPU. */
+export const NVIDIA_GPU_RESOURCE = 'nvidia.com/gpu';
+
+/** The kernel-module and toolkit extensions of one driver flavour. */
+export function nvidiaExtensions(flavour: NvidiaDriverFlavour, openKernelModules: boolean): string[] {
+  const kmod = openKernelModules
+    ? (flavour === 'lts' ? EXTENSIONS.nvidiaOpenKmodLts : EXTENSIONS.nvidiaOpenKmodProduction)
+    : (flavour === 'lts' ? EXTENSIONS.nvidiaKmodLts : EXTENSIONS.nvidiaKmodProduction);
+  return [kmod, flavour === 'lts' ? EXTENSIONS.nvidiaToolkitLts : EXTENSIONS.nvidiaToolkitProduction];
 }
 
 /**
- * Problems with the NVIDIA extensions of a cluster's nodes, for an add-on (`neededBy`) that uses the
- * driver and toolkit Talos provides: every node with NVIDIA extensions must have a matching pair, and at
- * least one node must have one. `where` names the cluster.
+ * What a node needs to run GPU pods with the driver and toolkit Talos provides: the kernel modules loaded,
+ * and (when `extensions` is given) the extensions themselves; it then provides the `nvidia` handler and,
+ * with the GPU operator's device plugin, `nvidia.com/gpu`.
  */
-export function nvidiaDriverProblems(where: string, nodes: readonly NodeSpec[], neededBy: string): Problem[] {
-  const problems: Problem[] = [];
-  nodes.forEach((node, i) => {
-    const problem = nodeProblem(node);
-    if (problem) problems.push({ where, field: `nodes[${i}].extensions`, message: `node ${node.name} ${problem} (needed by ${neededBy})` });
-  });
-  if (problems.length === 0 && !nodes.some(hasNvidiaDriver)) {
-    problems.push({
-      where,
-      field: 'nodes',
-      message: `no node lists the NVIDIA kernel-module and container-toolkit extensions that ${neededBy} needs (for example ${PAIR_EXAMPLE})`,
-    });
+export function nvidiaRequirement(nodes: NodeSelection, extensions: readonly string[], whenNoNode: string): NodeRequirement {
+  return {
+    nodes,
+    extensions,
+    kernelModules: NVIDIA_KERNEL_MODULES,
+    runtimeHandlers: [NVIDIA_RUNTIME_HANDLER],
+    resources: [NVIDIA_GPU_RESOURCE],
+    whenNoNode,
+  };
+}
+
+/**
+ * What is wrong with the NVIDIA extensions of one node group's schematic, or undefined when it lists none
+ * or a matching pair. The message follows "node group <name>".
+ */
+export function nvidiaExtensionProblem(extensions: readonly string[]): string | undefined {
+  const kmods = extensions.filter((e) => Object.hasOwn(KERNEL_MODULE_EXTENSIONS, e));
+  const toolkits = extensions.filter((e) => Object.hasOwn(TOOLKITS, e));
+  if (kmods.length === 0 && toolkits.length === 0) return undefined;
+  if (kmods.length > 1) return `lists ${kmods.length} NVIDIA kernel-module extensions (${kmods.join(', ')}); keep one`;
+  if (toolkits.length > 1) return `lists ${toolkits.length} NVIDIA container toolkits (${toolkits.join(', ')}); keep one`;
+  if (toolkits.length === 0) return `lists ${kmods[0]} but no NVIDIA container toolkit; add siderolabs/nvidia-container-toolkit-${KERNEL_MODULE_EXTENSIONS[kmods[0]]}`;
+  if (kmods.length === 0) {
+    const flavour = TOOLKITS[toolkits[0]];
+    return `lists ${toolkits[0]} but no NVIDIA kernel modules; add siderolabs/nonfree-kmod-nvidia-${flavour} or siderolabs/nvidia-open-gpu-kernel-modules-${flavour}`;
   }
-  return problems;
+  const [kmod, toolkit] = [kmods[0], toolkits[0]];
+  if (KERNEL_MODULE_EXTENSIONS[kmod] !== TOOLKITS[toolkit]) {
+    return `lists ${kmod} and ${toolkit}, which disagree on the driver flavour (${KERNEL_MODULE_EXTENSIONS[kmod]} vs ${TOOLKITS[toolkit]}); use one flavour for both`;
+  }
+  return undefined;
 }

@@ -162,6 +162,7 @@ export class Velero extends AddOn {
     const controllers = this.scope('controllers');
     // The node-agent mounts /var/lib/kubelet/pods from the host, which only `privileged` admits.
     new TalosNamespace(controllers, 'namespace', { name: this.namespace, podSecurity: fileSystemBackup ? 'privileged' : 'baseline' });
+    if (fileSystemBackup) this.cluster.talos.addPrivilegedPods(this, { namespace: this.namespace, reason: "Velero's node-agent mounts /var/lib/kubelet/pods from the host" });
     this.release = new PinnedChart(controllers, 'chart', {
       pin: CHARTS.velero,
       namespace: this.namespace,

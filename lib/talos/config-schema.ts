@@ -1,0 +1,43 @@
+/**
+ * Validation of machine-config patches against the Talos config schema, through the validator that
+ * `npm run import` compiles from it into schemas/talos/ (scripts/talos-schema.ts).
+ */
+import * as path from 'node:path';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { formatPath } from '../errors';
+import { TALOS_VERSION } from '../versions';
+
+/** Where `npm run import` writes the Talos schemas: one per Talos version, of which the synth generates TALOS_VERSION's. */
+export const TALOS_SCHEMA_DIR = path.resolve(__dirname, '../../schemas/talos');
+
+let validator: ValidateFunction | undefined;
+
+function load(): ValidateFunction {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  validator ??= require(path.join(TALOS_SCHEMA_DIR, `config-${TALOS_VERSION}.validator.js`)) as ValidateFunction;
+  return validator;
+}
+
+/** One way a document breaks the schema: where (`machine.kernel.modules[0]`) and what. */
+export interface SchemaError {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** The ways a `v1alpha1` config document (or patch) breaks the Talos config schema; [] when it is valid. */
+export function talosConfigErrors(doc: unknown): SchemaError[] {
+  const validate = load();
+  if (validate(doc)) return [];
+  return (validate.errors ?? []).map(describe);
+}
+
+function describe(e: ErrorObject): SchemaError {
+  const segments = e.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  const params = e.params as Record<string, unknown>;
+  let message: string;
+  if (e.keyword === 'additionalProperties') message = `unknown field ${JSON.stringify(params.additionalProperty)}`;
+  else if (e.keyword === 'enum') message = `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+  else if (e.keyword === 'type') message = `must be of type ${String(params.type)}`;
+  else message = `breaks the ${e.keyword} rule of the schema (${JSON.stringify(params)})`;
+  return { path: formatPath(segments) || '(document)', message };
+}
