@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { z } from 'zod';
+import { bootstrapFiles } from './bootstrap';
 import type { Problem } from './errors';
 import { ClusterSync } from './flux/cluster-sync';
 import { ClusterScope, validateProps } from './props';
@@ -70,8 +71,8 @@ export interface ClusterProps {
   /** Reconciliation timings of the layers. */
   readonly flux?: FluxTimings;
   /**
-   * The container network: Talos' built-in Flannel, or Cilium (the machine-config patches then turn
-   * Flannel and kube-proxy off and KubePrism on). @default flannel
+   * The container network: Talos' built-in Flannel, or Cilium, which the bootstrap installs before Flux
+   * (the machine-config patches then turn Flannel and kube-proxy off and KubePrism on). @default flannel
    */
   readonly cni?: Cni;
 }
@@ -152,7 +153,7 @@ export class Cluster extends Construct implements ClusterScope {
     ) as Record<Layer, Chart>;
     this.fluxChart = new Chart(this, '#flux', { disableResourceNameHashes: true });
 
-    new ClusterSync(this.fluxChart, 'flux-system', {
+    const sync = new ClusterSync(this.fluxChart, 'flux-system', {
       cluster: p.name,
       git: { url: p.git.url, branch: p.git.branch ?? 'main', secretRef: p.git.secretRef ?? 'flux-system' },
       layers: LAYERS,
@@ -160,6 +161,7 @@ export class Cluster extends Construct implements ClusterScope {
     });
 
     for (const f of this.talos.artifacts()) this.addArtifact(f.path, f.render);
+    for (const f of bootstrapFiles({ cluster: p.name, cni: this.cni, syncObjects: () => sync.syncManifests })) this.addArtifact(f.path, f.render);
   }
 
   /** The chart of one layer. */

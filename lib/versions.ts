@@ -24,7 +24,14 @@ export const CHARTS = {
   keda: { repository: 'https://kedacore.github.io/charts', chart: 'keda', version: '2.20.2' },
   gpuOperator: { repository: 'https://helm.ngc.nvidia.com/nvidia', chart: 'gpu-operator', version: 'v26.7.0' },
   flux2: { repository: 'https://fluxcd-community.github.io/helm-charts', chart: 'flux2', version: '2.18.3' },
+  /** Installed by the bootstrap stack (lib/bootstrap) when a cluster chooses Cilium as its CNI; 1.19 is the stable line for Kubernetes 1.34. */
+  cilium: { repository: 'https://helm.cilium.io/', chart: 'cilium', version: '1.19.2' },
 } as const satisfies Record<string, ChartPin>;
+
+/** Terraform providers of the bootstrap stack: the version @cdktf/provider-helm 12.1.2 was generated for. */
+export const TERRAFORM_PROVIDERS = {
+  helm: { source: 'hashicorp/helm', version: '3.1.1' },
+} as const;
 
 export const IMAGES = {
   /** Velero's AWS object-store plugin, compatible with Velero 1.18. */

@@ -1,4 +1,6 @@
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import type { Manifest } from '../synth/manifest';
 import { GitRepositorySource } from './git-repository';
 import { FluxKustomization } from './kustomization';
 import { FluxObjectRef } from './refs';
@@ -26,6 +28,7 @@ export interface ClusterSyncProps {
 export class ClusterSync extends Construct {
   /** The per-layer Kustomizations, in apply order. */
   readonly layers: readonly FluxKustomization[];
+  private readonly sync: readonly Construct[];
 
   constructor(scope: Construct, id: string, props: ClusterSyncProps) {
     super(scope, id);
@@ -36,7 +39,7 @@ export class ClusterSync extends Construct {
       branch: props.git.branch,
       secretRef: props.git.secretRef,
     });
-    new FluxKustomization(this, 'self', {
+    const self = new FluxKustomization(this, 'self', {
       name: FLUX_NAMESPACE,
       namespace: FLUX_NAMESPACE,
       source: repo.ref,
@@ -61,5 +64,14 @@ export class ClusterSync extends Construct {
       previous = k.ref;
     });
     this.layers = layers;
+    this.sync = [repo, self];
+  }
+
+  /**
+   * The `flux-system` GitRepository and Kustomization as JSON: what the bootstrap creates before Flux reads
+   * them from Git. Read after rendering, they carry the labels the synth pipeline adds.
+   */
+  get syncManifests(): Manifest[] {
+    return this.sync.map((c) => (c.node.findChild('resource') as ApiObject).toJson() as Manifest);
   }
 }
