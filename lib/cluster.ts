@@ -213,11 +213,6 @@ export class Cluster extends Construct implements ClusterScope {
     return [...this.talos.problems(), ...crossLayerProblems(this.talos, objects)];
   }
 
-  /** Nodes whose schematic lists a system extension. */
-  nodesWithExtension(extension: string): NodeSpec[] {
-    return this.nodes.filter((n) => n.extensions?.includes(extension));
-  }
-
   /** Nodes that run workloads: workers and schedulable control planes. */
   get workloadNodes(): NodeSpec[] {
     return this.nodes.filter((n) => n.role === 'worker' || n.schedulable);
