@@ -58,8 +58,8 @@ export const duration = () =>
     error: (iss) => `${JSON.stringify(iss.input)} is not a duration (use h, m, s as in 720h or 5m30s)`,
   });
 
-// Kubernetes resource.Quantity: a signed decimal with an optional binary or decimal suffix, or an exponent.
-const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
+/** Kubernetes resource.Quantity: a signed decimal with an optional binary or decimal suffix, or an exponent. */
+export const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
 
 export function isQuantity(s: string): boolean {
   return QUANTITY.test(s);
