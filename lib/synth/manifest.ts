@@ -34,6 +34,7 @@ export interface RenderedArtifact {
 }
 
 export function apiGroup(apiVersion: string): string {
+  if (typeof apiVersion !== 'string') return ''; // a malformed escape-hatch object; the schema check reports it
   const slash = apiVersion.indexOf('/');
   return slash < 0 ? '' : apiVersion.slice(0, slash);
 }

@@ -1,0 +1,42 @@
+import { formatPath, Problem } from '../../errors';
+import type { Check } from '../checks';
+import { describeObject, RenderedObject } from '../manifest';
+import { describeErrors } from './schema-errors';
+import { schemas } from './schemas';
+import { decryptedShape } from './sops';
+
+/**
+ * Every object matches the schema of its kind — Kubernetes 1.34 or the CRD of the pinned version —
+ * strictly: an unknown field is an error, and so is a kind no schema knows.
+ */
+export const schemaValidation: Check = (objects) => objects.flatMap(validateObject);
+
+function validateObject(o: RenderedObject): Problem[] {
+  const where = describeObject(o);
+  const { apiVersion, kind } = o.manifest;
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string' || !apiVersion || !kind) {
+    return [{ where, field: typeof apiVersion === 'string' && apiVersion ? 'kind' : 'apiVersion', message: 'required field is missing' }];
+  }
+  const validate = schemas.validator(apiVersion, kind);
+  if (!validate) return [unknownKind(where, apiVersion, kind)];
+  const data = decryptedShape(o.manifest);
+  if (validate(data)) return [];
+  const problems = describeErrors(validate.errors ?? [], data, {
+    schemaName: `${apiVersion} ${kind}`,
+    redact: apiVersion === 'v1' && kind === 'Secret',
+    allowedFields: (path) => schemas.fieldsAt(apiVersion, kind, path),
+  });
+  return problems.map((p) => ({ where, field: formatPath(p.path), message: p.message }));
+}
+
+function unknownKind(where: string, apiVersion: string, kind: string): Problem {
+  const served = schemas.versionsOf(kind);
+  if (served.length) {
+    return { where, field: 'apiVersion', message: `${kind} is not served as ${apiVersion}; use ${served.join(' or ')}` };
+  }
+  return {
+    where,
+    field: 'kind',
+    message: `no schema for ${apiVersion} ${kind}, so it cannot be checked; add its CRD to schemas/sources.yaml and run npm run import`,
+  };
+}
