@@ -34,7 +34,7 @@ function resolve(view: ClusterView, o: RenderedObject, field: Path, ref: ObjectR
   const found: Provider | undefined = view.find(ref);
   if (!found) {
     const existing = view.namesOf(ref.group, ref.kind, ref.namespace);
-    const there = existing.length ? `; ${ref.namespace ? `in ${ref.namespace}` : 'the cluster has'}: ${existing.join(', ')}` : '';
+    const there = existing.length ? ` (existing${ref.namespace ? ` in ${ref.namespace}` : ''}: ${existing.join(', ')})` : '';
     return problem(o, field, `${ref.kind} ${nameOf(ref)} does not exist in cluster ${view.name}${there}${hint}`);
   }
   if (ordered && applyRank(found.destination) > applyRank(o.destination)) {

@@ -11,6 +11,7 @@ import { isHelmRelease } from './helm';
 import { isEncrypted, isSopsEncrypted } from './sops';
 
 const INSTEAD = 'reference an existing Secret instead, commit it SOPS-encrypted, or sync it with External Secrets';
+const INSTEAD_IN_VALUES = "pass it through the chart's existingSecret or the HelmRelease's valuesFrom (a Secret reference), SOPS, or External Secrets";
 
 /** Values that are credentials wherever they appear. */
 const CREDENTIAL_VALUES: ReadonlyArray<{ readonly pattern: RegExp; readonly what: string }> = [
@@ -88,7 +89,7 @@ function literalValuesCredentials(o: RenderedObject): Problem[] {
       const literal = typeof v === 'string' && !isPlaceholder(v) && CREDENTIAL_KEY.test(key) && !REFERENCE_KEY.test(key);
       const literalMap = CREDENTIAL_MAP.test(key) && Object.keys(record(v) ?? {}).length > 0;
       if (literal || literalMap) {
-        problems.push(problem(o, [...path, k], `a ${literal ? 'literal credential' : 'map of literal credentials'} in Helm values, rendered by ${o.constructPath}; ${INSTEAD} (the chart's existingSecret, or the HelmRelease's valuesFrom)`));
+        problems.push(problem(o, [...path, k], `${literal ? 'literal credential' : 'literal credentials'} in Helm values, rendered by ${o.constructPath}; ${INSTEAD_IN_VALUES}`));
       } else {
         walk(v, [...path, k]);
       }
