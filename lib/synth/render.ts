@@ -1,7 +1,7 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { Cluster, LAYERS } from '../cluster';
-import { ConfigError, Problem } from '../errors';
+import { ConfigError, isConfigError, Problem } from '../errors';
 import { describeConstruct } from '../props';
 import { commonLabels } from './labels';
 import { Destination, Manifest, RenderedArtifact, RenderedObject } from './manifest';
@@ -17,7 +17,7 @@ export interface Rendering {
 /** Builds the fleet into a fresh cdk8s App and renders every object of every cluster. No I/O. */
 export function renderFleet(build: (app: App) => void): Rendering {
   const app = new App({ outdir: '.' });
-  build(app);
+  buildTree(app, build);
   runConstructValidations(app);
   const clusters = app.node.findAll().filter((c): c is Cluster => c instanceof Cluster);
   const objects: RenderedObject[] = [];
@@ -48,6 +48,21 @@ function renderChart(cluster: Cluster, chart: Chart, destination: Destination): 
         manifest: obj.toJson() as Manifest,
       };
     });
+}
+
+// constructs throws a plain Error when two children of one scope share an id: a user mistake in apps/.
+const DUPLICATE_ID = /^There is already a Construct with name '(.*)' in (\S+)(?: \[(.*)\])?$/;
+
+function buildTree(app: App, build: (app: App) => void): void {
+  try {
+    build(app);
+  } catch (err) {
+    const m = err instanceof Error && !isConfigError(err) ? DUPLICATE_ID.exec(err.message) : null;
+    if (!m) throw err;
+    const [, id, className, scopeId] = m;
+    const scope = app.node.findAll().find((c) => c.constructor.name === className && c.node.id === (scopeId ?? '') && c.node.tryFindChild(id));
+    throw ConfigError.single(scope ? describeConstruct(scope) : className, 'id', `${JSON.stringify(id)} is the id of another construct in the same scope; give each its own`);
+  }
 }
 
 /** Runs the validations constructs registered (cdk8s-plus adds some), as `cdk8s synth` would. */
