@@ -161,3 +161,33 @@ export const cron = () =>
     const err = cronError(s);
     if (err) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(s)} is not a valid cron expression: ${err}` });
   });
+
+// ---- plain JSON ---------------------------------------------------------------------------------
+
+/** Why a value is not plain JSON (what YAML and Helm carry unchanged), or undefined when it is. */
+function notJson(value: unknown): string | undefined {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${value} is not a finite number`;
+  if (Array.isArray(value) || (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)) return undefined;
+  if (typeof value === 'object') return `a ${value.constructor?.name ?? 'class'} instance is not plain data`;
+  return `a ${typeof value} is not plain data`;
+}
+
+/** An object of plain JSON values (chart values): no undefined, functions, NaN, class instances or cycles. */
+export const jsonObject = () =>
+  z.custom<Record<string, unknown>>((v) => v !== null && typeof v === 'object' && !Array.isArray(v), { error: 'expected an object of plain values' }).superRefine((root, ctx) => {
+    const open = new Set<unknown>([root]);
+    const walk = (value: unknown, path: Array<string | number>): void => {
+      const err = open.has(value) ? 'a value that contains itself is not plain data' : notJson(value);
+      if (err) {
+        ctx.addIssue({ code: 'custom', path, message: `${err}; use strings, numbers, booleans, null, arrays and objects` });
+        return;
+      }
+      if (value === null || typeof value !== 'object') return;
+      open.add(value);
+      if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...path, i]));
+      else for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
+      open.delete(value);
+    };
+    for (const [k, v] of Object.entries(root)) walk(v, [k]);
+  });
