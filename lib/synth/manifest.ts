@@ -22,6 +22,11 @@ export interface RenderedObject {
   /** Construct path, for errors. */
   readonly constructPath: string;
   readonly manifest: Manifest;
+  /**
+   * JSON pointers an escape hatch (`addJsonPatch`) set, but the typed binding of the kind left out of
+   * the manifest because its schema has no such field. The validation gate reports them.
+   */
+  readonly droppedPatches?: readonly string[];
 }
 
 /** A non-Kubernetes file a cluster renders (Talos schematics, patches, bootstrap), under dist/<cluster>/. */

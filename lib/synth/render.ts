@@ -4,6 +4,7 @@ import { Cluster, LAYERS } from '../cluster';
 import { ConfigError, isConfigError, Problem } from '../errors';
 import { describeConstruct } from '../props';
 import { commonLabels } from './labels';
+import { droppedPatchesOf } from './validation/escape-hatches';
 import { Destination, Manifest, RenderedArtifact, RenderedObject } from './manifest';
 
 /** Everything one fleet renders, before any check or file. */
@@ -40,12 +41,15 @@ function renderChart(cluster: Cluster, chart: Chart, destination: Destination): 
       for (const [k, v] of Object.entries(commonLabels(cluster.clusterName, component))) {
         if (obj.metadata.getLabel(k) === undefined) obj.metadata.addLabel(k, v);
       }
+      const manifest = obj.toJson() as Manifest;
+      const droppedPatches = droppedPatchesOf(obj, manifest);
       return {
         cluster: cluster.clusterName,
         destination,
         component,
         constructPath: obj.node.path,
-        manifest: obj.toJson() as Manifest,
+        manifest,
+        ...(droppedPatches.length ? { droppedPatches } : {}),
       };
     });
 }

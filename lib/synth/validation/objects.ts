@@ -1,7 +1,7 @@
 import { formatPath, Problem } from '../../errors';
 import type { Check } from '../checks';
 import { describeObject, RenderedObject } from '../manifest';
-import { describeErrors } from './schema-errors';
+import { describeErrors, suggestion } from './schema-errors';
 import { schemas } from './schemas';
 import { decryptedShape } from './sops';
 
@@ -19,14 +19,24 @@ function validateObject(o: RenderedObject): Problem[] {
   }
   const validate = schemas.validator(apiVersion, kind);
   if (!validate) return [unknownKind(where, apiVersion, kind)];
+  const allowedFields = (path: ReadonlyArray<string | number>) => schemas.fieldsAt(apiVersion, kind, path);
+  const dropped = (o.droppedPatches ?? []).map((pointer) => droppedPatch(where, `${apiVersion} ${kind}`, pointer, allowedFields));
   const data = decryptedShape(o.manifest);
-  if (validate(data)) return [];
-  const problems = describeErrors(validate.errors ?? [], data, {
-    schemaName: `${apiVersion} ${kind}`,
-    redact: apiVersion === 'v1' && kind === 'Secret',
-    allowedFields: (path) => schemas.fieldsAt(apiVersion, kind, path),
-  });
-  return problems.map((p) => ({ where, field: formatPath(p.path), message: p.message }));
+  if (validate(data)) return dropped;
+  const problems = describeErrors(validate.errors ?? [], data, { schemaName: `${apiVersion} ${kind}`, redact: apiVersion === 'v1' && kind === 'Secret', allowedFields });
+  return [...dropped, ...problems.map((p) => ({ where, field: formatPath(p.path), message: p.message }))];
+}
+
+/** A field an escape hatch set that the typed binding dropped, because the kind has no such field. */
+function droppedPatch(where: string, schemaName: string, pointer: string, allowedFields: (path: ReadonlyArray<string | number>) => readonly string[]): Problem {
+  const path = pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  const field = path[path.length - 1];
+  const hint = typeof field === 'string' ? suggestion(field, allowedFields(path.slice(0, -1))) : undefined;
+  return {
+    where,
+    field: formatPath(path),
+    message: `unknown field, not in the ${schemaName} schema, so its typed binding left out what addJsonPatch set${hint ? `; did you mean ${JSON.stringify(hint)}?` : ''}`,
+  };
 }
 
 function unknownKind(where: string, apiVersion: string, kind: string): Problem {
