@@ -38,7 +38,8 @@ function resolve(view: ClusterView, o: RenderedObject, field: Path, ref: ObjectR
     return problem(o, field, `${ref.kind} ${nameOf(ref)} does not exist in cluster ${view.name}${there}${hint}`);
   }
   if (ordered && applyRank(found.destination) > applyRank(o.destination)) {
-    return problem(o, field, `${ref.kind} ${nameOf(ref)} is created in ${placeOf(found.destination, view.name)}, which Flux applies after ${placeOf(o.destination, view.name)}; create it there or earlier`);
+    const here = placeOf(o.destination, view.name);
+    return problem(o, field, `${ref.kind} ${nameOf(ref)} is created in ${placeOf(found.destination, view.name)}, which Flux applies after ${here}; move it to ${here} or earlier`);
   }
   return undefined;
 }

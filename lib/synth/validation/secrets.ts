@@ -71,7 +71,8 @@ function credentialValues(o: RenderedObject): Problem[] {
   eachString(o.manifest, [], (s, path) => {
     if (isEncrypted(s)) return;
     const hit = CREDENTIAL_VALUES.find((c) => c.pattern.test(s));
-    if (hit) problems.push(problem(o, path, `holds ${hit.what} in plain text, rendered by ${o.constructPath}; ${INSTEAD}`));
+    const inValues = isHelmRelease(o.manifest) && path[0] === 'spec' && path[1] === 'values';
+    if (hit) problems.push(problem(o, path, `holds ${hit.what} in plain text, rendered by ${o.constructPath}; ${inValues ? INSTEAD_IN_VALUES : INSTEAD}`));
   });
   return problems;
 }
