@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { Cluster, Layer } from './cluster';
-import { ConfigError } from './errors';
+import { ConfigError, showValue } from './errors';
 import { isLabelValue } from './validators';
 
 /**
@@ -8,10 +8,11 @@ import { isLabelValue } from './validators';
  * non-string), so a mistake reads `cluster/Class[id]: id: …` like any other.
  */
 function componentId(cluster: Cluster, id: unknown, className: string): string {
-  if (!(cluster instanceof Cluster)) throw ConfigError.single(`(no cluster)/${className}[${String(id)}]`, 'scope', 'a component belongs to a cluster; pass the Cluster as the first argument');
-  const where = `${cluster.clusterName}/${className}[${String(id)}]`;
+  const shown = typeof id === 'string' ? id : showValue(id);
+  if (!(cluster instanceof Cluster)) throw ConfigError.single(`(no cluster)/${className}[${shown}]`, 'scope', 'a component belongs to a cluster; pass the Cluster as the first argument');
+  const where = `${cluster.clusterName}/${className}[${shown}]`;
   if (typeof id !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(id) || !isLabelValue(id)) {
-    throw ConfigError.single(where, 'id', `${JSON.stringify(id) ?? String(id)} is not a DNS label; a component id names files and the part-of label`);
+    throw ConfigError.single(where, 'id', `${showValue(id)} is not a DNS label; a component id names files and the part-of label`);
   }
   if (cluster.node.tryFindChild(id)) throw ConfigError.single(where, 'id', `${JSON.stringify(id)} is the id of another component of cluster ${cluster.clusterName}; each needs its own (it is their part-of label)`);
   return id;

@@ -168,7 +168,7 @@ export const cron = () =>
 function notJson(value: unknown): string | undefined {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${value} is not a finite number`;
-  if (Array.isArray(value) || (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)) return undefined;
+  if (Array.isArray(value) || (typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value)))) return undefined;
   if (typeof value === 'object') return `a ${value.constructor?.name ?? 'class'} instance is not plain data`;
   return `a ${typeof value} is not plain data`;
 }

@@ -259,6 +259,16 @@ export const BAD_INPUTS: readonly BadInput[] = [
     message: 'demo/apps/Deployment/app/web: apiVersion: Deployment is not served as apps/v1beta2; use apps/v1',
   },
   {
+    name: 'escape-hatch data cdk8s cannot render',
+    build: withObject(configMap({ since: new Date(0) as unknown as string })),
+    message: "demo/ApiObject[ConfigMap-settings]: cannot be rendered (Error: can't render non-simple object of type 'Date'); give it plain data: strings, numbers, booleans, null, arrays and plain objects",
+  },
+  {
+    name: 'a function where a string belongs',
+    build: withObject(configMap({ mode: () => 'fast' })),
+    message: 'demo/configs/ConfigMap/app/settings: data.mode: expected string, got function',
+  },
+  {
     name: 'status in a rendered object',
     build: withObject({ ...configMap({ a: 'b' }), status: { ready: true } }),
     message: 'demo/configs/ConfigMap/app/settings: status: unknown field: status is written by the cluster, never rendered',

@@ -93,7 +93,8 @@ export class FluxHelmRelease<V extends object = Record<string, unknown>> extends
         cleanupOnFail: true,
         remediation: { retries, remediateLastFailure: true },
       },
-      values: props.values as Record<string, unknown> | undefined,
+      // Checked to be plain JSON above; the copy gives cdk8s ordinary objects (no null prototypes).
+      values: props.values === undefined ? undefined : (JSON.parse(JSON.stringify(props.values)) as Record<string, unknown>),
     };
     new HelmRelease(this, 'resource', { metadata: { name: props.name, namespace: props.namespace }, spec });
     this.ref = { kind: 'HelmRelease', name: props.name, namespace: props.namespace };

@@ -1,4 +1,5 @@
 import { Layer } from '../cluster';
+import { showValue } from '../errors';
 
 /** A Kubernetes object as rendered: plain JSON. */
 export interface Manifest {
@@ -47,10 +48,13 @@ export function apiGroup(apiVersion: string): string {
 /** `cluster/layer/Kind/namespace/name` (namespace left out for cluster-scoped objects): how problems name an object. */
 export function describeObject(o: Pick<RenderedObject, 'cluster' | 'destination' | 'manifest'>): string {
   const m = o.manifest.metadata;
-  return [o.cluster, o.destination, o.manifest.kind, m.namespace, m.name ?? '(unnamed)'].filter((x) => x !== undefined).join('/');
+  return [o.cluster, o.destination, o.manifest.kind, m.namespace, m.name ?? '(unnamed)'].filter((x) => x !== undefined).map(text).join('/');
 }
 
 /** The identity the API server keys an object by within one cluster: group, kind, namespace, name. */
 export function identityOf(m: Manifest): string {
-  return [apiGroup(m.apiVersion), m.kind, m.metadata.namespace ?? '', m.metadata.name ?? ''].join('|');
+  return [apiGroup(m.apiVersion), m.kind, m.metadata.namespace ?? '', m.metadata.name ?? ''].map(text).join('|');
 }
+
+/** A field that should be a string, as text; an escape hatch may have put anything there (the schema check says so). */
+const text = (value: unknown): string => (typeof value === 'string' ? value : showValue(value));

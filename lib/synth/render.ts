@@ -23,35 +23,53 @@ export function renderFleet(build: (app: App) => void): Rendering {
   const clusters = app.node.findAll().filter((c): c is Cluster => c instanceof Cluster);
   const objects: RenderedObject[] = [];
   const artifacts: RenderedArtifact[] = [];
+  const problems: Problem[] = [];
   for (const cluster of clusters) {
-    for (const layer of LAYERS) objects.push(...renderChart(cluster, cluster.layer(layer), layer));
-    objects.push(...renderChart(cluster, cluster.fluxChart, 'flux'));
+    for (const layer of LAYERS) objects.push(...renderChart(cluster, cluster.layer(layer), layer, problems));
+    objects.push(...renderChart(cluster, cluster.fluxChart, 'flux', problems));
     artifacts.push(...cluster.artifacts.map((a) => ({ cluster: cluster.clusterName, ...a })));
   }
+  if (problems.length) throw new ConfigError(problems);
   return { clusters: clusters.map((c) => c.clusterName), objects, artifacts };
 }
 
-function renderChart(cluster: Cluster, chart: Chart, destination: Destination): RenderedObject[] {
+function renderChart(cluster: Cluster, chart: Chart, destination: Destination, problems: Problem[]): RenderedObject[] {
   const depth = chart.node.scopes.length;
   return chart.node.findAll()
     .filter((c): c is ApiObject => ApiObject.isApiObject(c))
-    .map((obj) => {
+    .flatMap((obj) => {
       // The first path segment below the chart is the component (see Cluster.scopeFor).
       const component = obj.node.scopes[depth]?.node.id ?? chart.node.id;
       for (const [k, v] of Object.entries(commonLabels(cluster.clusterName, component))) {
         if (obj.metadata.getLabel(k) === undefined) obj.metadata.addLabel(k, v);
       }
-      const manifest = obj.toJson() as Manifest;
+      const manifest = serialize(obj, problems);
+      if (!manifest) return [];
       const droppedPatches = droppedPatchesOf(obj, manifest);
-      return {
+      return [{
         cluster: cluster.clusterName,
         destination,
         component,
         constructPath: obj.node.path,
         manifest,
         ...(droppedPatches.length ? { droppedPatches } : {}),
-      };
+      }];
     });
+}
+
+/**
+ * An object's JSON. Data cdk8s cannot serialize (escape-hatch props with a BigInt, a cycle or an
+ * object without prototype) is a user mistake: recorded as a problem of the construct.
+ */
+function serialize(obj: ApiObject, problems: Problem[]): Manifest | undefined {
+  try {
+    return obj.toJson() as Manifest;
+  } catch (err) {
+    if (!(err instanceof Error) || !err.message.startsWith('Failed serializing construct')) throw err;
+    const cause = /': (\w*Error: .*)$/s.exec(err.message)?.[1] ?? err.message;
+    problems.push({ where: describeConstruct(obj), field: '', message: `cannot be rendered (${cause.split('\n')[0]}); give it plain data: strings, numbers, booleans, null, arrays and plain objects` });
+    return undefined;
+  }
 }
 
 // constructs throws a plain Error when two children of one scope share an id: a user mistake in apps/.

@@ -67,6 +67,14 @@ export class ClusterView {
   }
 }
 
+const optionalString = (x: unknown) => x === undefined || typeof x === 'string';
+
+/** Whether an object can be referred to at all; the schema check reports the others. */
+function isWellFormed(m: Manifest): boolean {
+  const meta = record(m.metadata);
+  return typeof m.apiVersion === 'string' && typeof m.kind === 'string' && !!meta && optionalString(meta.name) && optionalString(meta.namespace);
+}
+
 const cache = new WeakMap<readonly RenderedObject[], ClusterView[]>();
 
 /** The objects grouped by cluster and indexed; computed once per list of objects, shared by the checks. */
@@ -77,7 +85,7 @@ export function clusterViews(objects: readonly RenderedObject[]): ClusterView[] 
   for (const o of objects) {
     const view = views.get(o.cluster) ?? new ClusterView(o.cluster);
     views.set(o.cluster, view);
-    view.add(o);
+    if (isWellFormed(o.manifest)) view.add(o);
   }
   for (const view of views.values()) view.addChartObjects();
   const result = [...views.values()];

@@ -28,7 +28,7 @@ export type Lookup = (ref: ObjectRef) => Manifest | undefined;
 export const SOURCE_GROUP = 'source.toolkit.fluxcd.io';
 export const HELM_GROUP = 'helm.toolkit.fluxcd.io';
 
-export const isHelmRelease = (m: Manifest) => m.kind === 'HelmRelease' && m.apiVersion.startsWith(`${HELM_GROUP}/`);
+export const isHelmRelease = (m: Manifest) => m.kind === 'HelmRelease' && typeof m.apiVersion === 'string' && m.apiVersion.startsWith(`${HELM_GROUP}/`);
 
 /** The chart of a HelmRelease: from `chart.spec`, or from the OCIRepository its `chartRef` names. */
 export function chartOf(hr: Manifest, lookup: Lookup): ReleaseChart | undefined {

@@ -24,7 +24,7 @@ const placeOf = (d: Destination, cluster: string) => (d === 'flux' ? `clusters/$
 
 /** Each object's checks over each cluster's view. */
 const perObject = (fn: (o: RenderedObject, view: ClusterView) => Problem[]): Check => (objects) =>
-  clusterViews(objects).flatMap((view) => view.objects.filter((o) => typeof o.manifest.kind === 'string').flatMap((o) => fn(o, view)));
+  clusterViews(objects).flatMap((view) => view.objects.flatMap((o) => fn(o, view)));
 
 /**
  * The problem with a reference, if any: nothing creates the target, or (when `ordered`) it is applied

@@ -3,7 +3,7 @@
  * TypeScript user writes it (`spec.template.spec.containers[0].image`) and what would be right.
  */
 import type { ErrorObject } from 'ajv';
-import { formatPath } from '../../errors';
+import { formatPath, showValue } from '../../errors';
 import { QUANTITY } from '../../validators';
 
 /** A wrong field: its path from the object's root, and what is wrong with it. */
@@ -66,7 +66,8 @@ function valueAt(data: unknown, path: ReadonlyArray<string | number>): unknown {
 
 function show(value: unknown, redact: boolean | undefined): string {
   if (redact) return 'the value';
-  const s = JSON.stringify(value) ?? String(value);
+  if (typeof value === 'function') return 'a function';
+  const s = typeof value === 'number' || typeof value === 'bigint' ? String(value) : showValue(value);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
@@ -100,7 +101,7 @@ function problemOf(e: ErrorObject, path: Array<string | number>, value: unknown,
     case 'dependentRequired':
       return { path: [...path, String(p.missingProperty)], message: `required when ${String(p.property)} is set` };
     case 'type':
-      return { path, message: `expected ${String(p.type).split(',').join(' or ')}, got ${typeOf(value)}${o.redact ? '' : ` ${v}`}` };
+      return { path, message: `expected ${String(p.type).split(',').join(' or ')}, got ${typeOf(value)}${o.redact || typeof value === 'function' ? '' : ` ${v}`}` };
     case 'enum':
       return { path, message: `${v} is not one of ${(p.allowedValues as unknown[]).map((x) => JSON.stringify(x)).join(', ')}` };
     case 'const':
