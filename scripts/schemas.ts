@@ -301,10 +301,12 @@ function precompiled(files: ReadonlyMap<string, { schema: object }>, needed: rea
 
 const validatorFile = (name: string) => `validators/${name.replace(/\//g, '.')}.js`;
 
-/** Generates schemas/ from schemas/sources.yaml; returns the files written, relative to schemas/. */
-export function generateSchemas(root: string): string[] {
-  const outdir = path.join(root, 'schemas');
-  const sources = parse(fs.readFileSync(path.join(outdir, 'sources.yaml'), 'utf8')) as Sources;
+/**
+ * Generates schemas/ from schemas/sources.yaml (upstream paths relative to root); returns the files
+ * written, relative to outdir. A test writes elsewhere to check that the committed files are fresh.
+ */
+export function generateSchemas(root: string, outdir = path.join(root, 'schemas')): string[] {
+  const sources = parse(fs.readFileSync(path.join(root, 'schemas', 'sources.yaml'), 'utf8')) as Sources;
   const files = new Map<string, SchemaFile>();
   // `apiVersion kind` → the kind's own file and its entry without the files it needs.
   const kinds = new Map<string, { apiVersion: string; kind: string; file: string; ref: string; namespaced: boolean }>();
