@@ -50,7 +50,7 @@ const DROPPED = new Set([
   'description', 'default', 'example', 'title', '$schema', 'discriminator',
   'x-kubernetes-group-version-kind', 'x-kubernetes-list-type', 'x-kubernetes-list-map-keys', 'x-kubernetes-map-type',
   'x-kubernetes-patch-strategy', 'x-kubernetes-patch-merge-key', 'x-kubernetes-unions', 'x-kubernetes-embedded-resource',
-  // CEL rules need a CEL runtime and often the old object (transition rules); see the README.
+  // CEL rules are not evaluated: they need a CEL runtime, and transition rules the object's old version.
   'x-kubernetes-validations',
 ]);
 

@@ -1,7 +1,7 @@
 import { LAYERS } from '../../cluster';
-import { apiGroup, describeObject, Destination, identityOf, Manifest, RenderedObject } from '../manifest';
+import { apiGroup, Destination, identityOf, Manifest, RenderedObject } from '../manifest';
 import { chartOf, CHART_OBJECTS, coalesce, isHelmRelease, ObjectRef, releaseNamespace } from './helm';
-import { record } from './access';
+import { at, record } from './access';
 import { schemas } from './schemas';
 
 /** The order Flux applies a cluster's folders in: clusters/<cluster>/ first, then the layers. */
@@ -11,8 +11,6 @@ export const APPLY_ORDER: readonly Destination[] = ['flux', ...LAYERS];
 export interface Provider {
   /** Where it is applied. */
   readonly destination: Destination;
-  /** How a message names it. */
-  readonly description: string;
   /** The rendered object, when it is one. */
   readonly manifest?: Manifest;
 }
@@ -46,7 +44,7 @@ export class ClusterView {
   add(o: RenderedObject): void {
     this.objects.push(o);
     const key = identityOf(o.manifest);
-    if (!this.provided.has(key)) this.provided.set(key, { destination: o.destination, description: describeObject(o), manifest: o.manifest });
+    if (!this.provided.has(key)) this.provided.set(key, { destination: o.destination, manifest: o.manifest });
   }
 
   /** Adds what HelmReleases create from their values (see CHART_OBJECTS); run after every object is added. */
@@ -58,10 +56,10 @@ export class ClusterView {
       const namespace = releaseNamespace(o.manifest);
       if (!chart || !objectsOf || !namespace) continue;
       const defaults = chart.version ? schemas.chartValues(chart.name, chart.version)?.defaults : undefined;
-      const values = record(o.manifest.spec && (o.manifest.spec as Record<string, unknown>).values) ?? {};
+      const values = record(at(o.manifest, 'spec', 'values')) ?? {};
       for (const ref of objectsOf(coalesce(defaults ?? {}, values), namespace)) {
         const key = refKey(ref);
-        if (!this.provided.has(key)) this.provided.set(key, { destination: o.destination, description: `the ${chart.name} chart of ${describeObject(o)}` });
+        if (!this.provided.has(key)) this.provided.set(key, { destination: o.destination });
       }
     }
   }
