@@ -1,9 +1,10 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { Cluster, LAYERS } from '../cluster';
-import { ConfigError, Problem } from '../errors';
+import { ConfigError, isConfigError, Problem } from '../errors';
 import { describeConstruct } from '../props';
 import { commonLabels } from './labels';
+import { droppedPatchesOf } from './validation/escape-hatches';
 import { Destination, Manifest, RenderedArtifact, RenderedObject } from './manifest';
 
 /** Everything one fleet renders, before any check or file. */
@@ -17,37 +18,73 @@ export interface Rendering {
 /** Builds the fleet into a fresh cdk8s App and renders every object of every cluster. No I/O. */
 export function renderFleet(build: (app: App) => void): Rendering {
   const app = new App({ outdir: '.' });
-  build(app);
+  buildTree(app, build);
   runConstructValidations(app);
   const clusters = app.node.findAll().filter((c): c is Cluster => c instanceof Cluster);
   const objects: RenderedObject[] = [];
   const artifacts: RenderedArtifact[] = [];
+  const problems: Problem[] = [];
   for (const cluster of clusters) {
-    for (const layer of LAYERS) objects.push(...renderChart(cluster, cluster.layer(layer), layer));
-    objects.push(...renderChart(cluster, cluster.fluxChart, 'flux'));
+    for (const layer of LAYERS) objects.push(...renderChart(cluster, cluster.layer(layer), layer, problems));
+    objects.push(...renderChart(cluster, cluster.fluxChart, 'flux', problems));
     artifacts.push(...cluster.artifacts.map((a) => ({ cluster: cluster.clusterName, ...a })));
   }
+  if (problems.length) throw new ConfigError(problems);
   return { clusters: clusters.map((c) => c.clusterName), objects, artifacts };
 }
 
-function renderChart(cluster: Cluster, chart: Chart, destination: Destination): RenderedObject[] {
+function renderChart(cluster: Cluster, chart: Chart, destination: Destination, problems: Problem[]): RenderedObject[] {
   const depth = chart.node.scopes.length;
   return chart.node.findAll()
     .filter((c): c is ApiObject => ApiObject.isApiObject(c))
-    .map((obj) => {
+    .flatMap((obj) => {
       // The first path segment below the chart is the component (see Cluster.scopeFor).
       const component = obj.node.scopes[depth]?.node.id ?? chart.node.id;
       for (const [k, v] of Object.entries(commonLabels(cluster.clusterName, component))) {
         if (obj.metadata.getLabel(k) === undefined) obj.metadata.addLabel(k, v);
       }
-      return {
+      const manifest = serialize(obj, problems);
+      if (!manifest) return [];
+      const droppedPatches = droppedPatchesOf(obj, manifest);
+      return [{
         cluster: cluster.clusterName,
         destination,
         component,
         constructPath: obj.node.path,
-        manifest: obj.toJson() as Manifest,
-      };
+        manifest,
+        ...(droppedPatches.length ? { droppedPatches } : {}),
+      }];
     });
+}
+
+/**
+ * An object's JSON. Data cdk8s cannot serialize (escape-hatch props with a BigInt, a cycle or an
+ * object without prototype) is a user mistake: recorded as a problem of the construct.
+ */
+function serialize(obj: ApiObject, problems: Problem[]): Manifest | undefined {
+  try {
+    return obj.toJson() as Manifest;
+  } catch (err) {
+    if (!(err instanceof Error) || !err.message.startsWith('Failed serializing construct')) throw err;
+    const cause = /': (\w*Error: .*)$/s.exec(err.message)?.[1] ?? err.message;
+    problems.push({ where: describeConstruct(obj), field: '', message: `cannot be rendered (${cause.split('\n')[0]}); give it plain data: strings, numbers, booleans, null, arrays and plain objects` });
+    return undefined;
+  }
+}
+
+// constructs throws a plain Error when two children of one scope share an id: a user mistake in apps/.
+const DUPLICATE_ID = /^There is already a Construct with name '(.*)' in (\S+)(?: \[(.*)\])?$/;
+
+function buildTree(app: App, build: (app: App) => void): void {
+  try {
+    build(app);
+  } catch (err) {
+    const m = err instanceof Error && !isConfigError(err) ? DUPLICATE_ID.exec(err.message) : null;
+    if (!m) throw err;
+    const [, id, className, scopeId] = m;
+    const scope = app.node.findAll().find((c) => c.constructor.name === className && c.node.id === (scopeId ?? '') && c.node.tryFindChild(id));
+    throw ConfigError.single(scope ? describeConstruct(scope) : className, 'id', `${JSON.stringify(id)} is the id of another construct in the same scope; give each its own`);
+  }
 }
 
 /** Runs the validations constructs registered (cdk8s-plus adds some), as `cdk8s synth` would. */
