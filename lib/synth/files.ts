@@ -1,14 +1,11 @@
-import { stringify } from 'yaml';
 import { LAYERS } from '../cluster';
 import { apiGroup, Destination, Manifest, RenderedArtifact, RenderedObject } from './manifest';
+import { toYaml } from './yaml';
+
+export { toYaml };
 
 /** Top-level folders the synth owns and rewrites exactly; nothing else is touched. */
 export const OUTPUT_DIRS = ['dist', 'clusters'] as const;
-
-/** Deterministic YAML: keys as given (cdk8s sorts them), no line folding, no anchors. */
-export function toYaml(value: unknown): string {
-  return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
-}
 
 /** Folder of a destination, relative to the repository root. */
 export function folderOf(cluster: string, destination: Destination): string {
