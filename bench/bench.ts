@@ -214,15 +214,26 @@ class Bench {
     this.usageKind = m.kind;
   }
 
-  private cdk8s(outdir: string, env: NodeJS.ProcessEnv = {}): Sample {
-    const cli = path.join(this.scratch, 'node_modules/.bin/cdk8s');
-    // --no-check-upgrade: the CLI's version check asks the npm registry; it is not part of synthesizing.
-    return runTimed(this.meter, [cli, 'synth', '--no-check-upgrade', '--app', STOCK_APP, '--output', outdir], this.scratch, env);
+  /**
+   * A new empty folder for one run's output. Old output is removed only at the end: right after a big
+   * delete the file system is several times slower (ext4 discarding the freed blocks), which would
+   * charge one run for the previous run's clean-up.
+   */
+  private freshDir(): string {
+    return fs.mkdtempSync(path.join(this.scratch, '.bench-out-'));
   }
 
-  /** A synth into an empty output folder; then a second one that must change nothing. */
+  /** The stock path into a folder that does not exist yet (the CLI deletes and recreates its output folder). */
+  private stock(env: NodeJS.ProcessEnv = {}): { sample: Sample; outdir: string } {
+    const cli = path.join(this.scratch, 'node_modules/.bin/cdk8s');
+    const outdir = path.join(this.freshDir(), 'dist');
+    // --no-check-upgrade: the CLI's version check asks the npm registry; it is not part of synthesizing.
+    const sample = runTimed(this.meter, [cli, 'synth', '--no-check-upgrade', '--app', STOCK_APP, '--output', outdir], this.scratch, env);
+    return { sample, outdir };
+  }
+
+  /** A synth into an empty output folder (`cwd`); then a second one that must change nothing. */
   private synthTwice(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): { full: Sample; noOp: Sample; check: NoOpCheck } {
-    clearOutput(cwd);
     const full = runTimed(this.meter, argv, cwd, env);
     const before = ageOutput(cwd);
     const noOp = runTimed(this.meter, argv, cwd, env);
@@ -236,15 +247,16 @@ class Bench {
     const npm = ['npm', 'run', '--silent', 'synth'];
     const direct = ['node', 'scripts/run-ts.js', 'apps/main.ts'];
     const tsx = ['node', '--import', 'tsx', 'apps/main.ts'];
-    const stockOut = path.join(s, '.bench-stock');
     progress('reference fleet: warm-up');
     runTimed(this.meter, npm, s);
-    this.cdk8s(stockOut);
+    this.stock();
     const samples = { npm: [] as Sample[], direct: [] as Sample[], first: [] as Sample[], tsx: [] as Sample[], stock: [] as Sample[], noOp: [] as Sample[] };
     let rewritten = 0;
     let files = 0;
     for (let r = 0; r < this.opts.runs; r++) {
       progress(`reference fleet: run ${r + 1}/${this.opts.runs}`);
+      // npm run needs the package folder as its working folder: its output (20 files) is cleared in place.
+      clearOutput(s);
       const twice = this.synthTwice(npm, s);
       samples.npm.push(twice.full);
       samples.noOp.push(twice.noOp);
@@ -257,7 +269,7 @@ class Bench {
       samples.first.push(runTimed(this.meter, npm, s));
       clearOutput(s);
       samples.tsx.push(runTimed(this.meter, tsx, s));
-      if (r < this.opts.stockRuns) samples.stock.push(this.cdk8s(stockOut));
+      if (r < this.opts.stockRuns) samples.stock.push(this.stock().sample);
     }
     return {
       objects: parseSummary(samples.npm[0].stdout).objects,
@@ -272,11 +284,9 @@ class Bench {
 
   size(clusters: number): SizeResult {
     const env = { BENCH_CLUSTERS: String(clusters) };
-    const out = fs.mkdtempSync(path.join(this.scratch, '.bench-out-'));
-    const stockOut = path.join(this.scratch, '.bench-stock');
     const argv = ['node', path.join(this.scratch, 'scripts/run-ts.js'), path.join(this.scratch, 'bench/fleet-app.ts')];
     progress(`${clusters} clusters: warm-up`);
-    runTimed(this.meter, argv, out, env);
+    runTimed(this.meter, argv, this.freshDir(), env);
     const synth: Sample[] = [];
     const noOp: Sample[] = [];
     const stock: Sample[] = [];
@@ -285,14 +295,15 @@ class Bench {
     let stockObjects = 0;
     for (let r = 0; r < this.opts.runs; r++) {
       progress(`${clusters} clusters: run ${r + 1}/${this.opts.runs}`);
-      const twice = this.synthTwice(argv, out, env);
+      const twice = this.synthTwice(argv, this.freshDir(), env);
       synth.push(twice.full);
       noOp.push(twice.noOp);
       rewritten += twice.check.rewritten;
       files = twice.check.files;
       if (r < this.opts.stockRuns) {
-        stock.push(this.cdk8s(stockOut, env));
-        stockObjects = countStockObjects(stockOut);
+        const run = this.stock(env);
+        stock.push(run.sample);
+        stockObjects = countStockObjects(run.outdir);
       }
     }
     return {
