@@ -55,6 +55,14 @@ describe('scripts/run-ts.js', () => {
     expect(fs.readdirSync(cache).filter((f) => f.endsWith('.js'))).toEqual([cachedBundle(cache)]);
   });
 
+  it('gives __dirname its own value in a file that starts using it in an edit', () => {
+    const dir = program({ 'main.ts': "import { n } from './sub/n';\nconsole.log(n);\n", 'sub/n.ts': 'export const n = 1;\n' });
+    const cache = tempDir();
+    expect(run(dir, cache).stdout).toBe('1\n');
+    write(dir, 'sub/n.ts', 'export const n = __dirname;\n', -30_000);
+    expect(run(dir, cache).stdout).toBe(`${path.join(fs.realpathSync(dir), 'sub')}\n`);
+  });
+
   it('does not trust a bundle built from a file modified moments before', () => {
     const dir = program({ 'main.ts': 'console.log(1);\n' });
     write(dir, 'main.ts', 'console.log(2);\n', 0);
