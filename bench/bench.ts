@@ -136,13 +136,14 @@ function stats(samples: readonly Sample[]): Stats {
   const ms = samples.map((s) => s.ms);
   const rss = known(samples.map((s) => s.rssKb));
   const cpu = known(samples.map((s) => s.cpuMs));
+  const round = (x: number) => Math.round(x * 10) / 10;
   return {
     runs: ms.length,
-    medianMs: ms.length ? median(ms) : NaN,
-    minMs: Math.min(...ms),
-    maxMs: Math.max(...ms),
-    peakRssMb: rss.length ? Math.max(...rss) / 1024 : undefined,
-    medianCpuMs: cpu.length ? median(cpu) : undefined,
+    medianMs: round(median(ms)),
+    minMs: round(Math.min(...ms)),
+    maxMs: round(Math.max(...ms)),
+    peakRssMb: rss.length ? round(Math.max(...rss) / 1024) : undefined,
+    medianCpuMs: cpu.length ? round(median(cpu)) : undefined,
   };
 }
 
