@@ -196,10 +196,10 @@ function rewrittenFiles(before: Map<string, number>, after: Map<string, number>)
   return n;
 }
 
-/** An edit as the bundle cache sees it: apps/fleet.ts gets a new modification time (settled, 10 s back). */
+/** An edit as the bundle cache sees it: apps/catalyst.ts gets a new modification time (settled, 10 s back). */
 function touchSource(root: string): void {
   const t = new Date(Date.now() - 10_000);
-  fs.utimesSync(path.join(root, 'apps/fleet.ts'), t, t);
+  fs.utimesSync(path.join(root, 'apps/catalyst.ts'), t, t);
 }
 
 function clearOutput(root: string): void {
@@ -296,7 +296,7 @@ class Bench {
 
   size(clusters: number): SizeResult {
     const env = { BENCH_CLUSTERS: String(clusters) };
-    const argv = ['node', path.join(this.scratch, 'scripts/run-ts.js'), path.join(this.scratch, 'bench/fleet-app.ts')];
+    const argv = ['node', path.join(this.scratch, 'scripts/run-ts.js'), path.join(this.scratch, 'apps/main.ts')];
     progress(`${clusters} clusters: warm-up`);
     runTimed(this.meter, argv, this.freshDir(), env);
     const synth: Sample[] = [];
@@ -394,7 +394,7 @@ function markdown(r: Report): string {
     '',
     '## Synthetic fleets (bench/fleet.ts: copies of the reference clusters, alternating)',
     '',
-    `Synth: \`node scripts/run-ts.js bench/fleet-app.ts\` into an empty folder (everything written). Stock: \`cdk8s synth --app "${STOCK_APP}"\`. No-op: the synth again over its own output.`,
+    `Synth: \`node scripts/run-ts.js apps/main.ts\` with \`BENCH_CLUSTERS\` set, into an empty folder (everything written). Stock: \`cdk8s synth --app "${STOCK_APP}"\`. No-op: the synth again over its own output.`,
     '',
     '| Clusters | Objects | Synth wall | Synth CPU | Objects/s | Peak RSS | Stock wall | Stock CPU | Stock RSS | Stock ÷ synth (wall) | No-op synth | Files rewritten by no-op |',
     '|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---|---:|',
@@ -445,6 +445,27 @@ function commitOf(): string {
   }
 }
 
+/**
+ * Replaces the scratch copy's apps/fleet.ts: with BENCH_CLUSTERS set, its `buildFleet` builds a synthetic
+ * fleet, so the synthetic fleets go through apps/main.ts exactly as `npm run synth` runs it (whatever
+ * options it passes) and through bench/stock-app.ts; without it, the reference fleet as before.
+ */
+const FLEET_SWITCH = `// Written by npm run bench into its scratch copy (bench/bench.ts); the original is apps/fleet-reference.ts.
+import { fleetFromEnv } from '../bench/fleet';
+import { buildFleet as reference } from './fleet-reference';
+
+export * from './fleet-reference';
+export const buildFleet: typeof reference = (...args) => (process.env.BENCH_CLUSTERS ? fleetFromEnv(reference)(args[0]) : reference(...args));
+`;
+
+function switchFleet(scratch: string): void {
+  const apps = path.join(scratch, 'apps');
+  fs.renameSync(path.join(apps, 'fleet.ts'), path.join(apps, 'fleet-reference.ts'));
+  fs.writeFileSync(path.join(apps, 'fleet.ts'), FLEET_SWITCH);
+  const settled = new Date(Date.now() - 60_000);
+  fs.utimesSync(path.join(apps, 'fleet.ts'), settled, settled);
+}
+
 /** A copy of the working tree's sources with the repository's node_modules linked in. */
 function makeScratch(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-bench-'));
@@ -452,6 +473,7 @@ function makeScratch(): string {
   // Timestamps kept: run-ts trusts a bundle only when its inputs were not modified in the last seconds.
   for (const name of COPIED) fs.cpSync(path.join(REPO, name), path.join(dir, name), { recursive: true, preserveTimestamps: true, filter: (src) => src !== results });
   fs.symlinkSync(fs.realpathSync(path.join(REPO, 'node_modules')), path.join(dir, 'node_modules'), 'dir');
+  switchFleet(dir);
   return dir;
 }
 
