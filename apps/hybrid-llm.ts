@@ -16,9 +16,9 @@ export const GPU_NODE_LABEL = 'accelerator.talos-flux-synth.dev/nvidia';
 const GPU_EXTENSIONS = [EXTENSIONS.nvidiaKmodProduction, EXTENSIONS.nvidiaToolkitProduction];
 
 /** `hybrid-llm`: the GPU inference cluster with cloud GPU workers (see shared/design/REFERENCE-FLEET.md). */
-export function hybridLlm(app: App): Cluster {
+export function hybridLlm(app: App, name = 'hybrid-llm'): Cluster {
   const cluster = new Cluster(app, {
-    name: 'hybrid-llm',
+    name,
     nodes: [
       { name: 'hybrid-cp-0', role: 'controlplane' },
       { name: 'hybrid-gpu-0', role: 'worker', extensions: GPU_EXTENSIONS, labels: { [GPU_NODE_LABEL]: 'true' } },
