@@ -13,9 +13,9 @@ import { llmWorker } from './workloads/llm-worker';
 export const KATA_NODE_LABEL = 'runtime.talos-flux-synth.dev/kata';
 
 /** `catalyst`: the bare-metal home-lab / edge cluster (see shared/design/REFERENCE-FLEET.md). */
-export function catalyst(app: App): Cluster {
+export function catalyst(app: App, name = 'catalyst'): Cluster {
   const cluster = new Cluster(app, {
-    name: 'catalyst',
+    name,
     nodes: [
       { name: 'talos00', role: 'controlplane', schedulable: true },
       { name: 'talos01', role: 'worker', group: 'kata', labels: { [KATA_NODE_LABEL]: 'true' } },

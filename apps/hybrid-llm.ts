@@ -13,9 +13,9 @@ import { vllm } from './workloads/vllm';
 export const GPU_NODE_LABEL = 'accelerator.talos-flux-synth.dev/nvidia';
 
 /** `hybrid-llm`: the GPU inference cluster with cloud GPU workers (see shared/design/REFERENCE-FLEET.md). */
-export function hybridLlm(app: App): Cluster {
+export function hybridLlm(app: App, name = 'hybrid-llm'): Cluster {
   const cluster = new Cluster(app, {
-    name: 'hybrid-llm',
+    name,
     nodes: [
       { name: 'hybrid-cp-0', role: 'controlplane' },
       { name: 'hybrid-gpu-0', role: 'worker', group: 'gpu', labels: { [GPU_NODE_LABEL]: 'true' } },

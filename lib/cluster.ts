@@ -2,7 +2,7 @@ import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { z } from 'zod';
 import { bootstrapFiles } from './bootstrap';
-import type { Problem } from './errors';
+import { ConfigError, Problem } from './errors';
 import { ClusterSync } from './flux/cluster-sync';
 import { ClusterScope, validateProps } from './props';
 import type { RenderedObject } from './synth/manifest';
@@ -112,6 +112,19 @@ const clusterSchema = z.strictObject({
 });
 
 /**
+ * The construct id of a cluster: its name, or `(unnamed)` until validation says what is wrong with it.
+ * A name another cluster already has is a ConfigError here, before the construct tree would throw.
+ */
+function clusterId(scope: Construct, props: unknown): string {
+  const name = (props as { name?: unknown } | undefined)?.name;
+  const id = typeof name === 'string' && name ? name : '(unnamed)';
+  if (scope.node.tryFindChild(id) instanceof Cluster) {
+    throw ConfigError.single(`${id}/Cluster[${id}]`, 'name', `${JSON.stringify(id)} is the name of another cluster; each cluster needs its own (it names dist/${id}/ and clusters/${id}/)`);
+  }
+  return id;
+}
+
+/**
  * One Talos cluster of the fleet. It owns one cdk8s Chart per Flux layer (rendered to
  * `dist/<name>/<layer>/`) and the Flux sync objects (rendered to `clusters/<name>/`).
  * Add-ons and apps are Components inside it and never deal with file paths.
@@ -137,9 +150,9 @@ export class Cluster extends Construct implements ClusterScope {
   private readonly artifactFiles = new Map<string, string | (() => string)>();
 
   constructor(scope: Construct, props: ClusterProps) {
-    super(scope, props.name);
+    super(scope, clusterId(scope, props));
     // Named before validation, so the errors of a bad spec name their cluster.
-    this.clusterName = String(props.name);
+    this.clusterName = this.node.id;
     const p = validateProps(this, clusterSchema, props);
     this.kubernetesVersion = p.kubernetesVersion ?? KUBERNETES_VERSION;
     this.talosVersion = p.talosVersion ?? TALOS_VERSION;

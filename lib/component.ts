@@ -1,7 +1,22 @@
 import { Construct } from 'constructs';
 import { Cluster, Layer } from './cluster';
-import { propError } from './props';
+import { ConfigError, showValue } from './errors';
 import { isLabelValue } from './validators';
+
+/**
+ * Checks a component id before it enters the construct tree (which would throw on a duplicate or a
+ * non-string), so a mistake reads `cluster/Class[id]: id: …` like any other.
+ */
+function componentId(cluster: Cluster, id: unknown, className: string): string {
+  const shown = typeof id === 'string' ? id : showValue(id);
+  if (!(cluster instanceof Cluster)) throw ConfigError.single(`(no cluster)/${className}[${shown}]`, 'scope', 'a component belongs to a cluster; pass the Cluster as the first argument');
+  const where = `${cluster.clusterName}/${className}[${shown}]`;
+  if (typeof id !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(id) || !isLabelValue(id)) {
+    throw ConfigError.single(where, 'id', `${showValue(id)} is not a DNS label; a component id names files and the part-of label`);
+  }
+  if (cluster.node.tryFindChild(id)) throw ConfigError.single(where, 'id', `${JSON.stringify(id)} is the id of another component of cluster ${cluster.clusterName}; each needs its own (it is their part-of label)`);
+  return id;
+}
 
 /**
  * A part of a cluster — an add-on such as Velero or an app such as llm-worker — whose objects
@@ -12,11 +27,8 @@ export class Component extends Construct {
   readonly cluster: Cluster;
 
   constructor(cluster: Cluster, id: string) {
-    super(cluster, id);
+    super(cluster, componentId(cluster, id, new.target.name));
     this.cluster = cluster;
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(id) || !isLabelValue(id)) {
-      throw propError(this, 'id', `${JSON.stringify(id)} is not a DNS label; a component id names files and the part-of label`);
-    }
   }
 
   /** Where this component puts its objects of one layer. */

@@ -35,7 +35,12 @@ export function validateProps<S extends z.ZodType>(scope: IConstruct, schema: S,
 }
 
 export function zodProblems(where: string, error: z.ZodError): Problem[] {
-  return error.issues.map((issue) => ({ where, field: formatPath(issue.path), message: issue.message }));
+  return error.issues.flatMap((issue) =>
+    // A strict object's unknown keys: one problem per key, named like any other field.
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ where, field: formatPath([...issue.path, key]), message: 'unknown property; remove it or check its spelling' }))
+      : [{ where, field: formatPath(issue.path), message: issue.message }],
+  );
 }
 
 /** Throws a ConfigError for one problem of a construct's props found outside its zod schema. */

@@ -83,8 +83,8 @@ export const duration = () =>
     error: (iss) => `${JSON.stringify(iss.input)} is not a duration (use h, m, s as in 720h or 5m30s)`,
   });
 
-// Kubernetes resource.Quantity: a signed decimal with an optional binary or decimal suffix, or an exponent.
-const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
+/** Kubernetes resource.Quantity: a signed decimal with an optional binary or decimal suffix, or an exponent. */
+export const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
 
 export function isQuantity(s: string): boolean {
   return QUANTITY.test(s);
@@ -209,4 +209,35 @@ export function isTimeZone(tz: string): boolean {
 export const timeZone = () =>
   z.string().refine(isTimeZone, {
     error: (iss) => `${JSON.stringify(iss.input)} is not an IANA time zone (for example America/New_York, Europe/Berlin or UTC)`,
+  });
+
+// ---- plain JSON ---------------------------------------------------------------------------------
+
+/** Why a value is not plain JSON (what YAML and Helm carry unchanged), or undefined when it is. */
+function notJson(value: unknown): string | undefined {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${value} is not a finite number`;
+  if (Array.isArray(value) || (typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value)))) return undefined;
+  if (typeof value === 'object') return `a ${value.constructor?.name ?? 'class'} instance is not plain data`;
+  return `a ${typeof value} is not plain data`;
+}
+
+/** An object of plain JSON values (chart values): no functions, NaN, class instances or cycles; undefined properties are absent keys. */
+export const jsonObject = () =>
+  z.custom<Record<string, unknown>>((v) => v !== null && typeof v === 'object' && !Array.isArray(v), { error: 'expected an object of plain values' }).superRefine((root, ctx) => {
+    const open = new Set<unknown>([root]);
+    const walk = (value: unknown, path: Array<string | number>): void => {
+      const err = open.has(value) ? 'a value that contains itself is not plain data' : notJson(value);
+      if (err) {
+        ctx.addIssue({ code: 'custom', path, message: `${err}; use strings, numbers, booleans, null, arrays and objects` });
+        return;
+      }
+      if (value === null || typeof value !== 'object') return;
+      open.add(value);
+      if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...path, i]));
+      else for (const [k, v] of Object.entries(value)) if (v !== undefined) walk(v, [...path, k]);
+      open.delete(value);
+    };
+    // An undefined property is an absent key (cdk8s drops it), the usual shape of optional values in TypeScript.
+    for (const [k, v] of Object.entries(root)) if (v !== undefined) walk(v, [k]);
   });

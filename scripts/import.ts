@@ -1,21 +1,29 @@
 /**
- * Regenerates imports/ from the `imports` list in cdk8s.yaml, offline.
+ * Regenerates imports/ from the `imports` list in cdk8s.yaml, and schemas/ from schemas/sources.yaml,
+ * offline. `npm run import -- bindings` or `-- schemas` regenerates only one of them.
  *
  * It drives cdk8s-cli's own importer, so the output is what `cdk8s import` writes online. The one
  * difference: `k8s@<version>` would download cdk8s' Kubernetes definitions; here they are read from
  * the copy in ../shared/upstream/kubernetes/cdk8s-kubernetes-schemas/.
- * It also compiles the Talos config schema into schemas/talos/ (scripts/talos-schema.ts).
+ * The validation schemas are compiled by scripts/schemas.ts (see there for what it changes).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { generateTalosSchemas } from './talos-schema';
+import { generateSchemas } from './schemas';
 
 const root = path.resolve(__dirname, '..');
 const upstream = process.env.UPSTREAM_DIR ?? path.resolve(root, '../shared/upstream');
 const K8S_SCHEMA_URL = /^https:\/\/raw\.githubusercontent\.com\/cdk8s-team\/cdk8s\/master\/kubernetes-schemas\/v([\d.]+)\/_definitions\.json$/;
 
 async function main(): Promise<void> {
+  const only = process.argv[2];
+  if (only !== undefined && only !== 'bindings' && only !== 'schemas') throw new Error(`unknown target ${only} (bindings or schemas)`);
+  if (only !== 'schemas') await importBindings();
+  if (only !== 'bindings') console.log(`schemas: ${generateSchemas(root).length} files written to schemas/`);
+}
+
+async function importBindings(): Promise<void> {
   const config = parse(fs.readFileSync(path.join(root, 'cdk8s.yaml'), 'utf8')) as { imports?: string[] };
   const specs = (config.imports ?? []).map(parseSpec);
 
@@ -43,7 +51,6 @@ async function main(): Promise<void> {
     {},
     { outdir, targetLanguage: 'typescript', save: false },
   );
-  console.log(`talos: ${generateTalosSchemas(root).join(', ')}`);
 }
 
 function parseSpec(spec: string): { source: string; moduleNamePrefix?: string } {

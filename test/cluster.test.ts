@@ -104,7 +104,9 @@ describe('TalosNamespace', () => {
 describe('PinnedChart', () => {
   it('installs a pinned chart with CRDs created and replaced, and remediation', () => {
     const objects = renderCluster((cluster) => {
-      new PinnedChart(new Component(cluster, 'demo').scope('controllers'), 'chart', {
+      const demo = new Component(cluster, 'demo');
+      new TalosNamespace(demo.scope('controllers'), 'namespace', { name: 'demo' });
+      new PinnedChart(demo.scope('controllers'), 'chart', {
         pin: { repository: 'https://charts.example.com', chart: 'demo', version: '1.2.3' },
         namespace: 'demo',
         values: { replicas: 2 },
@@ -125,7 +127,9 @@ describe('PinnedChart', () => {
 
   it('uses an OCIRepository and chartRef for an oci:// chart', () => {
     const objects = renderCluster((cluster) => {
-      new PinnedChart(new Component(cluster, 'demo').scope('controllers'), 'chart', {
+      const demo = new Component(cluster, 'demo');
+      new TalosNamespace(demo.scope('controllers'), 'namespace', { name: 'demo' });
+      new PinnedChart(demo.scope('controllers'), 'chart', {
         pin: { repository: 'oci://ghcr.io/example/charts/demo', chart: 'demo', version: '1.2.3' },
         namespace: 'demo',
       });

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { Cluster, ClusterProps } from '../lib/cluster';
 import { ConfigError } from '../lib/errors';
+import { Check } from '../lib/synth/checks';
 import { synthesize, SynthResult } from '../lib/synth/pipeline';
 import { Manifest } from '../lib/synth/manifest';
 
@@ -22,8 +23,8 @@ export function clusterProps(overrides: Partial<ClusterProps> = {}): ClusterProp
 }
 
 /** Builds one cluster in a fresh app and runs `fn` inside it; returns every rendered manifest. */
-export function renderCluster(fn: (cluster: Cluster) => void = () => undefined, props: Partial<ClusterProps> = {}): Manifest[] {
-  const result = synthesize((app: App) => fn(new Cluster(app, clusterProps(props))));
+export function renderCluster(fn: (cluster: Cluster) => void = () => undefined, props: Partial<ClusterProps> = {}, checks?: readonly Check[]): Manifest[] {
+  const result = synthesize((app: App) => fn(new Cluster(app, clusterProps(props))), { checks });
   return result.objects.map((o) => o.manifest);
 }
 

@@ -11,6 +11,8 @@ import {
 import { Cluster } from '../lib/cluster';
 import { Component } from '../lib/component';
 import { Manifest } from '../lib/synth/manifest';
+import { BASE_CHECKS, Check } from '../lib/synth/checks';
+import { TalosNamespace } from '../lib/talos/namespace';
 import { configErrorOf, find, renderCluster } from './helpers';
 
 const PROMETHEUS: ScaledObjectTrigger = { type: 'prometheus', serverAddress: 'http://prometheus.monitoring:9090', query: 'sum(queue)', threshold: 5 };
@@ -22,16 +24,17 @@ interface Fixture {
 }
 
 /** A cluster with KEDA and a `web` Deployment in namespace `web`; `fn` adds the objects under test. */
-function renderWithTarget(fn: (f: Fixture) => void, opts: { keda?: boolean } = {}): Manifest[] {
+function renderWithTarget(fn: (f: Fixture) => void, opts: { keda?: boolean; checks?: readonly Check[] } = {}): Manifest[] {
   return renderCluster((cluster) => {
     if (opts.keda ?? true) new Keda(cluster, 'keda');
     const app = new Component(cluster, 'web');
+    new TalosNamespace(app.scope('controllers'), 'namespace', { name: 'web' });
     const deployment = new kplus.Deployment(app.scope('apps'), 'web', {
       metadata: { name: 'web', namespace: 'web' },
       containers: [{ name: 'server', image: 'ghcr.io/example/web:1.0.0' }, { name: 'sidecar', image: 'ghcr.io/example/proxy:2.0.0' }],
     });
     fn({ cluster, app, deployment });
-  });
+  }, {}, opts.checks);
 }
 
 /** The message of the ConfigError a ScaledObject with these props (on the `web` Deployment) raises. */
@@ -180,7 +183,8 @@ describe('ScaledObject', () => {
         maxReplicaCount: 3,
         triggers: [PROMETHEUS],
       });
-    });
+      // The Rollout itself is not rendered here; the validation gate would (rightly) report it missing.
+    }, { checks: BASE_CHECKS });
     expect(specOf(find(objects, 'ScaledObject', 'db-scaler')).scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db' });
     expect(specOf(find(objects, 'StatefulSet', 'db'))).not.toHaveProperty('replicas');
     expect(find(objects, 'ScaledObject', 'rollout-scaler').metadata.namespace).toBe('web');

@@ -69,7 +69,12 @@ export function reviewFleet(version: 1 | 2): FleetBuilder {
     });
     configMap(apps, 'shop-config', { 'app.conf': v2 ? 'listen 8080\nworkers 8\ntimeout 30\n' : 'listen 8080\nworkers 4\ntimeout 30\n' });
     if (!v2) configMap(apps, 'obsolete', { key: 'value' });
-    if (v2) new ApiObject(apps, 'worker', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'worker', namespace: 'web' }, spec: { replicas: 1 } });
+    if (v2) {
+      new ApiObject(apps, 'worker', {
+        apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'worker', namespace: 'web' },
+        spec: { replicas: 1, selector: { matchLabels: { app: 'worker' } }, template: { metadata: { labels: { app: 'worker' } }, spec: { containers: [{ name: 'worker', image: 'example/worker:1.0' }] } } },
+      });
+    }
     alpha.addArtifact('talos/schematic.yaml', `customization:\n  systemExtensions:\n    officialExtensions:\n      - siderolabs/iscsi-tools\n${v2 ? '      - siderolabs/kata-containers\n' : ''}`);
 
     const beta = new Cluster(app, clusterProps({ name: 'beta' }));
@@ -82,7 +87,12 @@ export function reviewFleet(version: 1 | 2): FleetBuilder {
 function policy(scope: Construct, name: string, kind: string, validationActions: string[]): void {
   new ApiObject(scope, name, {
     apiVersion: 'policies.kyverno.io/v1', kind, metadata: { name },
-    spec: { validationActions, matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] }] } },
+    spec: {
+      validationActions,
+      matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] }] },
+      validations: [{ expression: 'true', message: 'always admitted' }],
+      ...(kind === 'ImageValidatingPolicy' ? { attestors: [{ name: 'sigstore', cosign: { keyless: { identities: [{ issuer: 'https://token.actions.githubusercontent.com', subject: 'https://github.com/example/ci' }] } } }] } : {}),
+    },
   });
 }
 

@@ -6,6 +6,7 @@ import { KataRuntime } from '../lib/addons/kata';
 import { Velero } from '../lib/addons/velero';
 import { Cluster, NodeSpec } from '../lib/cluster';
 import { Component } from '../lib/component';
+import { PinnedChart } from '../lib/flux/helm-release';
 import { TalosNamespace } from '../lib/talos/namespace';
 import { configErrorOf, synthCluster } from './helpers';
 
@@ -72,6 +73,16 @@ describe('cross-layer check: a RuntimeClass handler no node group provides', () 
     );
   });
 
+  it('counts the handlers the extensions a node lists register, with or without an add-on', () => {
+    const kataBySpec: NodeSpec = { ...KATA_NODE, extensions: ['siderolabs/kata-containers'] };
+    expect(() => synthCluster((c) => runtimeClass(new Component(c, 'sandbox').scope('configs'), 'kata', 'kata', KATA_LABEL), { nodes: [CP, kataBySpec] })).not.toThrow();
+    // kata-qemu only from Talos 1.14.
+    expect(configErrorOf(() => synthCluster((c) => runtimeClass(new Component(c, 'sandbox').scope('configs'), 'kata-qemu', 'kata-qemu', KATA_LABEL), { nodes: [CP, kataBySpec] }))).toBe(
+      'test/configs/RuntimeClass/kata-qemu: handler: kata-qemu is provided by no node of test; KataRuntime puts siderolabs/kata-containers, which registers it from Talos 1.14, on the nodes it selects',
+    );
+    expect(() => synthCluster((c) => runtimeClass(new Component(c, 'sandbox').scope('configs'), 'kata-qemu', 'kata-qemu', KATA_LABEL), { nodes: [CP, kataBySpec], talosVersion: '1.14' })).not.toThrow();
+  });
+
   it('passes when the add-on that needs the handler puts it on the nodes', () => {
     expect(() => synthCluster((c) => new KataRuntime(c, 'kata', { nodeSelector: KATA_LABEL }), { nodes: [CP, KATA_NODE] })).not.toThrow();
   });
@@ -111,6 +122,21 @@ describe('cross-layer check: a pod asking for a runtime class or nvidia.com/gpu 
       const gpu = new GpuOperator(c, 'gpu-operator', { nodeSelector: GPU_LABEL });
       web(c, { runtimeClassName: gpu.runtimeClassName, nodeSelector: GPU_LABEL, containers: [container({ [gpu.gpuResource]: 1 })] });
     }, { nodes: [CP, GPU_NODE] })).not.toThrow();
+  });
+
+  it('counts nvidia.com/gpu on nodes with the NVIDIA driver when a GPU operator or device plugin chart is rendered as it is', () => {
+    const driver: NodeSpec = { ...GPU_NODE, extensions: ['siderolabs/nonfree-kmod-nvidia-production', 'siderolabs/nvidia-container-toolkit-production'] };
+    const gpuPod = (c: Cluster) => web(c, { nodeSelector: GPU_LABEL, containers: [container({ 'nvidia.com/gpu': 1 })] });
+    const plugin = (c: Cluster) => {
+      const ns = new Component(c, 'device-plugin');
+      new TalosNamespace(ns.scope('controllers'), 'namespace', { name: 'nvidia', podSecurity: 'privileged' });
+      new PinnedChart(ns.scope('controllers'), 'chart', { pin: { repository: 'https://nvidia.github.io/k8s-device-plugin', chart: 'nvidia-device-plugin', version: '0.20.0' }, namespace: 'nvidia', values: {} });
+    };
+    expect(() => synthCluster((c) => { plugin(c); gpuPod(c); }, { nodes: [CP, driver] })).not.toThrow();
+    expect(configErrorOf(() => synthCluster(gpuPod, { nodes: [CP, driver] }))).toBe(
+      'test/apps/Deployment/web/web: spec.template.spec.containers[0].resources.limits["nvidia.com/gpu"]: requests nvidia.com/gpu, ' +
+        'which none of the nodes it may run on (gpu-0) advertises; GpuOperator advertises it on the nodes it selects',
+    );
   });
 
   it('fires when no node that runs workloads carries the labels a pod selects on', () => {

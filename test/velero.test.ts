@@ -254,7 +254,7 @@ describe('Velero validation', () => {
 
   it('takes no secret value: credentials accept only a Secret name', () => {
     expect(errorOf({ ...MINIO, credentials: { existingSecret: 'velero-minio', secretContents: { cloud: 'x' } } as never })).toBe(
-      'test/Velero[velero]: credentials: Unrecognized key: "secretContents"',
+      'test/Velero[velero]: credentials.secretContents: unknown property; remove it or check its spelling',
     );
   });
 });

@@ -4,6 +4,7 @@ import { AddOn } from '../addon';
 import { Cluster } from '../cluster';
 import { propError, validateProps } from '../props';
 import { EXTENSIONS } from '../talos/extensions';
+import { talosKataHandlers } from '../talos/runtime-handlers';
 import { dnsSubdomain, labels, quantity } from '../validators';
 
 /** The RuntimeClass name Kata workloads set as `runtimeClassName` (KataRuntime's default). */
@@ -18,12 +19,7 @@ export const KATA_POD_OVERHEAD: Readonly<Record<string, { readonly cpu: string; 
   'kata-qemu': { cpu: '250m', memory: '160Mi' },
 };
 
-/** The Kata runtime handlers the kata-containers extension registers in containerd, by Talos version. */
-export function talosKataHandlers(talosVersion: string): string[] {
-  const [major, minor] = talosVersion.split('.').map(Number);
-  // Talos ≤ 1.13 registers Cloud Hypervisor as `kata`; `kata-qemu` arrives with 1.14.
-  return major > 1 || minor >= 14 ? ['kata', 'kata-qemu'] : ['kata'];
-}
+export { talosKataHandlers } from '../talos/runtime-handlers';
 
 export interface KataRuntimeProps {
   /** RuntimeClass name: what pods set as `runtimeClassName`. @default kata */

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { z } from 'zod';
 import {
   HelmRelease,
   HelmReleaseSpec,
@@ -7,6 +8,8 @@ import {
   HelmReleaseSpecInstallCrds,
   HelmReleaseSpecUpgradeCrds,
 } from '../../imports/helmreleases-helm.toolkit.fluxcd.io';
+import { validateProps } from '../props';
+import { dnsLabel, dnsSubdomain, duration, exactVersion, jsonObject } from '../validators';
 import { ChartPin } from '../versions';
 import { HelmRepositorySource } from './helm-repository';
 import { OciChartSource } from './oci-repository';
@@ -40,6 +43,29 @@ export interface FluxHelmReleaseProps<V extends object> {
   readonly retries?: number;
 }
 
+/** Helm release names end up in labels and object names: at most 53 characters (helm's own limit). */
+const releaseName = () =>
+  dnsLabel().refine((s) => s.length <= 53, { error: (iss) => `${JSON.stringify(iss.input)} is longer than the 53 characters Helm allows for a release name` });
+
+const fluxRef = z.strictObject({ kind: z.string().min(1), name: dnsSubdomain(), namespace: dnsLabel() });
+
+const chartName = () =>
+  z.string().regex(/^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$/, { error: (iss) => `${JSON.stringify(iss.input)} is not a chart name (lowercase letters, digits, '-', '.' and '_')` });
+
+const releaseSchema = z.strictObject({
+  name: releaseName(),
+  namespace: dnsLabel(),
+  source: z.strictObject({ ref: fluxRef }),
+  chart: chartName(),
+  version: exactVersion(),
+  values: jsonObject().optional(),
+  crds: z.enum(['Skip', 'Create', 'CreateReplace']).optional(),
+  dependsOn: z.array(fluxRef).optional(),
+  interval: duration().optional(),
+  timeout: duration().optional(),
+  retries: z.number().int().min(0).optional(),
+});
+
 /**
  * A HelmRelease (helm.toolkit.fluxcd.io/v2) with the settings a platform wants by default: a pinned
  * chart, CRDs created and replaced on upgrade, remediation with retries and rollback of a failed upgrade.
@@ -50,6 +76,8 @@ export class FluxHelmRelease<V extends object = Record<string, unknown>> extends
 
   constructor(scope: Construct, id: string, props: FluxHelmReleaseProps<V>) {
     super(scope, id);
+    // The source is a construct; only its reference is checked (and kept).
+    validateProps(this, releaseSchema, { ...props, source: props?.source && { ref: props.source.ref } });
     const crds = props.crds ?? 'CreateReplace';
     const retries = props.retries ?? 3;
     this.values = props.values;
@@ -65,7 +93,8 @@ export class FluxHelmRelease<V extends object = Record<string, unknown>> extends
         cleanupOnFail: true,
         remediation: { retries, remediateLastFailure: true },
       },
-      values: props.values as Record<string, unknown> | undefined,
+      // Checked to be plain JSON above; the copy gives cdk8s ordinary objects (no null prototypes).
+      values: props.values === undefined ? undefined : (JSON.parse(JSON.stringify(props.values)) as Record<string, unknown>),
     };
     new HelmRelease(this, 'resource', { metadata: { name: props.name, namespace: props.namespace }, spec });
     this.ref = { kind: 'HelmRelease', name: props.name, namespace: props.namespace };
@@ -104,6 +133,19 @@ export interface PinnedChartProps<V extends object> {
   readonly timeout?: string;
 }
 
+const pinnedChartSchema = z.strictObject({
+  pin: z.strictObject({
+    repository: z.string().regex(/^(https|oci):\/\/\S+$/, { error: (iss) => `${JSON.stringify(iss.input)} is not a chart repository URL (https:// or oci://)` }),
+    chart: chartName(),
+    version: exactVersion(),
+  }),
+  name: releaseName().optional(),
+  namespace: dnsLabel(),
+  values: jsonObject().optional(),
+  dependsOn: z.array(fluxRef).optional(),
+  timeout: duration().optional(),
+});
+
 /**
  * The usual way an add-on installs its engine: a source for the pinned chart (HelmRepository for an
  * https:// repository, OCIRepository for oci://) and a HelmRelease of it, side by side in one namespace.
@@ -113,6 +155,7 @@ export class PinnedChart<V extends object = Record<string, unknown>> extends Con
 
   constructor(scope: Construct, id: string, props: PinnedChartProps<V>) {
     super(scope, id);
+    validateProps(this, pinnedChartSchema, props);
     const name = props.name ?? props.pin.chart;
     const source: ChartSource = props.pin.repository.startsWith('oci://')
       ? new OciChartSource(this, 'source', { name, namespace: props.namespace, url: props.pin.repository, tag: props.pin.version })

@@ -1,5 +1,8 @@
 import { Construct } from 'constructs';
+import { z } from 'zod';
 import { OciRepository, OciRepositorySpecLayerSelectorOperation } from '../../imports/ocirepositories-source.toolkit.fluxcd.io';
+import { validateProps } from '../props';
+import { dnsLabel, duration } from '../validators';
 import { ChartSource, FluxObjectRef } from './refs';
 
 /** Media type of a Helm chart layer in an OCI artifact. */
@@ -18,12 +21,21 @@ export interface OciChartSourceProps {
   readonly interval?: string;
 }
 
+const schema = z.strictObject({
+  name: dnsLabel(),
+  namespace: dnsLabel(),
+  url: z.string().regex(/^oci:\/\/[^\s:]+(:\d+)?(\/[^\s:@]+)*$/, { error: (iss) => `${JSON.stringify(iss.input)} is not an OCI artifact URL without tag (oci://registry/repository)` }),
+  tag: z.string().regex(/^[\w][\w.-]{0,127}$/, { error: (iss) => `${JSON.stringify(iss.input)} is not an OCI tag` }),
+  interval: duration().optional(),
+});
+
 /** A Flux OCIRepository (source.toolkit.fluxcd.io/v1) holding one pinned Helm chart. */
 export class OciChartSource extends Construct implements ChartSource {
   readonly ref: FluxObjectRef;
 
   constructor(scope: Construct, id: string, props: OciChartSourceProps) {
     super(scope, id);
+    validateProps(this, schema, props);
     new OciRepository(this, 'resource', {
       metadata: { name: props.name, namespace: props.namespace },
       spec: {

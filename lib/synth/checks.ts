@@ -1,5 +1,9 @@
 import { Problem } from '../errors';
 import { describeObject, identityOf, RenderedObject } from './manifest';
+import { helmValues } from './validation/helm-values';
+import { schemaValidation } from './validation/objects';
+import { fluxReferences, kedaReferences, namespaceReferences, runtimeClassReferences, veleroReferences } from './validation/references';
+import { secretGuard } from './validation/secrets';
 
 /** A check over the whole rendered fleet; returns every problem it finds (never only the first). */
 export type Check = (objects: readonly RenderedObject[]) => Problem[];
@@ -27,5 +31,15 @@ export const uniqueIdentities: Check = (objects) => {
   return problems;
 };
 
-/** The checks every synth runs before writing. */
+/** The structural checks of the pipeline itself. */
 export const BASE_CHECKS: readonly Check[] = [namedObjects, uniqueIdentities];
+
+/** Cross-references within each cluster's tree (see lib/synth/validation/references.ts). */
+export const REFERENCE_CHECKS: readonly Check[] = [namespaceReferences, fluxReferences, kedaReferences, runtimeClassReferences, veleroReferences];
+
+/**
+ * The validation gate every synth and `npm run validate` run: the base checks, every object against
+ * the schema of its kind, HelmRelease values against the chart's schema, cross-references, and the
+ * secret guard.
+ */
+export const DEFAULT_CHECKS: readonly Check[] = [...BASE_CHECKS, schemaValidation, helmValues, ...REFERENCE_CHECKS, secretGuard];

@@ -1,14 +1,11 @@
-import { stringify } from 'yaml';
 import { LAYERS } from '../cluster';
 import { apiGroup, Destination, Manifest, RenderedArtifact, RenderedObject } from './manifest';
+import { toYaml } from './yaml';
+
+export { toYaml };
 
 /** Top-level folders the synth owns and rewrites exactly; nothing else is touched. */
 export const OUTPUT_DIRS = ['dist', 'clusters'] as const;
-
-/** Deterministic YAML: keys as given (cdk8s sorts them), no line folding, no anchors. */
-export function toYaml(value: unknown): string {
-  return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
-}
 
 /** Folder of a destination, relative to the repository root. */
 export function folderOf(cluster: string, destination: Destination): string {
@@ -34,10 +31,18 @@ const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  */
 export function planFiles(clusters: readonly string[], objects: readonly RenderedObject[], artifacts: readonly RenderedArtifact[] = []): Map<string, string> {
   const files = new Map<string, string>();
+  // Grouped in one pass: filtering all objects for every folder grew with the square of the fleet.
+  const byFolder = new Map<string, RenderedObject[]>();
+  for (const o of objects) {
+    const folder = folderOf(o.cluster, o.destination);
+    const list = byFolder.get(folder);
+    if (list) list.push(o);
+    else byFolder.set(folder, [o]);
+  }
   for (const cluster of clusters) {
     for (const destination of [...LAYERS, 'flux'] as const) {
       const folder = folderOf(cluster, destination);
-      const inFolder = objects.filter((o) => o.cluster === cluster && o.destination === destination);
+      const inFolder = byFolder.get(folder) ?? [];
       const names = uniqueFileNames(inFolder.map((o) => o.manifest));
       inFolder.forEach((o, i) => files.set(`${folder}/${names[i]}`, toYaml(o.manifest)));
       files.set(`${folder}/kustomization.yaml`, kustomizationYaml([...names].sort(byString)));

@@ -1,4 +1,5 @@
 import { Layer } from '../cluster';
+import { showValue } from '../errors';
 
 /** A Kubernetes object as rendered: plain JSON. */
 export interface Manifest {
@@ -22,6 +23,11 @@ export interface RenderedObject {
   /** Construct path, for errors. */
   readonly constructPath: string;
   readonly manifest: Manifest;
+  /**
+   * JSON pointers an escape hatch (`addJsonPatch`) set, but the typed binding of the kind left out of
+   * the manifest because its schema has no such field. The validation gate reports them.
+   */
+  readonly droppedPatches?: readonly string[];
 }
 
 /** A non-Kubernetes file a cluster renders (Talos schematics, patches, bootstrap), under dist/<cluster>/. */
@@ -34,6 +40,7 @@ export interface RenderedArtifact {
 }
 
 export function apiGroup(apiVersion: string): string {
+  if (typeof apiVersion !== 'string') return ''; // a malformed escape-hatch object; the schema check reports it
   const slash = apiVersion.indexOf('/');
   return slash < 0 ? '' : apiVersion.slice(0, slash);
 }
@@ -41,10 +48,13 @@ export function apiGroup(apiVersion: string): string {
 /** `cluster/layer/Kind/namespace/name` (namespace left out for cluster-scoped objects): how problems name an object. */
 export function describeObject(o: Pick<RenderedObject, 'cluster' | 'destination' | 'manifest'>): string {
   const m = o.manifest.metadata;
-  return [o.cluster, o.destination, o.manifest.kind, m.namespace, m.name ?? '(unnamed)'].filter((x) => x !== undefined).join('/');
+  return [o.cluster, o.destination, o.manifest.kind, m.namespace, m.name ?? '(unnamed)'].filter((x) => x !== undefined).map(text).join('/');
 }
 
 /** The identity the API server keys an object by within one cluster: group, kind, namespace, name. */
 export function identityOf(m: Manifest): string {
-  return [apiGroup(m.apiVersion), m.kind, m.metadata.namespace ?? '', m.metadata.name ?? ''].join('|');
+  return [apiGroup(m.apiVersion), m.kind, m.metadata.namespace ?? '', m.metadata.name ?? ''].map(text).join('|');
 }
+
+/** A field that should be a string, as text; an escape hatch may have put anything there (the schema check says so). */
+const text = (value: unknown): string => (typeof value === 'string' ? value : showValue(value));

@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import { ConfigError } from '../errors';
-import { BASE_CHECKS, Check } from './checks';
+import { Check, DEFAULT_CHECKS } from './checks';
 import { OUTPUT_DIRS, planFiles } from './files';
 import { Destination } from './manifest';
 import { renderFleet, Rendering } from './render';
@@ -10,7 +10,7 @@ import { writeTree, WriteStats } from './write';
 export type FleetBuilder = (app: App) => void;
 
 export interface SynthOptions {
-  /** Checks run over the rendered objects before anything is written. @default BASE_CHECKS */
+  /** Checks run over the rendered objects before anything is written. @default DEFAULT_CHECKS */
   readonly checks?: readonly Check[];
 }
 
@@ -23,7 +23,7 @@ export interface SynthResult extends Rendering {
 /** Renders and checks the fleet; throws a ConfigError listing every problem. No I/O. */
 export function synthesize(build: FleetBuilder, options: SynthOptions = {}): SynthResult {
   const rendering = renderFleet(build);
-  const problems = (options.checks ?? BASE_CHECKS).flatMap((check) => check(rendering.objects));
+  const problems = [...(options.checks ?? DEFAULT_CHECKS).flatMap((check) => check(rendering.objects)), ...rendering.clusterProblems];
   if (problems.length) throw new ConfigError(problems);
   return { ...rendering, files: planFiles(rendering.clusters, rendering.objects, rendering.artifacts) };
 }

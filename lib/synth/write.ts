@@ -75,17 +75,18 @@ export function writeTree(root: string, dirs: readonly string[], files: Readonly
   const diff = diffTree(root, dirs, files);
   const toWrite = [...diff.added, ...diff.changed];
   const staging = fs.mkdtempSync(path.join(root, '.synth-staging-'));
+  // Staged flat, by number: no staging folders to create and remove (a big share of a full write).
+  const staged = (i: number) => path.join(staging, String(i));
   try {
-    for (const rel of toWrite) {
-      const staged = path.join(staging, rel);
-      fs.mkdirSync(path.dirname(staged), { recursive: true });
-      io.writeFile(staged, files.get(rel) as string);
-    }
-    for (const rel of toWrite) {
+    toWrite.forEach((rel, i) => io.writeFile(staged(i), files.get(rel) as string));
+    const made = new Set<string>();
+    toWrite.forEach((rel, i) => {
       const target = path.join(root, rel);
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.renameSync(path.join(staging, rel), target);
-    }
+      const dir = path.dirname(target);
+      if (!made.has(dir)) fs.mkdirSync(dir, { recursive: true });
+      made.add(dir);
+      fs.renameSync(staged(i), target);
+    });
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }

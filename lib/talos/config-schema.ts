@@ -1,22 +1,11 @@
 /**
  * Validation of machine-config patches against the Talos config schema, through the validator that
- * `npm run import` compiles from it into schemas/talos/ (scripts/talos-schema.ts).
+ * `npm run import` compiles from it (schemas/sources.yaml, `talos`).
  */
-import * as path from 'node:path';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { formatPath } from '../errors';
+import { schemas } from '../synth/validation/schemas';
 import { TALOS_VERSION } from '../versions';
-
-/** Where `npm run import` writes the Talos schemas: one per Talos version, of which the synth generates TALOS_VERSION's. */
-export const TALOS_SCHEMA_DIR = path.resolve(__dirname, '../../schemas/talos');
-
-let validator: ValidateFunction | undefined;
-
-function load(): ValidateFunction {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  validator ??= require(path.join(TALOS_SCHEMA_DIR, `config-${TALOS_VERSION}.validator.js`)) as ValidateFunction;
-  return validator;
-}
 
 /** One way a document breaks the schema: where (`machine.kernel.modules[0]`) and what. */
 export interface SchemaError {
@@ -26,7 +15,8 @@ export interface SchemaError {
 
 /** The ways a `v1alpha1` config document (or patch) breaks the Talos config schema; [] when it is valid. */
 export function talosConfigErrors(doc: unknown): SchemaError[] {
-  const validate = load();
+  const validate = schemas.talosConfig(TALOS_VERSION);
+  if (!validate) throw new Error(`schemas/index.json has no Talos ${TALOS_VERSION} config schema; run npm run import`);
   if (validate(doc)) return [];
   return (validate.errors ?? []).map(describe);
 }

@@ -6,9 +6,13 @@
 import { formatPath, Problem } from '../errors';
 import { describeConstruct } from '../props';
 import { apiGroup, describeObject, Manifest, RenderedObject } from '../synth/manifest';
+import { at, list, Path, record, str } from '../synth/validation/access';
+import { chartOf, isHelmRelease, SOURCE_GROUP } from '../synth/validation/helm';
+import { podSpecPath } from '../synth/validation/pods';
 import type { NodeView, TalosLayer } from './layer';
 import { CONTROL_PLANE_LABEL } from './layer';
 import { formatLabels, matchesSelector } from './node-groups';
+import { hasNvidiaDriver, NVIDIA_GPU_RESOURCE } from './nvidia';
 import { POD_SECURITY_ENFORCE_LABEL, TALOS_DEFAULT_POD_SECURITY } from './pod-security';
 
 /** Namespaces Talos exempts from Pod Security admission. */
@@ -29,34 +33,35 @@ const RESOURCE_HINTS: Readonly<Record<string, string>> = {
 const handlerHint = (h: string) => HANDLER_HINTS[h] ?? 'no add-on of the cluster declares that its nodes provide it (NodeRequirement.runtimeHandlers)';
 const resourceHint = (r: string) => RESOURCE_HINTS[r] ?? 'no add-on of the cluster declares that its nodes advertise it (NodeRequirement.resources)';
 
-type Path = Array<string | number>;
 type Json = Record<string, unknown>;
 
-const rec = (x: unknown): Json | undefined => (x !== null && typeof x === 'object' && !Array.isArray(x) ? (x as Json) : undefined);
-const arr = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
-const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
-const labelsOf = (x: unknown): Record<string, string> => Object.fromEntries(Object.entries(rec(x) ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'));
+const labelsOf = (x: unknown): Record<string, string> => Object.fromEntries(Object.entries(record(x) ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'));
 
-function at(value: unknown, path: Path): unknown {
-  let v = value;
-  for (const seg of path) v = typeof seg === 'number' ? arr(v)[seg] : rec(v)?.[seg];
-  return v;
+/** The pod spec of a workload and where it is, or undefined for objects that run no pods. */
+function podSpecOf(m: Manifest): { path: Path; spec: Json } | undefined {
+  const path = podSpecPath(m.apiVersion, m.kind);
+  const spec = path && record(at(m, ...path));
+  return path && spec ? { path, spec } : undefined;
 }
 
-/** Where each workload kind keeps its pod spec, by `group kind` (`v1` for the core group). */
-const POD_SPECS: Readonly<Record<string, Path>> = {
-  'v1 Pod': ['spec'],
-  'apps Deployment': ['spec', 'template', 'spec'],
-  'apps StatefulSet': ['spec', 'template', 'spec'],
-  'apps DaemonSet': ['spec', 'template', 'spec'],
-  'apps ReplicaSet': ['spec', 'template', 'spec'],
-  'batch Job': ['spec', 'template', 'spec'],
-  'batch CronJob': ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
+/**
+ * Device plugins installed by a HelmRelease rendered as it is (not through an add-on that declares its
+ * requirement): the extended resource they advertise, on the nodes whose schematic has the driver.
+ */
+const DEVICE_PLUGIN_CHARTS: Readonly<Record<string, { readonly resource: string; readonly serves: (extensions: readonly string[]) => boolean }>> = {
+  'gpu-operator': { resource: NVIDIA_GPU_RESOURCE, serves: hasNvidiaDriver },
+  'nvidia-device-plugin': { resource: NVIDIA_GPU_RESOURCE, serves: hasNvidiaDriver },
 };
 
-function podSpecPath(m: Manifest): Path | undefined {
-  const key = `${m.apiVersion === 'v1' ? 'v1' : apiGroup(m.apiVersion)} ${m.kind}`;
-  return Object.hasOwn(POD_SPECS, key) ? POD_SPECS[key] : undefined;
+/** The extended resources each node advertises: what add-ons declared, and what rendered device-plugin releases serve. */
+function advertisedResources(nodes: readonly NodeView[], objects: readonly RenderedObject[]): Map<string, readonly string[]> {
+  const lookup = (ref: { group: string; kind: string; namespace?: string; name: string }) =>
+    objects.find((o) => apiGroup(o.manifest.apiVersion) === ref.group && o.manifest.kind === ref.kind && o.manifest.metadata.namespace === ref.namespace && o.manifest.metadata.name === ref.name)?.manifest;
+  const plugins = objects.filter((o) => isHelmRelease(o.manifest))
+    .map((o) => chartOf(o.manifest, (ref) => (ref.group === SOURCE_GROUP ? lookup(ref) : undefined))?.name)
+    .filter((name): name is string => name !== undefined && Object.hasOwn(DEVICE_PLUGIN_CHARTS, name))
+    .map((name) => DEVICE_PLUGIN_CHARTS[name]);
+  return new Map(nodes.map((n) => [n.name, [...new Set([...n.resources, ...plugins.filter((p) => p.serves(n.extensions)).map((p) => p.resource)])]]));
 }
 
 /** A RuntimeClass the cluster has: rendered, or declared by the add-on that creates it. */
@@ -80,7 +85,7 @@ function runtimeClassesOf(talos: TalosLayer, objects: readonly RenderedObject[])
 function renderedRuntimeClass(m: Manifest): KnownRuntimeClass | undefined {
   const handler = str(m.handler);
   if (!m.metadata.name || !handler) return undefined;
-  return { name: m.metadata.name, handler, nodeSelector: labelsOf(at(m, ['scheduling', 'nodeSelector'])), tolerations: arr(at(m, ['scheduling', 'tolerations'])) };
+  return { name: m.metadata.name, handler, nodeSelector: labelsOf(at(m, 'scheduling', 'nodeSelector')), tolerations: list(at(m, 'scheduling', 'tolerations')) };
 }
 
 const isRuntimeClass = (o: RenderedObject) => o.manifest.kind === 'RuntimeClass' && apiGroup(o.manifest.apiVersion) === 'node.k8s.io';
@@ -88,7 +93,7 @@ const isRuntimeClass = (o: RenderedObject) => o.manifest.kind === 'RuntimeClass'
 /** Whether a toleration list lets pods onto control planes that keep their NoSchedule taint. */
 function toleratesControlPlane(tolerations: readonly unknown[]): boolean {
   return tolerations.some((t) => {
-    const r = rec(t) ?? {};
+    const r = record(t) ?? {};
     const effectOk = r.effect === undefined || r.effect === 'NoSchedule';
     if (r.operator === 'Exists') return effectOk && (r.key === undefined || r.key === CONTROL_PLANE_LABEL);
     return effectOk && r.key === CONTROL_PLANE_LABEL && (r.value ?? '') === '';
@@ -98,7 +103,7 @@ function toleratesControlPlane(tolerations: readonly unknown[]): boolean {
 /** A node selector requirement (`matchExpressions` item) against a node's labels. */
 function matchesExpression(labels: Readonly<Record<string, string>>, e: Json): boolean {
   const key = str(e.key) ?? '';
-  const values = arr(e.values).map(String);
+  const values = list(e.values).map(String);
   const has = Object.hasOwn(labels, key);
   switch (e.operator) {
     case 'In': return has && values.includes(labels[key]);
@@ -115,9 +120,9 @@ function matchesExpression(labels: Readonly<Record<string, string>>, e: Json): b
 function matchesAffinity(node: NodeView, terms: readonly unknown[]): boolean {
   if (terms.length === 0) return true;
   return terms.some((t) => {
-    const term = rec(t) ?? {};
-    const exprs = arr(term.matchExpressions).map((e) => rec(e) ?? {});
-    const fields = arr(term.matchFields).map((e) => rec(e) ?? {});
+    const term = record(t) ?? {};
+    const exprs = list(term.matchExpressions).map((e) => record(e) ?? {});
+    const fields = list(term.matchFields).map((e) => record(e) ?? {});
     if (exprs.length === 0 && fields.length === 0) return false;
     return exprs.every((e) => matchesExpression(node.labels, e)) && fields.every((f) => f.key === 'metadata.name' && matchesExpression({ 'metadata.name': node.name }, f));
   });
@@ -153,14 +158,14 @@ function runtimeClassProblems(talos: TalosLayer, objects: readonly RenderedObjec
 }
 
 /** Extended resources a pod's containers request: domain-qualified names outside kubernetes.io. */
-function extendedResources(spec: unknown, specPath: Path): Array<{ name: string; field: Path }> {
+function extendedResources(spec: Json, specPath: Path): Array<{ name: string; field: Path }> {
   const out = new Map<string, Path>();
-  for (const list of ['initContainers', 'containers'] as const) {
-    arr(at(spec, [list])).forEach((c, i) => {
+  for (const containers of ['initContainers', 'containers'] as const) {
+    list(spec[containers]).forEach((c, i) => {
       for (const kind of ['limits', 'requests'] as const) {
-        for (const name of Object.keys(rec(at(c, ['resources', kind])) ?? {})) {
+        for (const name of Object.keys(record(at(c, 'resources', kind)) ?? {})) {
           const domain = name.includes('/') ? name.slice(0, name.indexOf('/')) : '';
-          if (domain && domain !== 'kubernetes.io' && !domain.endsWith('.kubernetes.io') && !out.has(name)) out.set(name, [...specPath, list, i, 'resources', kind, name]);
+          if (domain && domain !== 'kubernetes.io' && !domain.endsWith('.kubernetes.io') && !out.has(name)) out.set(name, [...specPath, containers, i, 'resources', kind, name]);
         }
       }
     });
@@ -178,17 +183,18 @@ function podPlacementProblems(talos: TalosLayer, objects: readonly RenderedObjec
   const nodes = talos.nodeViews;
   const cluster = talos.spec.name;
   const runtimeClasses = runtimeClassesOf(talos, objects);
+  const resources = advertisedResources(nodes, objects);
   const problems: Problem[] = [];
   for (const o of objects) {
-    const specPath = podSpecPath(o.manifest);
-    const spec = specPath && rec(at(o.manifest, specPath));
-    if (!specPath || !spec) continue;
+    const pod = podSpecOf(o.manifest);
+    if (!pod) continue;
+    const { path: specPath, spec } = pod;
     const problem = (field: Path, message: string) => problems.push({ where: describeObject(o), field: formatPath(field), message });
     const rcName = str(spec.runtimeClassName);
     const rc = rcName ? runtimeClasses.get(rcName) : undefined;
     const selector = labelsOf(spec.nodeSelector);
-    const terms = arr(at(spec, ['affinity', 'nodeAffinity', 'requiredDuringSchedulingIgnoredDuringExecution', 'nodeSelectorTerms']));
-    const tolerations = [...arr(spec.tolerations), ...(rc?.tolerations ?? [])];
+    const terms = list(at(spec, 'affinity', 'nodeAffinity', 'requiredDuringSchedulingIgnoredDuringExecution', 'nodeSelectorTerms'));
+    const tolerations = [...list(spec.tolerations), ...(rc?.tolerations ?? [])];
     const candidates = nodes.filter((n) => (n.runsWorkloads || toleratesControlPlane(tolerations))
       && matchesSelector(n.labels, selector) && matchesSelector(n.labels, rc?.nodeSelector ?? {}) && matchesAffinity(n, terms));
     if (candidates.length === 0) {
@@ -206,7 +212,7 @@ function podPlacementProblems(talos: TalosLayer, objects: readonly RenderedObjec
       continue;
     }
     for (const r of extendedResources(spec, specPath)) {
-      if (served.some((n) => n.resources.includes(r.name))) continue;
+      if (served.some((n) => resources.get(n.name)?.includes(r.name))) continue;
       problem(r.field, `requests ${r.name}, which none of the nodes it may run on (${names(served)}) advertises; ${resourceHint(r.name)}`);
       break;
     }
@@ -228,12 +234,12 @@ const LABEL_HINT = `label it ${POD_SECURITY_ENFORCE_LABEL}: privileged (TalosNam
 function privilegedFields(spec: Json, specPath: Path): Array<{ field: Path; what: string }> {
   const out: Array<{ field: Path; what: string }> = [];
   for (const host of ['hostNetwork', 'hostPID', 'hostIPC'] as const) if (spec[host] === true) out.push({ field: [...specPath, host], what: `uses ${host}` });
-  arr(spec.volumes).forEach((v, i) => {
-    if (rec(v)?.hostPath) out.push({ field: [...specPath, 'volumes', i, 'hostPath'], what: 'mounts a hostPath volume' });
+  list(spec.volumes).forEach((v, i) => {
+    if (record(v)?.hostPath) out.push({ field: [...specPath, 'volumes', i, 'hostPath'], what: 'mounts a hostPath volume' });
   });
-  for (const list of ['initContainers', 'containers'] as const) {
-    arr(spec[list]).forEach((c, i) => {
-      if (at(c, ['securityContext', 'privileged']) === true) out.push({ field: [...specPath, list, i, 'securityContext', 'privileged'], what: 'runs a privileged container' });
+  for (const containers of ['initContainers', 'containers'] as const) {
+    list(spec[containers]).forEach((c, i) => {
+      if (at(c, 'securityContext', 'privileged') === true) out.push({ field: [...specPath, containers, i, 'securityContext', 'privileged'], what: 'runs a privileged container' });
     });
   }
   return out;
@@ -249,11 +255,10 @@ function podSecurityProblems(talos: TalosLayer, objects: readonly RenderedObject
     problems.push({ where: describeConstruct(by), field: '', message: `namespace ${value.namespace} enforces Pod Security ${level}, but ${value.reason}; ${LABEL_HINT}` });
   }
   for (const o of objects) {
-    const specPath = podSpecPath(o.manifest);
-    const spec = specPath && rec(at(o.manifest, specPath));
+    const pod = podSpecOf(o.manifest);
     const namespace = o.manifest.metadata.namespace;
-    if (!specPath || !spec || !namespace) continue;
-    const fields = privilegedFields(spec, specPath);
+    if (!pod || !namespace) continue;
+    const fields = privilegedFields(pod.spec, pod.path);
     const ps = podSecurityOf(namespace, objects);
     if (fields.length === 0 || ps === 'exempt' || ps.level === 'privileged') continue;
     problems.push({ where: describeObject(o), field: formatPath(fields[0].field), message: `${fields[0].what}, which Pod Security ${ps.level} in namespace ${namespace} rejects; ${LABEL_HINT}` });

@@ -6,6 +6,7 @@ import { machineConfigPatch, patchYaml } from './machine-config';
 import { formatLabels, matchesSelector, NodeGroup, nodeGroupsOf } from './node-groups';
 import { nvidiaExtensionProblem } from './nvidia';
 import { NodeRequirement, NodeSelection, PrivilegedPods, RuntimeClassSpec } from './requirements';
+import { handlersRegisteredBy } from './runtime-handlers';
 import { schematicYaml } from './schematic';
 import { TALOS_VERSION } from '../versions';
 
@@ -30,7 +31,7 @@ export interface GroupConfig {
   readonly kernelModules: readonly string[];
   /** `machine.nodeLabels`, sorted by key. */
   readonly nodeLabels: Readonly<Record<string, string>>;
-  /** Runtime handlers the nodes provide, sorted. */
+  /** Runtime handlers the nodes provide (their extensions register, or add-ons declare), sorted. */
   readonly runtimeHandlers: readonly string[];
   /** Extended resources the nodes advertise, sorted. */
   readonly resources: readonly string[];
@@ -43,6 +44,8 @@ export interface NodeView {
   readonly name: string;
   readonly group: string;
   readonly runsWorkloads: boolean;
+  /** Its schematic's extensions. */
+  readonly extensions: readonly string[];
   /** Its labels as Kubernetes shows them: the machine config's and the ones every node gets. */
   readonly labels: Readonly<Record<string, string>>;
   readonly runtimeHandlers: readonly string[];
@@ -143,13 +146,14 @@ export class TalosLayer {
   configOf(group: NodeGroup): GroupConfig {
     const sources = this.requirements.filter((r) => r.groups.has(group.name)).map((r) => ({ by: declarer(r.by), requirement: r.value }));
     const all = <K extends 'extensions' | 'kernelModules' | 'runtimeHandlers' | 'resources'>(key: K) => sources.flatMap((s) => s.requirement[key] ?? []);
+    const extensions = sortedUnique([...group.extensions, ...all('extensions')]);
     return {
       group,
-      extensions: sortedUnique([...group.extensions, ...all('extensions')]),
+      extensions,
       // In the order declared: the NVIDIA modules as Talos' guide lists them (modprobe resolves their dependencies).
       kernelModules: [...new Set(all('kernelModules'))],
       nodeLabels: sortedRecord(Object.assign({}, group.labels, ...sources.map((s) => s.requirement.nodeLabels ?? {}))),
-      runtimeHandlers: sortedUnique(all('runtimeHandlers')),
+      runtimeHandlers: sortedUnique([...handlersRegisteredBy(extensions, this.spec.talosVersion), ...all('runtimeHandlers')]),
       resources: sortedUnique(all('resources')),
       sources,
     };
@@ -163,6 +167,7 @@ export class TalosLayer {
         name,
         group: group.name,
         runsWorkloads: group.runsWorkloads,
+        extensions: config.extensions,
         labels: {
           ...config.nodeLabels,
           'kubernetes.io/hostname': name,

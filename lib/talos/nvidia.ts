@@ -21,8 +21,11 @@ const TOOLKITS: Readonly<Record<string, NvidiaDriverFlavour>> = {
   [EXTENSIONS.nvidiaToolkitLts]: 'lts',
 };
 
+/** The container toolkit extensions (they register the `nvidia` handler). */
+export const NVIDIA_TOOLKIT_EXTENSIONS: readonly string[] = Object.keys(TOOLKITS);
+
 /** Every NVIDIA extension: what a node lists when the cluster spec marks it as a GPU node. */
-export const NVIDIA_EXTENSIONS: readonly string[] = [...Object.keys(KERNEL_MODULE_EXTENSIONS), ...Object.keys(TOOLKITS)];
+export const NVIDIA_EXTENSIONS: readonly string[] = [...Object.keys(KERNEL_MODULE_EXTENSIONS), ...NVIDIA_TOOLKIT_EXTENSIONS];
 
 /** The kernel modules the NVIDIA extensions ship, loaded through `machine.kernel.modules` (Talos ≤ 1.13). */
 export const NVIDIA_KERNEL_MODULES: readonly string[] = ['nvidia', 'nvidia_uvm', 'nvidia_drm', 'nvidia_modeset'];
@@ -77,4 +80,9 @@ export function nvidiaExtensionProblem(extensions: readonly string[]): string | 
     return `lists ${kmod} and ${toolkit}, which disagree on the driver flavour (${KERNEL_MODULE_EXTENSIONS[kmod]} vs ${TOOLKITS[toolkit]}); use one flavour for both`;
   }
   return undefined;
+}
+
+/** Whether a schematic's extensions give a node a working NVIDIA driver: one kernel-module extension and one toolkit, of one flavour. */
+export function hasNvidiaDriver(extensions: readonly string[]): boolean {
+  return extensions.some((e) => Object.hasOwn(KERNEL_MODULE_EXTENSIONS, e)) && extensions.some((e) => Object.hasOwn(TOOLKITS, e)) && nvidiaExtensionProblem(extensions) === undefined;
 }

@@ -1,0 +1,96 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { tempDir } from './helpers';
+
+const LAUNCHER = path.resolve(__dirname, '../scripts/run-ts.js');
+
+/** A small TypeScript program in a temp folder, its files dated a minute back (settled, so cacheable). */
+function program(files: Record<string, string>): string {
+  const dir = tempDir('run-ts-');
+  for (const [rel, content] of Object.entries(files)) write(dir, rel, content, -60_000);
+  return dir;
+}
+
+function write(dir: string, rel: string, content: string, ageMs: number): void {
+  const file = path.join(dir, rel);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, content);
+  const t = new Date(Date.now() + ageMs);
+  fs.utimesSync(file, t, t);
+}
+
+function run(dir: string, cache: string, args: string[] = []) {
+  const r = spawnSync(process.execPath, [LAUNCHER, 'main.ts', ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, RUN_TS_CACHE_DIR: cache } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The bundle the cache holds for the entry (there is one manifest per entry). */
+function cachedBundle(cache: string): string {
+  const [manifest] = fs.readdirSync(cache).filter((f) => f.endsWith('.json'));
+  return JSON.parse(fs.readFileSync(path.join(cache, manifest), 'utf8')).bundle;
+}
+
+describe('scripts/run-ts.js', () => {
+  it('runs a TypeScript entry with its arguments, and passes its exit code on', () => {
+    const dir = program({
+      'main.ts': "import { greet } from './lib/greet';\nconsole.log(greet(process.argv.slice(2)));\nprocess.exitCode = 3;\n",
+      'lib/greet.ts': "export const greet = (who: string[]): string => `hello ${who.join(' and ')}`;\n",
+    });
+    const r = run(dir, tempDir(), ['a', 'b']);
+    expect(r).toMatchObject({ status: 3, stdout: 'hello a and b\n' });
+  });
+
+  it('reuses the bundle until an imported file changes', () => {
+    const dir = program({ 'main.ts': "import { n } from './n';\nconsole.log(n);\n", 'n.ts': 'export const n = 1;\n' });
+    const cache = tempDir();
+    expect(run(dir, cache).stdout).toBe('1\n');
+    const first = cachedBundle(cache);
+    expect(run(dir, cache).stdout).toBe('1\n');
+    expect(cachedBundle(cache)).toBe(first);
+
+    write(dir, 'n.ts', 'export const n = 22;\n', -30_000);
+    expect(run(dir, cache).stdout).toBe('22\n');
+    expect(cachedBundle(cache)).not.toBe(first);
+    expect(fs.readdirSync(cache).filter((f) => f.endsWith('.js'))).toEqual([cachedBundle(cache)]);
+  });
+
+  it('gives __dirname its own value in a file that starts using it in an edit', () => {
+    const dir = program({ 'main.ts': "import { n } from './sub/n';\nconsole.log(n);\n", 'sub/n.ts': 'export const n = 1;\n' });
+    const cache = tempDir();
+    expect(run(dir, cache).stdout).toBe('1\n');
+    write(dir, 'sub/n.ts', 'export const n = __dirname;\n', -30_000);
+    expect(run(dir, cache).stdout).toBe(`${path.join(fs.realpathSync(dir), 'sub')}\n`);
+  });
+
+  it('does not trust a bundle built from a file modified moments before', () => {
+    const dir = program({ 'main.ts': 'console.log(1);\n' });
+    write(dir, 'main.ts', 'console.log(2);\n', 0);
+    const cache = tempDir();
+    expect(run(dir, cache).stdout).toBe('2\n');
+    expect(fs.readdirSync(cache).filter((f) => f.endsWith('.json'))).toEqual([]);
+  });
+
+  it("keeps each file's __dirname and __filename, and class names that collide across files", () => {
+    const dir = program({
+      'main.ts': "import { where, Thing as Other } from './sub/where';\nclass Thing {}\nconsole.log(where(), __filename, new Thing().constructor.name, new Other().constructor.name);\n",
+      'sub/where.ts': "export const where = (): string => __dirname;\nexport class Thing {}\n",
+    });
+    const real = fs.realpathSync(dir);
+    expect(run(dir, tempDir()).stdout).toBe(`${path.join(real, 'sub')} ${path.join(real, 'main.ts')} Thing Thing\n`);
+  });
+
+  it('points stack traces at the TypeScript source', () => {
+    const dir = program({ 'main.ts': "function fail(): never {\n  throw new Error('boom');\n}\nfail();\n" });
+    const r = run(dir, tempDir());
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`${path.join(fs.realpathSync(dir), 'main.ts')}:2:`);
+  });
+
+  it('reports a syntax error with its file and exits 1', () => {
+    const dir = program({ 'main.ts': 'const x = ;\n' });
+    const r = run(dir, tempDir());
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('main.ts:1:10');
+  });
+});
