@@ -9,6 +9,17 @@ import { parse } from 'yaml';
 
 export const UPSTREAM = path.resolve(__dirname, '..', '..', 'shared', 'upstream');
 
+/**
+ * `it` where the upstream files are beside the repository (this project's CI), `it.skip` elsewhere
+ * (a fleet repository's own CI), so the suite still passes where ../shared does not exist.
+ */
+export const itWithUpstream: jest.It = fs.existsSync(UPSTREAM) ? it : it.skip;
+
+/** The project's generated copy of a chart's values schema and defaults (schemas/charts/, see `npm run import`). */
+export function projectChartSchema(chart: string, version: string): { schema: object; defaults: Record<string, unknown> } {
+  return JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', 'schemas', 'charts', `${chart}-${version}.json`), 'utf8'));
+}
+
 export function readUpstream(rel: string): string {
   return fs.readFileSync(path.join(UPSTREAM, rel), 'utf8');
 }
