@@ -46,6 +46,9 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
 
 /** A value as a message shows it: JSON where it can be, and never an exception (a user's value may be anything). */
 export function showValue(value: unknown): string {
+  // As written in code: JSON has no NaN, Infinity or BigInt.
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'bigint') return `${value}n`;
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {

@@ -4,6 +4,7 @@
  * gets the same message everywhere.
  */
 import { z } from 'zod';
+import { showValue } from './errors';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -90,15 +91,18 @@ export function isQuantity(s: string): boolean {
   return QUANTITY.test(s);
 }
 
-/** A Kubernetes quantity such as `250m`, `512Mi` or `2`. */
+const NOT_A_QUANTITY = 'is not a Kubernetes quantity (for example 250m, 512Mi, 2Gi)';
+
+/** A Kubernetes quantity of at least 0 (what requests, limits and overheads take), such as `250m`, `512Mi` or `2`. */
 export const quantity = () =>
-  z.union([z.number().nonnegative(), z.string()]).refine((q) => typeof q === 'number' || isQuantity(q), {
-    error: (iss) => `${JSON.stringify(iss.input)} is not a Kubernetes quantity (for example 250m, 512Mi, 2Gi)`,
+  z.union([z.number(), z.string()], { error: (iss) => `${showValue(iss.input)} ${NOT_A_QUANTITY}` }).superRefine((q, ctx) => {
+    if (typeof q === 'string' && !isQuantity(q)) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(q)} ${NOT_A_QUANTITY}` });
+    else if (typeof q === 'number' ? q < 0 : q.startsWith('-')) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(q)} is negative; use a quantity of 0 or more` });
   });
 
 /** A whole percentage, 0 to 100. */
 export const percentage = () =>
-  z.number({ error: (iss) => `expected a number from 0 to 100, got ${JSON.stringify(iss.input)}` })
+  z.number({ error: (iss) => `expected a number from 0 to 100, got ${showValue(iss.input)}` })
     .min(0, { error: (iss) => `${iss.input} is not a percentage from 0 to 100` })
     .max(100, { error: (iss) => `${iss.input} is not a percentage from 0 to 100` });
 

@@ -4,6 +4,7 @@
  * pkg/api/types.go), so the args render into the policy as they are.
  */
 import { z } from 'zod';
+import { showValue } from '../../errors';
 import { SchemaMatches } from '../../props';
 import { dnsLabel, duration, isLabelKey, LabelSelector, labelSelector, percentage } from '../../validators';
 
@@ -290,7 +291,7 @@ const pluginSchemas = [
 const PLUGIN_NAMES = Object.keys(EXTENSION_POINTS).join(', ');
 
 const pluginSchema = z.discriminatedUnion('name', pluginSchemas, {
-  error: (iss) => (iss.code === 'invalid_union' ? `${JSON.stringify((iss.input as { name?: unknown } | undefined)?.name)} is not a supported plugin (${PLUGIN_NAMES})` : undefined),
+  error: (iss) => (iss.code === 'invalid_union' ? `${showValue((iss.input as { name?: unknown } | undefined)?.name)} is not a supported plugin (${PLUGIN_NAMES})` : undefined),
 });
 
 /** The plugins of a profile: each one supported, with valid args, and listed once. */

@@ -3,7 +3,7 @@ import { ClusterTriggerAuthentication as ClusterTriggerAuthenticationResource } 
 import { Component } from '../../component';
 import { validateProps } from '../../props';
 import { dnsSubdomain } from '../../validators';
-import { KedaResource } from './keda-resource';
+import { KedaResource, withDefaultName } from './keda-resource';
 import { SecretTargetRef, secretTargetRefs } from './secret-refs';
 
 export interface ClusterTriggerAuthenticationProps {
@@ -28,7 +28,7 @@ export class ClusterTriggerAuthentication extends KedaResource {
 
   constructor(scope: Component, id: string, props: ClusterTriggerAuthenticationProps) {
     super(scope, 'configs', id);
-    const p = validateProps(this, schema, { ...props, name: props.name ?? id });
+    const p = validateProps(this, schema, withDefaultName(props, id));
     this.name = p.name;
     new ClusterTriggerAuthenticationResource(this, 'resource', {
       metadata: { name: this.name },

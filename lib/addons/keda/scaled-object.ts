@@ -8,11 +8,12 @@ import {
 } from '../../../imports/scaledobjects-keda.sh';
 import { Cluster } from '../../cluster';
 import { Component } from '../../component';
+import { showValue } from '../../errors';
 import { propError, validateProps } from '../../props';
 import { dnsLabel, dnsSubdomain } from '../../validators';
 import { ClusterTriggerAuthentication } from './cluster-trigger-authentication';
 import { Keda } from './keda';
-import { KedaResource } from './keda-resource';
+import { KedaResource, withDefaultName } from './keda-resource';
 import { isWorkload, resolveScaleTarget, ResolvedScaleTarget, ScaleTarget } from './scale-target';
 import { TriggerAuthentication } from './trigger-authentication';
 import { AuthenticationRef, isResourceTrigger, metricTypeOf, renderTrigger, ScaledObjectTrigger, triggerSchema } from './triggers';
@@ -85,12 +86,11 @@ export interface ScaledObjectProps {
   readonly triggers: readonly ScaledObjectTrigger[];
 }
 
-const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 const count = (min: number) =>
-  z.number({ error: (iss) => `${show(iss.input)} is not a whole number` })
-    .int({ error: (iss) => `${show(iss.input)} is not a whole number` })
-    .min(min, { error: (iss) => `${show(iss.input)} is below ${min}` });
-const atMost = (max: number) => count(0).max(max, { error: (iss) => `${show(iss.input)} is above ${max}` });
+  z.number({ error: (iss) => `${showValue(iss.input)} is not a whole number` })
+    .int({ error: (iss) => `${showValue(iss.input)} is not a whole number` })
+    .min(min, { error: (iss) => `${showValue(iss.input)} is below ${min}` });
+const atMost = (max: number) => count(0).max(max, { error: (iss) => `${showValue(iss.input)} is above ${max}` });
 
 const scaleTargetRef = z.strictObject({ apiVersion: z.string().min(1), kind: z.string().min(1), name: dnsSubdomain(), namespace: dnsLabel() });
 const scaleTarget = z.any().superRefine((v, ctx) => {
@@ -105,7 +105,7 @@ const scaleTarget = z.any().superRefine((v, ctx) => {
 const scalingRules = z.strictObject({
   stabilizationWindowSeconds: atMost(3600).optional(),
   selectPolicy: z.enum(['Max', 'Min', 'Disabled']).optional(),
-  policies: z.array(z.strictObject({ type: z.enum(['Pods', 'Percent']), value: count(1), periodSeconds: count(1).max(1800, { error: (iss) => `${show(iss.input)} is above 1800` }) }))
+  policies: z.array(z.strictObject({ type: z.enum(['Pods', 'Percent']), value: count(1), periodSeconds: count(1).max(1800, { error: (iss) => `${showValue(iss.input)} is above 1800` }) }))
     .min(1).optional(),
 });
 
@@ -168,7 +168,7 @@ export class ScaledObject extends KedaResource {
 
   constructor(scope: Component, id: string, props: ScaledObjectProps) {
     super(scope, 'apps', id);
-    const p = validateProps(this, schema, { ...props, name: props.name ?? id });
+    const p = validateProps(this, schema, withDefaultName(props, id));
     const triggers = p.triggers as ScaledObjectTrigger[];
     this.target = resolveScaleTarget(p.scaleTarget as ScaleTarget);
     this.namespace = this.checkTarget(this.target, p.namespace, triggers);
@@ -198,7 +198,9 @@ export class ScaledObject extends KedaResource {
     const what = `${target.kind} ${JSON.stringify(target.name)}`;
     const workload = target.workload;
     if (workload) {
-      const owner = Cluster.of(workload);
+      // Not Cluster.of, which throws a plain Error for a workload created outside every cluster.
+      const owner = workload.node.scopes.find((s): s is Cluster => s instanceof Cluster);
+      if (!owner) throw propError(this, 'scaleTarget', `${what} is in no cluster; create it in a component of cluster ${this.cluster.clusterName} (component.scope('apps'))`);
       if (owner !== this.cluster) throw propError(this, 'scaleTarget', `${what} belongs to cluster ${owner.clusterName}, not ${this.cluster.clusterName}`);
       if (workload.hasAutoscaler) throw propError(this, 'scaleTarget', `${what} already has an autoscaler; KEDA allows one ScaledObject (or HPA) per workload`);
       if (workload.replicas !== undefined) {

@@ -3,7 +3,7 @@ import { TriggerAuthentication as TriggerAuthenticationResource } from '../../..
 import { Component } from '../../component';
 import { validateProps } from '../../props';
 import { dnsLabel, dnsSubdomain } from '../../validators';
-import { KedaResource } from './keda-resource';
+import { KedaResource, withDefaultName } from './keda-resource';
 import { SecretTargetRef, secretTargetRefs } from './secret-refs';
 
 export interface TriggerAuthenticationProps {
@@ -32,7 +32,7 @@ export class TriggerAuthentication extends KedaResource {
 
   constructor(scope: Component, id: string, props: TriggerAuthenticationProps) {
     super(scope, 'apps', id);
-    const p = validateProps(this, schema, { ...props, name: props.name ?? id });
+    const p = validateProps(this, schema, withDefaultName(props, id));
     this.name = p.name;
     this.namespace = p.namespace;
     new TriggerAuthenticationResource(this, 'resource', {

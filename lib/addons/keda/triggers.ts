@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ScaledObjectSpecTriggers } from '../../../imports/scaledobjects-keda.sh';
+import { showValue } from '../../errors';
 import { cronError, httpUrl, isQuantity, timeZone } from '../../validators';
 import { ClusterTriggerAuthentication } from './cluster-trigger-authentication';
 import { TriggerAuthentication } from './trigger-authentication';
@@ -137,7 +138,6 @@ const TYPED_SCALERS = ['prometheus', 'cron', 'rabbitmq', 'kafka', 'cpu', 'memory
 // ---- values -----------------------------------------------------------------------------------------
 
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
-const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 
 /** The number a metadata value stands for, or NaN. */
 function numberOf(v: number | string): number {
@@ -146,14 +146,14 @@ function numberOf(v: number | string): number {
 
 /** A number given as a number or a numeric string, as KEDA's scalers parse their thresholds. */
 const numeric = (rules: { positive?: boolean; integer?: boolean } = {}) =>
-  z.union([z.number(), z.string()], { error: (iss) => `${show(iss.input)} is not a number (for example 5 or "2.5")` })
+  z.union([z.number(), z.string()], { error: (iss) => `${showValue(iss.input)} is not a number (for example 5 or "2.5")` })
     .superRefine((v, ctx) => {
       const n = numberOf(v);
       const fail = (message: string) => ctx.addIssue({ code: 'custom', message });
-      if (!Number.isFinite(n)) fail(`${show(v)} is not a number (for example 5 or "2.5")`);
-      else if (rules.integer && !Number.isInteger(n)) fail(`${show(v)} is not a whole number`);
-      else if (rules.positive && n <= 0) fail(`${show(v)} must be greater than 0`);
-      else if (n < 0) fail(`${show(v)} must not be negative`);
+      if (!Number.isFinite(n)) fail(`${showValue(v)} is not a number (for example 5 or "2.5")`);
+      else if (rules.integer && !Number.isInteger(n)) fail(`${showValue(v)} is not a whole number`);
+      else if (rules.positive && n <= 0) fail(`${showValue(v)} must be greater than 0`);
+      else if (n < 0) fail(`${showValue(v)} must not be negative`);
     });
 
 // KEDA's cron scaler parses five fields only (robfig/cron without descriptors), unlike CronJobs.
@@ -198,7 +198,7 @@ const cron = z.strictObject({
   timezone: timeZone(),
   start: kedaCron(),
   end: kedaCron(),
-  desiredReplicas: z.number().int().min(1, { error: (iss) => `${show(iss.input)} is not a replica count of 1 or more` }),
+  desiredReplicas: z.number().int().min(1, { error: (iss) => `${showValue(iss.input)} is not a replica count of 1 or more` }),
 }).superRefine((t, ctx) => {
   if (t.start.trim().split(/\s+/).join(' ') === t.end.trim().split(/\s+/).join(' ')) {
     ctx.addIssue({ code: 'custom', path: ['end'], message: `${JSON.stringify(t.end)} is the same as start; a cron window needs different start and end` });
@@ -253,7 +253,7 @@ const resource = (type: 'cpu' | 'memory') => z.strictObject({
     : (typeof t.value === 'number' ? t.value > 0 : isQuantity(t.value) && !t.value.startsWith('-'));
   if (!ok) {
     const want = t.metricType === 'Utilization' ? 'a whole percentage above 0, such as 70' : 'a quantity such as 500m or 512Mi';
-    ctx.addIssue({ code: 'custom', path: ['value'], message: `${show(t.value)} is not ${want}` });
+    ctx.addIssue({ code: 'custom', path: ['value'], message: `${showValue(t.value)} is not ${want}` });
   }
 });
 
@@ -269,7 +269,7 @@ const generic = z.strictObject({
 
 /** The zod schema of one trigger. */
 export const triggerSchema = z.discriminatedUnion('type', [prometheus, cron, rabbitmq, kafka, resource('cpu'), resource('memory'), generic], {
-  error: (iss) => `unknown trigger type ${show((iss.input as { type?: unknown } | undefined)?.type)}; use prometheus, cron, rabbitmq, kafka, cpu, memory or generic`,
+  error: (iss) => `unknown trigger type ${showValue((iss.input as { type?: unknown } | undefined)?.type)}; use prometheus, cron, rabbitmq, kafka, cpu, memory or generic`,
 });
 
 // ---- rendering --------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { PolicyException } from '../../../imports/policyexceptions-policies.kyverno.io';
 import { AddOn } from '../../addon';
 import { Cluster } from '../../cluster';
+import { showValue } from '../../errors';
 import { PinnedChart } from '../../flux/helm-release';
 import { FluxObjectRef } from '../../flux/refs';
 import { describeConstruct, propError, validateProps } from '../../props';
@@ -75,7 +76,7 @@ interface KyvernoControllerValues {
 }
 
 const replicaCount = () =>
-  z.number({ error: (iss) => `${JSON.stringify(iss.input)} is not a replica count (a whole number of at least 1)` })
+  z.number({ error: (iss) => `${showValue(iss.input)} is not a replica count (a whole number of at least 1)` })
     .int({ error: (iss) => `${iss.input} is not a replica count (a whole number of at least 1)` })
     .min(1, { error: (iss) => `${iss.input} is not a replica count (a whole number of at least 1)` });
 

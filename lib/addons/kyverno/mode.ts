@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { showValue } from '../../errors';
 
 /**
  * What a policy violation does: `Audit` records it in a PolicyReport, `Warn` returns a warning to the
@@ -9,7 +10,7 @@ export type PolicyMode = (typeof POLICY_MODES)[number];
 
 /** A policy mode, with a message that lists the three. */
 export const policyMode = () =>
-  z.enum(POLICY_MODES, { error: (iss) => `${JSON.stringify(iss.input)} is not a policy mode (use Audit, Deny or Warn)` });
+  z.enum(POLICY_MODES, { error: (iss) => `${showValue(iss.input)} is not a policy mode (use Audit, Deny or Warn)` });
 
 /** `spec.validationActions` of a policy in this mode. */
 export function validationActions(mode: PolicyMode): PolicyMode[] {

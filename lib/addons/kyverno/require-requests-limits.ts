@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { showValue } from '../../errors';
 import { validateProps } from '../../props';
 import { celList, hasPath } from './cel';
 import { Kyverno } from './kyverno';
@@ -16,7 +17,7 @@ export interface RequireRequestsLimitsProps extends PolicyProps {
 }
 
 const resources = () =>
-  z.array(z.enum(CONTAINER_RESOURCES, { error: (iss) => `${JSON.stringify(iss.input)} is not a container resource (use cpu, memory or ephemeral-storage)` }));
+  z.array(z.enum(CONTAINER_RESOURCES, { error: (iss) => `${showValue(iss.input)} is not a container resource (use cpu, memory or ephemeral-storage)` }));
 
 const schema = z.strictObject({ ...policyPropsShape, requests: resources().optional(), limits: resources().optional() })
   .refine((p) => (p.requests ?? ['cpu']).length + (p.limits ?? ['cpu']).length > 0, {

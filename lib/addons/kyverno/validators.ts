@@ -1,5 +1,6 @@
 /** zod building blocks for the policy library's props. */
 import { z } from 'zod';
+import { showValue } from '../../errors';
 import { isLabelKey } from '../../validators';
 import { compileGlob } from './glob';
 
@@ -29,12 +30,12 @@ export const celIdentifier = () =>
 
 /** A non-empty string, with the message to show when it is missing or empty. */
 export const required = (message: string) =>
-  z.string({ error: (iss) => (iss.input === undefined ? message : `expected a string, got ${JSON.stringify(iss.input)}`) })
+  z.string({ error: (iss) => (iss.input === undefined ? message : `expected a string, got ${showValue(iss.input)}`) })
     .min(1, { error: message });
 
 /** A webhook timeout in whole seconds; the API server allows 1 to 30. */
 export const webhookTimeout = () => {
-  const message = (input: unknown) => `${JSON.stringify(input)} is not a webhook timeout (whole seconds from 1 to 30)`;
+  const message = (input: unknown) => `${showValue(input)} is not a webhook timeout (whole seconds from 1 to 30)`;
   return z.number({ error: (iss) => message(iss.input) })
     .int({ error: (iss) => message(iss.input) })
     .min(1, { error: (iss) => message(iss.input) })

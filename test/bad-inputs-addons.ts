@@ -1,0 +1,415 @@
+/**
+ * The bad-input corpus of the add-ons: realistic mistakes with each add-on of lib/addons/, grouped by
+ * add-on, each with the exact message synth must give. test/bad-inputs.test.ts runs them like the core
+ * cases (through synthToDisk, previous output byte-identical) and requires at least three per add-on.
+ * To cover a new add-on, add a group.
+ */
+import * as kplus from 'cdk8s-plus-28';
+import { App, Chart } from 'cdk8s';
+import { Descheduler, DeschedulerProps } from '../lib/addons/descheduler';
+import { GpuOperator, GpuOperatorProps } from '../lib/addons/gpu-operator';
+import { KataRuntime, KataRuntimeProps } from '../lib/addons/kata';
+import { ClusterTriggerAuthentication, Keda, ScaledObject, ScaledObjectProps, ScaledObjectTrigger, TriggerAuthentication } from '../lib/addons/keda';
+import {
+  DisallowHostPath,
+  Kyverno,
+  KyvernoPolicyException,
+  RequireLabels,
+  RestrictImageRegistries,
+  VerifyImageSignatures,
+  CustomValidatingPolicy,
+} from '../lib/addons/kyverno';
+import { Velero, VeleroProps } from '../lib/addons/velero';
+import { Cluster, NodeSpec } from '../lib/cluster';
+import { Component } from '../lib/component';
+import { FleetBuilder } from '../lib/synth/pipeline';
+import { EXTENSIONS } from '../lib/talos/extensions';
+import { BadInput, demo } from './bad-inputs';
+
+// ---- Descheduler ----------------------------------------------------------------------------------
+
+const descheduler = (props: DeschedulerProps): FleetBuilder => demo(({ cluster }) => new Descheduler(cluster, 'descheduler', props));
+
+const lowNodeUtilization = (thresholds: Record<string, number>, targetThresholds: Record<string, number>): DeschedulerProps =>
+  ({ plugins: [{ name: 'LowNodeUtilization', args: { thresholds, targetThresholds } }] });
+
+const DESCHEDULER: readonly BadInput[] = [
+  {
+    name: 'descheduler cron with four fields',
+    build: descheduler({ run: { kind: 'CronJob', schedule: '*/10 * * *' } }),
+    message: 'demo/Descheduler[descheduler]: run.schedule: "*/10 * * *" is not a valid cron expression: expected 5 fields (minute hour day-of-month month day-of-week), got 4',
+  },
+  {
+    name: 'descheduler threshold above its target',
+    build: descheduler(lowNodeUtilization({ cpu: 60, memory: 20 }, { cpu: 50, memory: 50 })),
+    message: 'demo/Descheduler[descheduler]: plugins[0].args.thresholds.cpu: 60 is above its target 50; a threshold must not exceed its target',
+  },
+  {
+    name: 'descheduler percentage of 120',
+    build: descheduler(lowNodeUtilization({ cpu: 20, memory: 20 }, { cpu: 50, memory: 120 })),
+    message: 'demo/Descheduler[descheduler]: plugins[0].args.targetThresholds.memory: 120 is not a percentage from 0 to 100',
+  },
+  {
+    name: 'descheduler plugin enabled twice',
+    build: descheduler({ plugins: [{ name: 'RemoveDuplicates' }, { name: 'PodLifeTime', args: { maxPodLifeTimeSeconds: 86400 } }, { name: 'RemoveDuplicates' }] }),
+    message: 'demo/Descheduler[descheduler]: plugins[2].name: RemoveDuplicates is enabled twice (also plugins[0]); list each plugin once',
+  },
+  {
+    name: 'descheduler plugin name misspelt',
+    build: descheduler({ plugins: [{ name: 'RemoveDuplicate' } as never] }),
+    message: 'demo/Descheduler[descheduler]: plugins[0].name: "RemoveDuplicate" is not a supported plugin (RemoveDuplicates, LowNodeUtilization, RemovePodsViolatingTopologySpreadConstraint, RemovePodsViolatingNodeAffinity, RemovePodsViolatingNodeTaints, RemovePodsViolatingInterPodAntiAffinity, RemovePodsHavingTooManyRestarts, PodLifeTime, RemoveFailedPods)',
+  },
+  {
+    name: 'descheduler interval in days',
+    build: descheduler({ run: { kind: 'Deployment', deschedulingInterval: '1d' } }),
+    message: 'demo/Descheduler[descheduler]: run.deschedulingInterval: "1d" is not a duration (use h, m, s as in 720h or 5m30s)',
+  },
+  {
+    name: 'descheduler namespace that is not a DNS label',
+    build: descheduler({ namespace: 'Descheduler' }),
+    message: 'demo/Descheduler[descheduler]: namespace: "Descheduler" is not a DNS label (lowercase letters, digits and \'-\', at most 63 characters)',
+  },
+];
+
+// ---- Velero ---------------------------------------------------------------------------------------
+
+const MINIO: VeleroProps = {
+  credentials: { existingSecret: 'velero-credentials' },
+  backupStorageLocations: [{ type: 's3-compatible', name: 'default', bucket: 'velero', s3Url: 'http://minio.minio.svc:9000' }],
+};
+const velero = (props: Partial<VeleroProps>): FleetBuilder => demo(({ cluster }) => new Velero(cluster, 'velero', { ...MINIO, ...props }));
+const s3 = (name: string, more: { default?: boolean; bucket?: string; region?: string } = {}) =>
+  ({ type: 's3' as const, name, bucket: more.bucket ?? `backups-${name}`, region: more.region ?? 'eu-central-1', default: more.default });
+
+const VELERO: readonly BadInput[] = [
+  {
+    name: 'velero ttl in days',
+    build: velero({ schedules: [{ name: 'daily', schedule: '0 3 * * *', ttl: '30d' }] }),
+    message: 'demo/Velero[velero]: schedules[0].ttl: "30d" is not a duration (use h, m, s as in 720h or 5m30s)',
+  },
+  {
+    name: 'velero schedule with two mistakes',
+    build: velero({ schedules: [{ name: 'weekly', schedule: '0 3 * * Mon-Sun', ttl: '4w' }] }),
+    message: [
+      'demo/Velero[velero]: schedules[0].schedule: "0 3 * * Mon-Sun" is not a valid cron expression: day of week: range "Mon-Sun" runs backwards',
+      'demo/Velero[velero]: schedules[0].ttl: "4w" is not a duration (use h, m, s as in 720h or 5m30s)',
+    ].join('\n'),
+  },
+  {
+    name: 'velero with two default locations',
+    build: velero({ backupStorageLocations: [s3('primary', { default: true }), s3('replica', { default: true })] }),
+    message: 'demo/Velero[velero]: backupStorageLocations[1].default: "replica" and "primary" are both marked default; mark exactly one location default',
+  },
+  {
+    name: 'velero schedule naming a location that is not configured',
+    build: velero({ schedules: [{ name: 'daily', schedule: '0 3 * * *', storageLocation: 'offsite' }] }),
+    message: 'demo/Velero[velero]: schedules[0].storageLocation: "offsite" is not one of the backup storage locations (default)',
+  },
+  {
+    name: 'velero bucket with capitals and an underscore',
+    build: velero({ backupStorageLocations: [s3('primary', { bucket: 'My_Bucket' })] }),
+    message: 'demo/Velero[velero]: backupStorageLocations[0].bucket: "My_Bucket" is not a valid S3 bucket name: only lowercase letters, digits, \'.\' and \'-\' are allowed',
+  },
+  {
+    name: 'velero S3 URL without a scheme',
+    build: velero({ backupStorageLocations: [{ ...MINIO.backupStorageLocations[0], s3Url: 'minio.minio.svc:9000' } as never] }),
+    message: 'demo/Velero[velero]: backupStorageLocations[0].s3Url: "minio.minio.svc:9000" is not an http(s) URL',
+  },
+  {
+    name: 'velero AWS region misspelt',
+    build: velero({ backupStorageLocations: [s3('primary', { region: 'eu-central' })] }),
+    message: 'demo/Velero[velero]: backupStorageLocations[0].region: "eu-central" is not an AWS region such as eu-central-1',
+  },
+  {
+    name: 'velero file-system backups without the node-agent',
+    build: velero({ schedules: [{ name: 'daily', schedule: '0 3 * * *', defaultVolumesToFsBackup: true }] }),
+    message: 'demo/Velero[velero]: schedules[0].defaultVolumesToFsBackup: file-system backups need the node-agent; set fileSystemBackup: true',
+  },
+];
+
+// ---- Kyverno and its policy library ---------------------------------------------------------------
+
+/** A demo cluster with the Kyverno add-on; `fn` adds the policies. */
+const kyverno = (fn: (k: Kyverno) => void, props = {}): FleetBuilder => demo(({ cluster }) => fn(new Kyverno(cluster, 'kyverno', props)));
+
+const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
+const RELEASE_WORKFLOW = 'https://github.com/example/app/.github/workflows/release.yml@refs/heads/main';
+
+const KYVERNO: readonly BadInput[] = [
+  {
+    name: 'kyverno mode that does not exist',
+    build: kyverno(() => undefined, { mode: 'Block' }),
+    message: 'demo/Kyverno[kyverno]: mode: "Block" is not a policy mode (use Audit, Deny or Warn)',
+  },
+  {
+    name: 'kyverno webhook timeout above 30 seconds',
+    build: kyverno(() => undefined, { webhookTimeoutSeconds: 60 }),
+    message: 'demo/Kyverno[kyverno]: webhookTimeoutSeconds: 60 is not a webhook timeout (whole seconds from 1 to 30)',
+  },
+  {
+    // Found by the property test: the message formatted the value with JSON.stringify, which throws on a BigInt.
+    name: 'kyverno replica count given as a BigInt',
+    build: kyverno(() => undefined, { replicas: { admission: BigInt(3) } }),
+    message: 'demo/Kyverno[kyverno]: replicas.admission: 3n is not a replica count (a whole number of at least 1)',
+  },
+  {
+    name: 'empty registry allow-list',
+    build: kyverno((k) => new RestrictImageRegistries(k, 'registries', { registries: [] })),
+    message: 'demo/RestrictImageRegistries[registries]: registries: the allow-list is empty, so every image would be rejected; list at least one registry, such as cgr.dev',
+  },
+  {
+    name: 'registry given as a URL',
+    build: kyverno((k) => new RestrictImageRegistries(k, 'registries', { registries: ['https://ghcr.io/example'] })),
+    message: 'demo/RestrictImageRegistries[registries]: registries[0]: "https://ghcr.io/example" is not a registry (a host such as ghcr.io, optionally with a port or a path prefix such as ghcr.io/my-org; no scheme, no trailing \'/\')',
+  },
+  {
+    name: 'image glob with an unclosed class',
+    build: kyverno((k) => new VerifyImageSignatures(k, 'signatures', { images: ['ghcr.io/example/[abc'], identities: [{ issuer: GITHUB_ISSUER, subject: RELEASE_WORKFLOW }] })),
+    message: 'demo/VerifyImageSignatures[signatures]: images[0]: "ghcr.io/example/[abc" is not a valid glob: \'[\' at 17 is never closed',
+  },
+  {
+    name: 'keyless identity without an issuer',
+    build: kyverno((k) => new VerifyImageSignatures(k, 'signatures', { images: ['ghcr.io/example/*'], identities: [{ subject: RELEASE_WORKFLOW } as never] })),
+    message: 'demo/VerifyImageSignatures[signatures]: identities[0].issuer: a keyless identity needs the OIDC issuer of the signing certificate, such as https://token.actions.githubusercontent.com',
+  },
+  {
+    name: 'keyless identity trusting any subject of its issuer',
+    build: kyverno((k) => new VerifyImageSignatures(k, 'signatures', { images: ['ghcr.io/example/*'], identities: [{ issuer: GITHUB_ISSUER }] })),
+    message: 'demo/VerifyImageSignatures[signatures]: identities[0]: give the certificate subject (or subjectRegExp) a signature must carry; an issuer alone trusts anyone it ever issued to',
+  },
+  {
+    name: 'two policies with one name',
+    build: kyverno((k) => {
+      new DisallowHostPath(k, 'host-path');
+      new RequireLabels(k, 'labels', { name: 'disallow-host-path', labels: ['team'] });
+    }),
+    message: 'demo/RequireLabels[labels]: name: "disallow-host-path" is already the name of DisallowHostPath[host-path]; give each policy its own name',
+  },
+  {
+    name: 'policy exception naming a policy the cluster lacks',
+    build: kyverno((k) => {
+      new DisallowHostPath(k, 'host-path');
+      new KyvernoPolicyException(k, 'gpu', { name: 'gpu-validator', reason: 'the GPU validator reads the driver from the host', policies: ['disallow-hostpath'], namespaces: ['app'] });
+    }),
+    message: 'demo/KyvernoPolicyException[gpu]: policies[0]: "disallow-hostpath" is not a policy of this cluster (known: disallow-host-path)',
+  },
+  {
+    name: 'policy exception that exempts nothing',
+    build: kyverno((k) => new KyvernoPolicyException(k, 'gpu', { name: 'gpu-validator', reason: 'the GPU validator reads the driver from the host' })),
+    message: 'demo/KyvernoPolicyException[gpu]: namespaces: an exception must name at least one namespace or workload to exempt',
+  },
+  {
+    name: 'custom policy variable shadowing a workload variable',
+    build: kyverno((k) => new CustomValidatingPolicy(k, 'custom', {
+      name: 'no-latest',
+      variables: [{ name: 'images', expression: 'object.spec.containers.map(c, c.image)' }],
+      validations: [{ expression: "variables.images.all(i, !i.endsWith(':latest'))", message: 'pin images to a version, not latest' }],
+    })),
+    message: 'demo/CustomValidatingPolicy[custom]: variables[0].name: "images" is a workload variable this policy already defines; choose another name',
+  },
+];
+
+// ---- Kata -----------------------------------------------------------------------------------------
+
+const KATA_LABEL = 'runtime.example.dev/kata';
+const CONTROL_PLANE: NodeSpec = { name: 'cp-0', role: 'controlplane', schedulable: true };
+const KATA_NODE: NodeSpec = { name: 'w-0', role: 'worker', extensions: [EXTENSIONS.kataContainers], labels: { [KATA_LABEL]: 'true' } };
+const kata = (props: KataRuntimeProps, nodes: NodeSpec[] = [CONTROL_PLANE, KATA_NODE], talosVersion?: string): FleetBuilder =>
+  demo(({ cluster }) => new KataRuntime(cluster, 'kata', props), { nodes, talosVersion });
+
+const KATA: readonly BadInput[] = [
+  {
+    name: 'kata without a node that has the extension',
+    build: kata({}, [CONTROL_PLANE, { name: 'w-0', role: 'worker' }]),
+    message: 'demo/KataRuntime[kata]: no node lists the siderolabs/kata-containers extension; add it to nodes[].extensions of the nodes that should run Kata pods',
+  },
+  {
+    name: 'kata nodes with no label of their own',
+    build: kata({}, [CONTROL_PLANE, { ...KATA_NODE, labels: {} }]),
+    message: 'demo/KataRuntime[kata]: the nodes with the siderolabs/kata-containers extension (w-0) share no label that sets them apart from the other nodes; give them one in nodes[].labels (such as runtime.talos-flux-synth.dev/kata: "true") for Kata pods to select',
+  },
+  {
+    name: 'kata overhead quantity with a space',
+    build: kata({ overhead: { memory: '2 GB' } }),
+    message: 'demo/KataRuntime[kata]: overhead.memory: "2 GB" is not a Kubernetes quantity (for example 250m, 512Mi, 2Gi)',
+  },
+  {
+    name: 'kata handler the Talos version does not register',
+    build: kata({ handler: 'kata-qemu' }),
+    message: 'demo/KataRuntime[kata]: handler: "kata-qemu" is not a Kata runtime handler Talos 1.13 registers (use kata)',
+  },
+  {
+    // Found by the property test: a negative quantity string passed (a negative number did not).
+    name: 'kata negative overhead',
+    build: kata({ overhead: { cpu: '-250m' } }),
+    message: 'demo/KataRuntime[kata]: overhead.cpu: "-250m" is negative; use a quantity of 0 or more',
+  },
+];
+
+// ---- KEDA -----------------------------------------------------------------------------------------
+
+/** A demo cluster with KEDA (unless `keda` is false) and a Deployment `web` in namespace app; `fn` adds the scaling. */
+function withWeb(fn: (c: { cluster: Cluster; app: Component; web: kplus.Deployment }) => void, { keda = true, replicas }: { keda?: boolean; replicas?: number } = {}): FleetBuilder {
+  return demo(({ cluster, app }) => {
+    if (keda) new Keda(cluster, 'keda');
+    const web = new kplus.Deployment(app.scope('apps'), 'web', {
+      metadata: { name: 'web', namespace: 'app' },
+      replicas,
+      containers: [{ name: 'web', image: 'ghcr.io/example/web:1.0.0' }],
+    });
+    fn({ cluster, app, web });
+  });
+}
+
+const PROMETHEUS: ScaledObjectTrigger = { type: 'prometheus', serverAddress: 'http://prometheus.monitoring:9090', query: 'sum(rate(http_requests_total{app="web"}[2m]))', threshold: 50 };
+const WORKDAY = { type: 'cron', timezone: 'Europe/Berlin', start: '0 8 * * 1-5', end: '0 20 * * 1-5', desiredReplicas: 2 } as const;
+
+/** A ScaledObject of the web Deployment with `props` over a valid baseline. */
+const scaled = (props: Partial<ScaledObjectProps>, opts: { keda?: boolean; replicas?: number } = {}): FleetBuilder =>
+  withWeb(({ app, web }) => new ScaledObject(app, 'web-scaler', { scaleTarget: web, maxReplicaCount: 4, triggers: [PROMETHEUS], ...props }), opts);
+
+const RABBITMQ_HOST = [{ parameter: 'host', name: 'rabbitmq', key: 'url' }];
+
+const KEDA: readonly BadInput[] = [
+  {
+    name: 'keda operator with no replicas',
+    build: demo(({ cluster }) => new Keda(cluster, 'keda', { operatorReplicas: 0 })),
+    message: 'demo/Keda[keda]: operatorReplicas: 0 is not a replica count of 1 or more',
+  },
+  {
+    name: 'scaled object whose minimum exceeds its maximum',
+    build: scaled({ minReplicaCount: 5, maxReplicaCount: 3 }),
+    message: 'demo/ScaledObject[web-scaler]: minReplicaCount: 5 is greater than maxReplicaCount (3)',
+  },
+  {
+    name: 'scaled object idle count not below its minimum',
+    build: scaled({ minReplicaCount: 0, idleReplicaCount: 0 }),
+    message: 'demo/ScaledObject[web-scaler]: idleReplicaCount: 0 must be below minReplicaCount (0); raise minReplicaCount to 1 or more, or leave idleReplicaCount out',
+  },
+  {
+    name: 'prometheus threshold in words',
+    build: scaled({ triggers: [{ ...PROMETHEUS, threshold: 'five' }] }),
+    message: 'demo/ScaledObject[web-scaler]: triggers[0].threshold: "five" is not a number (for example 5 or "2.5")',
+  },
+  {
+    name: 'prometheus address without a scheme',
+    build: scaled({ triggers: [{ ...PROMETHEUS, serverAddress: 'prometheus.monitoring:9090' }] }),
+    message: 'demo/ScaledObject[web-scaler]: triggers[0].serverAddress: "prometheus.monitoring:9090" is not an http(s) URL',
+  },
+  {
+    name: 'cron window that starts when it ends',
+    build: scaled({ minReplicaCount: 1, triggers: [{ ...WORKDAY, end: '0 8 * * 1-5' }] }),
+    message: 'demo/ScaledObject[web-scaler]: triggers[0].end: "0 8 * * 1-5" is the same as start; a cron window needs different start and end',
+  },
+  {
+    name: 'cron trigger in an unknown time zone',
+    build: scaled({ minReplicaCount: 1, triggers: [{ ...WORKDAY, timezone: 'Europe/Berlim' }] }),
+    message: 'demo/ScaledObject[web-scaler]: triggers[0].timezone: "Europe/Berlim" is not an IANA time zone (for example America/New_York, Europe/Berlin or UTC)',
+  },
+  {
+    name: 'scaled object in another namespace than its target',
+    build: scaled({ namespace: 'jobs' }),
+    message: 'demo/ScaledObject[web-scaler]: namespace: "jobs" is not the namespace of Deployment "web" ("app"); KEDA scales only workloads in the ScaledObject\'s own namespace',
+  },
+  {
+    name: 'authenticationRef to a TriggerAuthentication that does not exist',
+    build: scaled({ triggers: [{ ...PROMETHEUS, authenticationRef: { name: 'prometheus-auth' } }] }),
+    message: 'demo/ScaledObject[web-scaler]: triggers[0].authenticationRef: no TriggerAuthentication "prometheus-auth" in namespace "app" of cluster demo',
+  },
+  {
+    name: 'TriggerAuthentication in another namespace than the scaled object',
+    build: withWeb(({ app, web }) => {
+      const auth = new TriggerAuthentication(app, 'rabbitmq-auth', { namespace: 'kube-system', secretTargetRef: RABBITMQ_HOST });
+      new ScaledObject(app, 'web-scaler', { scaleTarget: web, maxReplicaCount: 4, triggers: [{ type: 'rabbitmq', queueName: 'jobs', mode: 'QueueLength', value: 20, authenticationRef: auth }] });
+    }),
+    message: 'demo/ScaledObject[web-scaler]: triggers[0].authenticationRef: TriggerAuthentication "rabbitmq-auth" is in namespace "kube-system"; KEDA looks for it in the ScaledObject\'s namespace "app"',
+  },
+  {
+    name: 'scaled object without the keda add-on',
+    build: scaled({}, { keda: false }),
+    message: 'demo/ScaledObject[web-scaler]: no Keda add-on in cluster demo: add one (new Keda(cluster, \'keda\')) so the keda.sh CRDs and the operator exist',
+  },
+  {
+    name: 'scaled deployment with a fixed replica count',
+    build: scaled({}, { replicas: 3 }),
+    message: 'demo/ScaledObject[web-scaler]: scaleTarget: Deployment "web" sets replicas (3); leave it unset, the ScaledObject owns the replica count',
+  },
+  {
+    name: 'memory trigger with a quantity with a space',
+    build: scaled({ minReplicaCount: 1, triggers: [{ type: 'memory', metricType: 'AverageValue', value: '2 GB' }] }),
+    message: 'demo/ScaledObject[web-scaler]: triggers[0].value: "2 GB" is not a quantity such as 500m or 512Mi',
+  },
+  {
+    name: 'TriggerAuthentication Secret key with a space',
+    build: withWeb(({ app }) => new TriggerAuthentication(app, 'rabbitmq-auth', { namespace: 'app', secretTargetRef: [{ parameter: 'host', name: 'rabbitmq', key: 'connection string' }] })),
+    message: 'demo/TriggerAuthentication[rabbitmq-auth]: secretTargetRef[0].key: "connection string" is not a Secret key (letters, digits, \'-\', \'_\' and \'.\')',
+  },
+  {
+    name: 'ClusterTriggerAuthentication id that is not a name',
+    build: withWeb(({ app }) => new ClusterTriggerAuthentication(app, 'Shared_Auth', { secretTargetRef: RABBITMQ_HOST })),
+    message: 'demo/ClusterTriggerAuthentication[Shared_Auth]: name: "Shared_Auth" is not a DNS subdomain (lowercase letters, digits, \'-\' and \'.\', at most 253 characters)',
+  },
+  {
+    // Found by the property test: the default name was read from the props before they were validated.
+    name: 'TriggerAuthentication without props',
+    build: withWeb(({ app }) => new TriggerAuthentication(app, 'rabbitmq-auth', undefined as never)),
+    message: 'demo/TriggerAuthentication[rabbitmq-auth]: Invalid input: expected object, received undefined',
+  },
+  {
+    // Found by the property test: the owning cluster was looked up with Cluster.of, which throws a plain Error.
+    name: 'scaled Deployment created outside every cluster',
+    build: withWeb(({ cluster, app }) => {
+      const loose = new kplus.Deployment(new Chart(cluster.node.scope as App, 'loose'), 'api', {
+        metadata: { name: 'api', namespace: 'app' },
+        containers: [{ name: 'api', image: 'ghcr.io/example/api:1.0.0' }],
+      });
+      new ScaledObject(app, 'api', { scaleTarget: loose, maxReplicaCount: 4, triggers: [PROMETHEUS] });
+    }),
+    message: 'demo/ScaledObject[api]: scaleTarget: Deployment "api" is in no cluster; create it in a component of cluster demo (component.scope(\'apps\'))',
+  },
+];
+
+// ---- GPU operator ---------------------------------------------------------------------------------
+
+const gpuWorker = (name: string, extensions: string[]): NodeSpec => ({ name, role: 'worker', extensions });
+const PRODUCTION_PAIR = [EXTENSIONS.nvidiaKmodProduction, EXTENSIONS.nvidiaToolkitProduction];
+const gpuOperator = (props: GpuOperatorProps, nodes: NodeSpec[] = [CONTROL_PLANE, gpuWorker('gpu-0', PRODUCTION_PAIR)]): FleetBuilder =>
+  demo(({ cluster }) => new GpuOperator(cluster, 'gpu-operator', props), { nodes });
+
+const GPU_OPERATOR: readonly BadInput[] = [
+  {
+    name: 'gpu operator without GPU nodes',
+    build: gpuOperator({}, [CONTROL_PLANE, { name: 'w-0', role: 'worker' }]),
+    message: 'demo/Cluster[demo]: nodes: no node lists the NVIDIA kernel-module and container-toolkit extensions that GpuOperator[gpu-operator] needs (for example siderolabs/nonfree-kmod-nvidia-production with siderolabs/nvidia-container-toolkit-production)',
+  },
+  {
+    name: 'NVIDIA driver flavours lts and production mixed',
+    build: gpuOperator({}, [CONTROL_PLANE, gpuWorker('gpu-0', [EXTENSIONS.nvidiaKmodLts, EXTENSIONS.nvidiaToolkitProduction])]),
+    message: 'demo/Cluster[demo]: nodes[1].extensions: node gpu-0 lists siderolabs/nonfree-kmod-nvidia-lts and siderolabs/nvidia-container-toolkit-production, which disagree on the driver flavour (lts vs production); use one flavour for both (needed by GpuOperator[gpu-operator])',
+  },
+  {
+    name: 'NVIDIA kernel modules without the container toolkit',
+    build: gpuOperator({}, [CONTROL_PLANE, gpuWorker('gpu-0', PRODUCTION_PAIR), gpuWorker('gpu-1', [EXTENSIONS.nvidiaOpenKmodProduction])]),
+    message: 'demo/Cluster[demo]: nodes[2].extensions: node gpu-1 lists siderolabs/nvidia-open-gpu-kernel-modules-production but no NVIDIA container toolkit; add siderolabs/nvidia-container-toolkit-production (needed by GpuOperator[gpu-operator])',
+  },
+  {
+    name: 'DCGM ServiceMonitor without the exporter',
+    build: gpuOperator({ dcgmExporter: false, dcgmServiceMonitor: true }),
+    message: 'demo/GpuOperator[gpu-operator]: dcgmServiceMonitor: a ServiceMonitor needs the DCGM exporter; set dcgmExporter to true or drop dcgmServiceMonitor',
+  },
+  {
+    name: 'MIG strategy that does not exist',
+    build: gpuOperator({ migStrategy: 'all' as never }),
+    message: 'demo/GpuOperator[gpu-operator]: migStrategy: Invalid option: expected one of "none"|"single"|"mixed"',
+  },
+];
+
+/** The corpus of every add-on, by add-on. */
+export const ADDON_BAD_INPUTS: Readonly<Record<string, readonly BadInput[]>> = {
+  Descheduler: DESCHEDULER,
+  Velero: VELERO,
+  Kyverno: KYVERNO,
+  KataRuntime: KATA,
+  Keda: KEDA,
+  GpuOperator: GPU_OPERATOR,
+};
