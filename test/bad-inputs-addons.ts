@@ -221,7 +221,7 @@ const KATA: readonly BadInput[] = [
   {
     name: 'kata without a node that has the extension',
     build: kata({}, [CONTROL_PLANE, { name: 'w-0', role: 'worker' }]),
-    message: 'demo/KataRuntime[kata]: no node lists the siderolabs/kata-containers extension; add it to nodes[].extensions of the nodes that should run Kata pods',
+    message: 'demo/KataRuntime[kata]: no node of demo lists siderolabs/kata-containers; add it to nodes[].extensions of the nodes that should run Kata pods, or select them with nodeSelector',
   },
   {
     name: 'kata nodes with no label of their own',
@@ -380,17 +380,17 @@ const GPU_OPERATOR: readonly BadInput[] = [
   {
     name: 'gpu operator without GPU nodes',
     build: gpuOperator({}, [CONTROL_PLANE, { name: 'w-0', role: 'worker' }]),
-    message: 'demo/Cluster[demo]: nodes: no node lists the NVIDIA kernel-module and container-toolkit extensions that GpuOperator[gpu-operator] needs (for example siderolabs/nonfree-kmod-nvidia-production with siderolabs/nvidia-container-toolkit-production)',
+    message: "demo/GpuOperator[gpu-operator]: no node of demo lists an NVIDIA extension; the GPU operator needs a GPU node group: set nodeSelector to the GPU nodes' labels (they then get the NVIDIA extensions), or list the extensions in their nodes[].extensions",
   },
   {
     name: 'NVIDIA driver flavours lts and production mixed',
     build: gpuOperator({}, [CONTROL_PLANE, gpuWorker('gpu-0', [EXTENSIONS.nvidiaKmodLts, EXTENSIONS.nvidiaToolkitProduction])]),
-    message: 'demo/Cluster[demo]: nodes[1].extensions: node gpu-0 lists siderolabs/nonfree-kmod-nvidia-lts and siderolabs/nvidia-container-toolkit-production, which disagree on the driver flavour (lts vs production); use one flavour for both (needed by GpuOperator[gpu-operator])',
+    message: 'demo/Cluster[demo]: nodes: node group worker (gpu-0) lists siderolabs/nonfree-kmod-nvidia-lts and siderolabs/nvidia-container-toolkit-production, which disagree on the driver flavour (lts vs production); use one flavour for both (siderolabs/nonfree-kmod-nvidia-lts, siderolabs/nvidia-container-toolkit-production from nodes[].extensions)',
   },
   {
     name: 'NVIDIA kernel modules without the container toolkit',
-    build: gpuOperator({}, [CONTROL_PLANE, gpuWorker('gpu-0', PRODUCTION_PAIR), gpuWorker('gpu-1', [EXTENSIONS.nvidiaOpenKmodProduction])]),
-    message: 'demo/Cluster[demo]: nodes[2].extensions: node gpu-1 lists siderolabs/nvidia-open-gpu-kernel-modules-production but no NVIDIA container toolkit; add siderolabs/nvidia-container-toolkit-production (needed by GpuOperator[gpu-operator])',
+    build: gpuOperator({}, [CONTROL_PLANE, gpuWorker('gpu-0', PRODUCTION_PAIR), { ...gpuWorker('gpu-1', [EXTENSIONS.nvidiaOpenKmodProduction]), group: 'gpu-open' }]),
+    message: 'demo/Cluster[demo]: nodes: node group gpu-open (gpu-1) lists siderolabs/nvidia-open-gpu-kernel-modules-production but no NVIDIA container toolkit; add siderolabs/nvidia-container-toolkit-production (siderolabs/nvidia-open-gpu-kernel-modules-production from nodes[].extensions)',
   },
   {
     name: 'DCGM ServiceMonitor without the exporter',
