@@ -14,7 +14,14 @@ export interface Problem {
 }
 
 export function formatProblem(p: Problem): string {
-  return p.field ? `${p.where}: ${p.field}: ${p.message}` : `${p.where}: ${p.message}`;
+  const where = oneLine(p.where);
+  return p.field ? `${where}: ${oneLine(p.field)}: ${oneLine(p.message)}` : `${where}: ${oneLine(p.message)}`;
+}
+
+/** Escapes control characters (a newline in an id, say), so each problem stays on its one line. */
+function oneLine(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
 }
 
 /** A mistake in the fleet description: reported as one line per problem, never with a stack trace. */

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App } from 'cdk8s';
+import { ApiObject, App } from 'cdk8s';
 import { Cluster } from '../lib/cluster';
 import { Component } from '../lib/component';
 import { ConfigError } from '../lib/errors';
@@ -8,7 +8,7 @@ import { synthesize, synthToDisk } from '../lib/synth/pipeline';
 import { TalosNamespace } from '../lib/talos/namespace';
 import { io } from '../lib/synth/write';
 import { buildFleet } from '../apps/fleet';
-import { clusterProps, snapshotTree, tempDir } from './helpers';
+import { clusterProps, configErrorOf, snapshotTree, tempDir } from './helpers';
 
 /** A small fleet whose namespaces can be changed between runs. */
 function fleet(namespaces: string[]) {
@@ -106,5 +106,22 @@ describe('synth pipeline', () => {
       'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - namespace_alpha.yaml\n  - namespace_mid.yaml\n  - namespace_zeta.yaml\n',
     );
     expect(files.get('dist/demo/apps/kustomization.yaml')).toBe('apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n');
+  });
+});
+
+describe('problems stay one line per problem', () => {
+  it('escapes a newline in a component id', () => {
+    const message = configErrorOf(() => synthesize((app: App) => {
+      new Component(new Cluster(app, clusterProps({ name: 'demo' })), 'web\napi');
+    }));
+    expect(message.split('\n')).toEqual(['demo/Component[web\\napi]: id: "web\\napi" is not a DNS label; a component id names files and the part-of label']);
+  });
+
+  it('reports an escape hatch whose name cdk8s cannot even print, instead of crashing', () => {
+    const message = configErrorOf(() => synthesize((app: App) => {
+      const cluster = new Cluster(app, clusterProps({ name: 'demo' }));
+      new ApiObject(new Component(cluster, 'apps').scope('apps'), 'raw', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: Object.create(null) } } as never);
+    }));
+    expect(message).toMatch(/^demo\/ApiObject\[raw\]: cannot be rendered \(.+\); give it plain data: strings, numbers, booleans, null, arrays and plain objects$/);
   });
 });

@@ -72,7 +72,10 @@ function serialize(obj: ApiObject, problems: Problem[]): Manifest | undefined {
   try {
     return obj.toJson() as Manifest;
   } catch (err) {
-    if (!(err instanceof Error) || !err.message.startsWith('Failed serializing construct')) throw err;
+    // cdk8s wraps what it cannot serialize; data it cannot even print (an object without prototype as a
+    // name) fails as a TypeError while cdk8s builds that message. Both come from the object's own props.
+    const unprintable = err instanceof TypeError && /convert object to primitive/.test(err.message);
+    if (!(err instanceof Error) || (!unprintable && !err.message.startsWith('Failed serializing construct'))) throw err;
     const cause = /': (\w*Error: .*)$/s.exec(err.message)?.[1] ?? err.message;
     problems.push({ where: describeConstruct(obj), field: '', message: `cannot be rendered (${cause.split('\n')[0]}); give it plain data: strings, numbers, booleans, null, arrays and plain objects` });
     return undefined;
