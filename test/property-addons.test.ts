@@ -65,7 +65,8 @@ const { nvidiaKmodProduction, nvidiaKmodLts, nvidiaOpenKmodProduction, nvidiaToo
 const gpuNodes = fc.constantFrom<NodeSpec[]>(
   [CONTROL_PLANE],
   [CONTROL_PLANE, worker('gpu-0', [nvidiaKmodProduction, nvidiaToolkitProduction])],
-  [CONTROL_PLANE, worker('gpu-0', [nvidiaKmodLts, nvidiaToolkitLts]), worker('cpu-0', [])],
+  [CONTROL_PLANE, { ...worker('gpu-0', [nvidiaKmodLts, nvidiaToolkitLts]), group: 'gpu' }, { ...worker('cpu-0', []), group: 'cpu' }],
+  [CONTROL_PLANE, worker('gpu-0', [nvidiaKmodProduction, nvidiaToolkitProduction]), worker('gpu-1', [nvidiaKmodProduction, nvidiaToolkitProduction])],
   [CONTROL_PLANE, worker('gpu-0', [nvidiaOpenKmodProduction, nvidiaToolkitProduction])],
   [CONTROL_PLANE, worker('gpu-0', [nvidiaKmodLts, nvidiaToolkitProduction])],
   [CONTROL_PLANE, worker('gpu-0', [nvidiaKmodProduction])],

@@ -86,7 +86,8 @@ export function inCluster(add: (app: Component) => void, props: Partial<ClusterP
  * The property: synth renders output that passes every check, or throws a ConfigError whose every
  * line has the one-line format and whose every problem is placed in `cluster` (when given); any
  * other exception fails. Both outcomes must occur, so neither half holds vacuously.
- * PROPERTY_RUNS=2000 npx jest property overrides `numRuns`, for a deeper search.
+ * PROPERTY_RUNS=2000 npx jest property overrides `numRuns`, for a deeper search; PROPERTY_SEED=random
+ * (or a number) changes the otherwise fixed seed.
  */
 export function assertValidOutputOrCleanError(c: ConstructArbitrary, { numRuns, cluster }: { numRuns: number; cluster?: string }): void {
   const outcomes = { rendered: 0, rejected: 0 };
@@ -111,8 +112,15 @@ export function assertValidOutputOrCleanError(c: ConstructArbitrary, { numRuns, 
       expect(DEFAULT_CHECKS.flatMap((check) => check(result.objects))).toEqual([]);
       outcomes.rendered++;
     }),
-    { numRuns: Number(process.env.PROPERTY_RUNS ?? numRuns) },
+    // A fixed seed keeps CI reproducible; PROPERTY_SEED=<n> (or random) explores other inputs.
+    { numRuns: Number(process.env.PROPERTY_RUNS ?? numRuns), seed: propertySeed() },
   );
   expect(outcomes.rendered).toBeGreaterThan(0);
   expect(outcomes.rejected).toBeGreaterThan(0);
+}
+
+function propertySeed(): number {
+  const env = process.env.PROPERTY_SEED;
+  if (env === 'random') return Date.now() ^ (Math.random() * 0x7fffffff);
+  return env ? Number(env) : 20261121;
 }
