@@ -14,8 +14,11 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 const REPO = path.resolve(__dirname, '..');
-/** What the scratch copy needs to run every measured command (node_modules is linked, not copied). */
-const COPIED = ['apps', 'lib', 'imports', 'scripts', 'bench', 'package.json', 'tsconfig.json', 'cdk8s.yaml'];
+/**
+ * Left out of the scratch copy: the output the runs write, what git keeps, caches, and node_modules
+ * (linked, not copied). Everything else is copied, so a new source folder (schemas/, say) is never missed.
+ */
+const NOT_COPIED = new Set(['node_modules', 'dist', 'clusters', '.git', '.cache', 'coverage']);
 const STOCK_APP = 'npx ts-node bench/stock-app.ts';
 
 interface Options {
@@ -438,7 +441,7 @@ function progress(what: string): void {
 function commitOf(): string {
   try {
     const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', ...COPIED], { cwd: REPO, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', '.', ...[...NOT_COPIED].map((n) => `:!${n}`), ':!bench/results'], { cwd: REPO, encoding: 'utf8' }).trim();
     return dirty ? `${sha} with uncommitted changes` : sha;
   } catch {
     return 'unknown';
@@ -471,7 +474,8 @@ function makeScratch(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-bench-'));
   const results = path.join(REPO, 'bench/results');
   // Timestamps kept: run-ts trusts a bundle only when its inputs were not modified in the last seconds.
-  for (const name of COPIED) fs.cpSync(path.join(REPO, name), path.join(dir, name), { recursive: true, preserveTimestamps: true, filter: (src) => src !== results });
+  const copied = fs.readdirSync(REPO).filter((name) => !NOT_COPIED.has(name) && !name.startsWith('.synth-staging-'));
+  for (const name of copied) fs.cpSync(path.join(REPO, name), path.join(dir, name), { recursive: true, preserveTimestamps: true, filter: (src) => src !== results });
   fs.symlinkSync(fs.realpathSync(path.join(REPO, 'node_modules')), path.join(dir, 'node_modules'), 'dir');
   switchFleet(dir);
   return dir;
