@@ -2,12 +2,11 @@ import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { z } from 'zod';
 import { bootstrapFiles } from './bootstrap';
-import { ConfigError, Problem } from './errors';
+import { ConfigError } from './errors';
 import { ClusterSync } from './flux/cluster-sync';
 import { ClusterScope, validateProps } from './props';
-import type { RenderedObject } from './synth/manifest';
-import { crossLayerProblems } from './talos/cross-layer';
 import { Cni, TalosLayer } from './talos/layer';
+import { runsWorkloads } from './talos/node-groups';
 import { dnsLabel, duration, labels } from './validators';
 import { KUBERNETES_VERSION, TALOS_VERSION } from './versions';
 
@@ -91,7 +90,10 @@ const nodeSchema = z.strictObject({
 
 const clusterSchema = z.strictObject({
   name: dnsLabel(),
-  kubernetesVersion: minorVersion('Kubernetes').optional(),
+  // Only the version whose OpenAPI the validation gate checks against: another would be a promise not kept.
+  kubernetesVersion: minorVersion('Kubernetes').refine((v) => v === KUBERNETES_VERSION, {
+    error: (iss) => `${JSON.stringify(iss.input)}: this release renders and validates for Kubernetes ${KUBERNETES_VERSION} only`,
+  }).optional(),
   talosVersion: minorVersion('Talos').optional(),
   nodes: z.array(nodeSchema).min(1, { error: 'a cluster needs at least one node' })
     .refine((nodes) => nodes.some((n) => n.role === 'controlplane'), { error: 'a cluster needs at least one controlplane node' })
@@ -130,13 +132,6 @@ function clusterId(scope: Construct, props: unknown): string {
  * Add-ons and apps are Components inside it and never deal with file paths.
  */
 export class Cluster extends Construct implements ClusterScope {
-  /** The Cluster a construct belongs to; throws if it belongs to none. */
-  static of(c: IConstruct): Cluster {
-    const owner = [...c.node.scopes].reverse().find((s): s is Cluster => s instanceof Cluster);
-    if (!owner) throw new Error(`${c.node.path} is not inside a Cluster`);
-    return owner;
-  }
-
   readonly clusterName: string;
   readonly kubernetesVersion: string;
   readonly talosVersion: string;
@@ -218,16 +213,8 @@ export class Cluster extends Construct implements ClusterScope {
     });
   }
 
-  /**
-   * What is wrong between this cluster's rendered objects and its Talos layer (lib/talos/cross-layer.ts),
-   * and with the Talos layer itself; the synth runs it once every object of the cluster is rendered.
-   */
-  checkRendered(objects: readonly RenderedObject[]): Problem[] {
-    return [...this.talos.problems(), ...crossLayerProblems(this.talos, objects)];
-  }
-
   /** Nodes that run workloads: workers and schedulable control planes. */
   get workloadNodes(): NodeSpec[] {
-    return this.nodes.filter((n) => n.role === 'worker' || n.schedulable);
+    return this.nodes.filter(runsWorkloads);
   }
 }

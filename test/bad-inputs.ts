@@ -4,7 +4,8 @@
  * stays byte-identical. To cover a new add-on, append its cases to BAD_INPUTS (a few lines each).
  */
 import * as path from 'node:path';
-import { ApiObject, App, Include, JsonPatch } from 'cdk8s';
+import { ApiObject, App, Chart, Include, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import { Cluster, ClusterProps, Layer } from '../lib/cluster';
 import { Component } from '../lib/component';
 import { FluxHelmRelease, PinnedChart } from '../lib/flux/helm-release';
@@ -100,6 +101,29 @@ export const BAD_INPUTS: readonly BadInput[] = [
     name: 'cluster without a control plane',
     build: (a) => new Cluster(a, clusterProps({ nodes: [{ name: 'w-0', role: 'worker' }] })),
     message: 'test/Cluster[test]: nodes: a cluster needs at least one controlplane node',
+  },
+  {
+    name: 'Kubernetes version other than the one the schemas are for',
+    build: (a) => new Cluster(a, clusterProps({ kubernetesVersion: '1.30' })),
+    message: 'test/Cluster[test]: kubernetesVersion: "1.30": this release renders and validates for Kubernetes 1.34 only',
+  },
+  {
+    name: 'object created straight in a component, not in a layer',
+    build: demo(({ app }) => new ApiObject(app, 'settings', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'app' } })),
+    message: "demo/ApiObject[settings]: objects go in a layer: create them in component.scope('controllers' | 'configs' | 'apps')",
+  },
+  {
+    name: 'cdk8s-plus workload created straight in a cluster',
+    build: demo(({ cluster }) => new kplus.Deployment(cluster, 'web', { metadata: { name: 'web', namespace: 'app' }, containers: [{ image: 'ghcr.io/example/web:1.0.0' }] })),
+    message: "demo/Deployment[web]: objects go in a layer: create them in component.scope('controllers' | 'configs' | 'apps')",
+  },
+  {
+    name: 'object in a chart of no cluster',
+    build: (a) => {
+      new Cluster(a, clusterProps());
+      new ApiObject(new Chart(a, 'loose'), 'settings', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'default' } });
+    },
+    message: "(no cluster)/ApiObject[settings]: ConfigMap \"settings\" is in no cluster, so it would be rendered nowhere; create it in a component of a Cluster, in component.scope('controllers' | 'configs' | 'apps')",
   },
   {
     name: 'Flux interval in days',

@@ -1,4 +1,4 @@
-import { Layer } from '../cluster';
+import type { Layer } from '../cluster';
 import { showValue } from '../errors';
 
 /** A Kubernetes object as rendered: plain JSON. */

@@ -1,8 +1,10 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { Cluster, LAYERS } from '../cluster';
+import { Component } from '../component';
 import { ConfigError, isConfigError, Problem } from '../errors';
 import { describeConstruct } from '../props';
+import { crossLayerProblems } from '../talos/cross-layer';
 import { commonLabels } from './labels';
 import { droppedPatchesOf } from './validation/escape-hatches';
 import { Destination, Manifest, RenderedArtifact, RenderedObject } from './manifest';
@@ -14,8 +16,8 @@ export interface Rendering {
   readonly objects: readonly RenderedObject[];
   readonly artifacts: readonly RenderedArtifact[];
   /**
-   * What each cluster found wrong between its rendered objects and its Talos layer (Cluster.checkRendered):
-   * reported together with the checks' problems.
+   * What each cluster found wrong between its rendered objects and its Talos layer (lib/talos/cross-layer.ts),
+   * and in the Talos layer itself: reported together with the checks' problems.
    */
   readonly clusterProblems: readonly Problem[];
 }
@@ -25,6 +27,7 @@ export function renderFleet(build: (app: App) => void): Rendering {
   const app = new App({ outdir: '.' });
   buildTree(app, build);
   runConstructValidations(app);
+  rejectObjectsOutsideClusters(app);
   const clusters = app.node.findAll().filter((c): c is Cluster => c instanceof Cluster);
   const objects: RenderedObject[] = [];
   const problems: Problem[] = [];
@@ -32,7 +35,7 @@ export function renderFleet(build: (app: App) => void): Rendering {
   for (const cluster of clusters) {
     const rendered = [...LAYERS.flatMap((layer) => renderChart(cluster, cluster.layer(layer), layer, problems)), ...renderChart(cluster, cluster.fluxChart, 'flux', problems)];
     objects.push(...rendered);
-    clusterProblems.push(...cluster.checkRendered(rendered));
+    clusterProblems.push(...cluster.talos.problems(), ...crossLayerProblems(cluster.talos, rendered));
   }
   if (problems.length) throw new ConfigError(problems);
   // Artifacts last: some are rendered from what the objects and add-ons declared.
@@ -85,16 +88,40 @@ function serialize(obj: ApiObject, problems: Problem[]): Manifest | undefined {
 // constructs throws a plain Error when two children of one scope share an id: a user mistake in apps/.
 const DUPLICATE_ID = /^There is already a Construct with name '(.*)' in (\S+)(?: \[(.*)\])?$/;
 
+// cdk8s throws a plain Error when an object is created outside any chart: straight in a component or cluster.
+const NO_CHART = /^cannot find a parent chart/;
+
+const LAYER_SCOPES = "component.scope('controllers' | 'configs' | 'apps')";
+
 function buildTree(app: App, build: (app: App) => void): void {
   try {
     build(app);
   } catch (err) {
+    if (err instanceof Error && NO_CHART.test(err.message)) throw objectOutsideLayers(app, err);
     const m = err instanceof Error && !isConfigError(err) ? DUPLICATE_ID.exec(err.message) : null;
     if (!m) throw err;
     const [, id, className, scopeId] = m;
     const scope = app.node.findAll().find((c) => c.constructor.name === className && c.node.id === (scopeId ?? '') && c.node.tryFindChild(id));
     throw ConfigError.single(scope ? describeConstruct(scope) : className, 'id', `${JSON.stringify(id)} is the id of another construct in the same scope; give each its own`);
   }
+}
+
+/**
+ * The construct that was created outside every chart: cdk8s adds it to the tree before it throws, so it
+ * is the last topmost construct outside the charts (an add-on's own helper constructs come before it).
+ */
+function objectOutsideLayers(app: App, err: Error): Error {
+  const outside = app.node.findAll().filter((c) => !(c instanceof App) && !(c instanceof Cluster) && !(c instanceof Component) && !c.node.scopes.some((s) => Chart.isChart(s)));
+  const culprit = outside.filter((c) => !outside.includes(c.node.scope as IConstruct)).pop();
+  return culprit ? ConfigError.single(describeConstruct(culprit), '', `objects go in a layer: create them in ${LAYER_SCOPES}`) : err;
+}
+
+/** Objects in a chart of no cluster would be rendered nowhere: a mistake, not something to drop quietly. */
+function rejectObjectsOutsideClusters(app: App): void {
+  const problems = app.node.findAll()
+    .filter((c): c is ApiObject => ApiObject.isApiObject(c) && !c.node.scopes.some((s) => s instanceof Cluster))
+    .map((obj) => ({ where: describeConstruct(obj), field: '', message: `${obj.kind} ${JSON.stringify(obj.name)} is in no cluster, so it would be rendered nowhere; create it in a component of a Cluster, in ${LAYER_SCOPES}` }));
+  if (problems.length) throw new ConfigError(problems);
 }
 
 /** Runs the validations constructs registered (cdk8s-plus adds some), as `cdk8s synth` would. */

@@ -28,10 +28,14 @@ const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const sortedLabels = (labels: Readonly<Record<string, string>> = {}) =>
   Object.fromEntries(Object.entries(labels).sort(([a], [b]) => byString(a, b)));
 
+/** Whether a node runs workloads: every worker, and a control plane made schedulable. */
+export function runsWorkloads(n: NodeSpec): boolean {
+  return n.role === 'worker' || n.schedulable === true;
+}
+
 /** What makes two nodes need different schematics or patches. */
 function shapeOf(n: NodeSpec): string {
-  const runsWorkloads = n.role === 'worker' || n.schedulable === true;
-  return JSON.stringify([n.role, runsWorkloads, sortedLabels(n.labels), [...new Set(n.extensions ?? [])].sort(byString)]);
+  return JSON.stringify([n.role, runsWorkloads(n), sortedLabels(n.labels), [...new Set(n.extensions ?? [])].sort(byString)]);
 }
 
 /** What differs between two nodes, for messages. */
@@ -72,7 +76,7 @@ export function nodeGroupsOf(where: string, nodes: readonly NodeSpec[]): { group
   const groups = [...byName].map(([name, g]): NodeGroup => ({
     name,
     role: g.first.role,
-    runsWorkloads: g.first.role === 'worker' || g.first.schedulable === true,
+    runsWorkloads: runsWorkloads(g.first),
     nodes: g.nodes,
     labels: sortedLabels(g.first.labels),
     extensions: [...new Set(g.first.extensions ?? [])].sort(byString),

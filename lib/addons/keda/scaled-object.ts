@@ -198,7 +198,7 @@ export class ScaledObject extends KedaResource {
     const what = `${target.kind} ${JSON.stringify(target.name)}`;
     const workload = target.workload;
     if (workload) {
-      // Not Cluster.of, which throws a plain Error for a workload created outside every cluster.
+      // A workload outside every cluster is a user mistake with its own message here.
       const owner = workload.node.scopes.find((s): s is Cluster => s instanceof Cluster);
       if (!owner) throw propError(this, 'scaleTarget', `${what} is in no cluster; create it in a component of cluster ${this.cluster.clusterName} (component.scope('apps'))`);
       if (owner !== this.cluster) throw propError(this, 'scaleTarget', `${what} belongs to cluster ${owner.clusterName}, not ${this.cluster.clusterName}`);
