@@ -26,11 +26,11 @@ export function catalyst(app: App, name = 'catalyst'): Cluster {
 
   new Keda(cluster, 'keda');
   securityBaseline(cluster); // every policy in Audit until switched to Deny deliberately
-  new KataRuntime(cluster, 'kata', { nodeSelector: { [KATA_NODE_LABEL]: 'true' } }); // RuntimeClass `kata`; talos01 gets the extension
+  const kata = new KataRuntime(cluster, 'kata', { nodeSelector: { [KATA_NODE_LABEL]: 'true' } }); // RuntimeClass `kata`; talos01 gets the extension
 
   const llm = new Component(cluster, 'llm');
   new TalosNamespace(llm.scope('controllers'), 'namespace', { name: 'llm' });
-  llmWorker(llm, { namespace: 'llm', kataNodeLabel: KATA_NODE_LABEL });
+  llmWorker(llm, { namespace: 'llm', runtimeClassName: kata.name });
 
   // Rebalance after talos01 joined: the default profile (duplicates, LowNodeUtilization 20/50 %, node affinity, topology spread).
   new Descheduler(cluster, 'descheduler', { run: { kind: 'CronJob', schedule: '*/10 * * * *' }, evictor: { nodeFit: true } });

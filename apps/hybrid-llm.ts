@@ -38,7 +38,7 @@ export function hybridLlm(app: App, name = 'hybrid-llm'): Cluster {
   new Descheduler(cluster, 'descheduler', {
     run: { kind: 'Deployment', deschedulingInterval: '15m' },
     nodeSelector: { [GPU_NODE_LABEL]: 'true' },
-    evictor: { nodeFit: true, podProtections: { extraEnabled: ['PodsWithPVC'] } },
+    evictor: { nodeFit: true },
     evictionLimits: { perNode: 1 },
     plugins: [
       { name: 'RemoveDuplicates' },

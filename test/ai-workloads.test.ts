@@ -69,7 +69,9 @@ describe('catalyst: llm-worker scaled by llm-scaler', () => {
     expect(worker.spec).not.toHaveProperty('replicas');
     const pod = podSpecOf(worker);
     expect(pod.runtimeClassName).toBe('kata');
-    expect(pod.affinity).toEqual(nodeAffinityOf(KATA_NODE_LABEL));
+    // The RuntimeClass's scheduling keeps Kata pods on the Kata node; the Deployment adds no affinity of its own.
+    expect(pod.affinity).toBeUndefined();
+    expect(find(objectsOf('catalyst', 'configs'), 'RuntimeClass', 'kata')).toMatchObject({ scheduling: { nodeSelector: { [KATA_NODE_LABEL]: 'true' } } });
     expect(pod.containers).toEqual([{
       name: 'worker',
       image: 'ghcr.io/catalyst-lab/llm-worker:1.4.2',
@@ -122,6 +124,10 @@ describe('hybrid-llm: the GPU operator and vllm', () => {
         metadata: { serverAddress: 'http://prometheus.monitoring:9090', query: 'sum(vllm:num_requests_waiting{namespace="inference"})', threshold: '4' },
       }],
     });
+  });
+
+  it('rolls vllm out one pod at a time, since at two replicas no GPU is free for a surge pod', () => {
+    expect((find(apps, 'Deployment', 'vllm').spec as Json).strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } });
   });
 
   it('runs vllm on one GPU per pod, on the GPU workers, under the nvidia runtime', () => {

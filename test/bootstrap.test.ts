@@ -152,9 +152,17 @@ describe('bootstrap stack synthesis', () => {
   });
 
   it('leaves nothing behind in the temporary folder', () => {
-    const before = fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('talos-flux-synth-cdktf-'));
-    synthCluster();
-    expect(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('talos-flux-synth-cdktf-'))).toEqual(before);
+    // A private temporary folder: other jest workers synthesize stacks in the shared one at the same time.
+    const own = fs.mkdtempSync(path.join(os.tmpdir(), 'bootstrap-test-'));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const spy = jest.spyOn(require('node:os') as typeof os, 'tmpdir').mockReturnValue(own);
+    try {
+      synthCluster();
+      expect(spy).toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(fs.readdirSync(own)).toEqual([]);
   });
 
   it('escapes what Terraform would read as a template in the values', () => {

@@ -49,6 +49,8 @@ describe('Descheduler', () => {
         profiles: [{
           name: 'default',
           pluginConfig: [
+            // The chart's own protections, which a profile of ours would otherwise drop: emptyDir pods may move.
+            { name: 'DefaultEvictor', args: { podProtections: { defaultDisabled: ['PodsWithLocalStorage'], extraEnabled: ['PodsWithPVC'] } } },
             { name: 'RemoveDuplicates' },
             { name: 'LowNodeUtilization', args: { thresholds: { cpu: 20, memory: 20, pods: 20 }, targetThresholds: { cpu: 50, memory: 50, pods: 50 } } },
             { name: 'RemovePodsViolatingNodeAffinity', args: { nodeAffinityType: ['requiredDuringSchedulingIgnoredDuringExecution'] } },
@@ -73,7 +75,10 @@ describe('Descheduler', () => {
 
   it('puts every plugin at its extension point, with its args, in the order given', () => {
     const profile = valuesOf(render({ plugins: ALL_PLUGINS })).deschedulerPolicy.profiles[0];
-    expect(profile.pluginConfig).toEqual(ALL_PLUGINS.map((p) => ({ name: p.name, args: p.args })));
+    expect(profile.pluginConfig).toEqual([
+      { name: 'DefaultEvictor', args: { podProtections: { defaultDisabled: ['PodsWithLocalStorage'], extraEnabled: ['PodsWithPVC'] } } },
+      ...ALL_PLUGINS.map((p) => ({ name: p.name, args: p.args })),
+    ]);
     expect(profile.plugins).toEqual({
       balance: { enabled: ['RemoveDuplicates', 'LowNodeUtilization', 'RemovePodsViolatingTopologySpreadConstraint'] },
       deschedule: {
@@ -159,7 +164,12 @@ describe('Descheduler', () => {
   });
 
   it('exports the default plugins it renders', () => {
-    expect(valuesOf(render()).deschedulerPolicy.profiles[0].pluginConfig.map((c: { name: string }) => c.name)).toEqual(DEFAULT_DESCHEDULER_PLUGINS.map((p) => p.name));
+    expect(valuesOf(render()).deschedulerPolicy.profiles[0].pluginConfig.map((c: { name: string }) => c.name)).toEqual(['DefaultEvictor', ...DEFAULT_DESCHEDULER_PLUGINS.map((p) => p.name)]);
+  });
+
+  it("keeps given podProtections as they are (the chart's are only the default)", () => {
+    const evictor = valuesOf(render({ evictor: { podProtections: { extraEnabled: ['PodsWithoutPDB'] } } })).deschedulerPolicy.profiles[0].pluginConfig[0];
+    expect(evictor).toEqual({ name: 'DefaultEvictor', args: { podProtections: { extraEnabled: ['PodsWithoutPDB'] } } });
   });
 });
 
@@ -252,6 +262,6 @@ describe('Descheduler in the reference fleet', () => {
     const args = profile.pluginConfig.find((c: { name: string }) => c.name === 'LowNodeUtilization').args;
     expect(args.thresholds['nvidia.com/gpu']).toBe(0);
     expect(args.targetThresholds['nvidia.com/gpu']).toBe(100);
-    expect(profile.pluginConfig[0]).toEqual({ name: 'DefaultEvictor', args: { nodeFit: true, podProtections: { extraEnabled: ['PodsWithPVC'] } } });
+    expect(profile.pluginConfig[0]).toEqual({ name: 'DefaultEvictor', args: { nodeFit: true, podProtections: { defaultDisabled: ['PodsWithLocalStorage'], extraEnabled: ['PodsWithPVC'] } } });
   });
 });

@@ -25,6 +25,8 @@ export interface AppDeploymentProps {
   readonly extendedResources?: Readonly<Record<string, number>>;
   /** How long a stopping pod may finish its work. @default 30s */
   readonly terminationGracePeriod?: Duration;
+  /** How a new version replaces the pods. @default rolling update, 25 % surge and 25 % unavailable */
+  readonly strategy?: kplus.DeploymentStrategy;
 }
 
 /**
@@ -41,6 +43,7 @@ export function appDeployment(scope: Construct, id: string, props: AppDeployment
     select: false,
     automountServiceAccountToken: false,
     terminationGracePeriod: props.terminationGracePeriod ?? Duration.seconds(30),
+    strategy: props.strategy,
     securityContext: { ensureNonRoot: true, user: NON_ROOT_ID, group: NON_ROOT_ID, fsGroup: NON_ROOT_ID },
     volumes: props.volumes ? [...props.volumes] : undefined,
     containers: [{

@@ -1,6 +1,5 @@
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { KATA_RUNTIME_CLASS } from '../../lib/addons/kata';
 import { ScaledObject } from '../../lib/addons/keda';
 import { Component } from '../../lib/component';
 import { IMAGES } from '../../lib/versions';
@@ -9,8 +8,8 @@ import { appDeployment } from './app-deployment';
 export interface LlmWorkerOptions {
   /** Namespace of the worker (created by the component). */
   readonly namespace: string;
-  /** Label of the nodes with the Kata Containers extension. */
-  readonly kataNodeLabel: string;
+  /** RuntimeClass that runs the worker in a Kata VM; its scheduling keeps the pods on the Kata nodes. */
+  readonly runtimeClassName: string;
 }
 
 /**
@@ -25,8 +24,7 @@ export function llmWorker(llm: Component, opts: LlmWorkerOptions): { deployment:
     name: 'llm-worker',
     namespace: opts.namespace,
     team: 'ai-platform',
-    runtimeClassName: KATA_RUNTIME_CLASS,
-    nodeLabel: opts.kataNodeLabel,
+    runtimeClassName: opts.runtimeClassName,
     volumes: [tmp],
     container: {
       name: 'worker',

@@ -38,6 +38,9 @@ export function vllm(inference: Component, opts: VllmOptions): { deployment: kpl
     extendedResources: { [opts.gpuResource]: 1 },
     // Lets in-flight generations finish when KEDA scales in.
     terminationGracePeriod: Duration.seconds(120),
+    // Every GPU is taken at the maximum of two replicas, so a surge pod could never be scheduled and the
+    // rollout would stall: replace one pod at a time instead.
+    strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.absolute(0), maxUnavailable: kplus.PercentOrAbsolute.absolute(1) }),
     volumes: [models, shm, tmp],
     container: {
       name: 'vllm',

@@ -30,13 +30,23 @@ export interface DeschedulerProps {
   readonly namespace?: string;
   /** Plugins of the profile, each once; each runs at its own extension point (balance or deschedule). @default DEFAULT_DESCHEDULER_PLUGINS */
   readonly plugins?: readonly DeschedulerPlugin[];
-  /** DefaultEvictor args: which pods any plugin may evict. @default the descheduler's own defaults */
+  /**
+   * DefaultEvictor args: which pods any plugin may evict. `podProtections` defaults to the chart's own
+   * (`defaultDisabled: [PodsWithLocalStorage]`, `extraEnabled: [PodsWithPVC]`): emptyDir is a cache, a PVC is data.
+   * @default the descheduler's defaults, with the chart's podProtections
+   */
   readonly evictor?: DefaultEvictorArgs;
   /** Deschedule only nodes with all these labels (the policy's `nodeSelector`). @default all nodes */
   readonly nodeSelector?: Readonly<Record<string, string>>;
   /** Global eviction limits. @default no limits */
   readonly evictionLimits?: DeschedulerEvictionLimits;
 }
+
+/**
+ * The chart's default podProtections, which a profile of our own would otherwise drop: without them the
+ * descheduler protects every pod with an emptyDir, which most workloads have (scratch space, caches).
+ */
+const CHART_POD_PROTECTIONS: NonNullable<DefaultEvictorArgs['podProtections']> = { defaultDisabled: ['PodsWithLocalStorage'], extraEnabled: ['PodsWithPVC'] };
 
 /** What the chart ships and what most clusters want: spread duplicates and load, enforce affinity and spread. */
 export const DEFAULT_DESCHEDULER_PLUGINS: readonly DeschedulerPlugin[] = [
@@ -129,7 +139,7 @@ function chartValues(p: DeschedulerProps): DeschedulerChartValues {
       maxNoOfPodsToEvictPerNode: p.evictionLimits?.perNode,
       maxNoOfPodsToEvictPerNamespace: p.evictionLimits?.perNamespace,
       maxNoOfPodsToEvictTotal: p.evictionLimits?.total,
-      profiles: [renderProfile(PROFILE_NAME, p.plugins ?? DEFAULT_DESCHEDULER_PLUGINS, p.evictor)],
+      profiles: [renderProfile(PROFILE_NAME, p.plugins ?? DEFAULT_DESCHEDULER_PLUGINS, { podProtections: CHART_POD_PROTECTIONS, ...p.evictor })],
     },
     podSecurityContext: { seccompProfile: { type: 'RuntimeDefault' } },
   };
