@@ -101,6 +101,24 @@ describe('the Talos 1.13 config schema', () => {
     expect(message).toBe('test/talos/controlplane/patch.yaml: machine.kernel.modules[0]: expected object, got string "nvidia" (Talos config schema)');
   });
 
+  it('writes a list the patch holds twice in full both times, never as a YAML anchor and alias', () => {
+    const sans = ['api.test.example'];
+    let yaml = '';
+    synthCluster((c) => {
+      yaml = patchYaml('test', c.talos.configOf(c.talos.groups[0]), { machine: { certSANs: sans }, cluster: { apiServer: { certSANs: sans } } });
+    });
+    expect(yaml.split('\n').filter((l) => !l.startsWith('#'))).toEqual([
+      'machine:',
+      '  certSANs:',
+      '    - api.test.example',
+      'cluster:',
+      '  apiServer:',
+      '    certSANs:',
+      '      - api.test.example',
+      '',
+    ]);
+  });
+
   it('takes the kernel-module shape of Talos 1.13: a list of {name, parameters}', () => {
     expect(talosConfigErrors({ machine: { kernel: { modules: [{ name: 'nvidia', parameters: ['NVreg_OpenRmEnableUnsupportedGpus=1'] }] } } })).toEqual([]);
     expect(talosConfigErrors({ machine: { kernel: { modules: ['nvidia'] } } })).toEqual([{ path: 'machine.kernel.modules[0]', message: 'expected object, got string "nvidia"' }]);
