@@ -2,8 +2,6 @@ import { LAYERS } from '../cluster';
 import { apiGroup, Destination, Manifest, RenderedArtifact, RenderedObject } from './manifest';
 import { toYaml } from './yaml';
 
-export { toYaml };
-
 /** Top-level folders the synth owns and rewrites exactly; nothing else is touched. */
 export const OUTPUT_DIRS = ['dist', 'clusters'] as const;
 
