@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { Cluster, Layer } from './cluster';
 import { ConfigError, showValue } from './errors';
-import { isLabelValue } from './validators';
+import { isDnsLabel } from './validators';
 
 /**
  * Checks a component id before it enters the construct tree (which would throw on a duplicate or a
@@ -11,7 +11,7 @@ function componentId(cluster: Cluster, id: unknown, className: string): string {
   const shown = typeof id === 'string' ? id : showValue(id);
   if (!(cluster instanceof Cluster)) throw ConfigError.single(`(no cluster)/${className}[${shown}]`, 'scope', 'a component belongs to a cluster; pass the Cluster as the first argument');
   const where = `${cluster.clusterName}/${className}[${shown}]`;
-  if (typeof id !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(id) || !isLabelValue(id)) {
+  if (typeof id !== 'string' || !isDnsLabel(id)) {
     throw ConfigError.single(where, 'id', `${showValue(id)} is not a DNS label; a component id names files and the part-of label`);
   }
   if (cluster.node.tryFindChild(id)) throw ConfigError.single(where, 'id', `${JSON.stringify(id)} is the id of another component of cluster ${cluster.clusterName}; each needs its own (it is their part-of label)`);

@@ -16,7 +16,7 @@ function isClusterScope(c: IConstruct): c is ClusterScope {
 }
 
 /** The name of the cluster a construct belongs to, or undefined outside any cluster. */
-export function clusterNameOf(scope: IConstruct): string | undefined {
+function clusterNameOf(scope: IConstruct): string | undefined {
   const owner = [...scope.node.scopes].reverse().find(isClusterScope);
   return owner?.clusterName;
 }
@@ -34,7 +34,7 @@ export function validateProps<S extends z.ZodType>(scope: IConstruct, schema: S,
   throw new ConfigError(zodProblems(describeConstruct(scope), result.error));
 }
 
-export function zodProblems(where: string, error: z.ZodError): Problem[] {
+function zodProblems(where: string, error: z.ZodError): Problem[] {
   return error.issues.flatMap((issue) =>
     // A strict object's unknown keys: one problem per key, named like any other field.
     issue.code === 'unrecognized_keys'

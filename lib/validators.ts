@@ -9,9 +9,14 @@ import { showValue } from './errors';
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
+/** True for a DNS label (RFC 1123): lowercase letters, digits and '-', at most 63 characters. */
+export function isDnsLabel(s: string): boolean {
+  return s.length <= 63 && DNS_LABEL.test(s);
+}
+
 /** An RFC 1123 label: namespaces, most object names. */
 export const dnsLabel = () =>
-  z.string().refine((s) => s.length <= 63 && DNS_LABEL.test(s), {
+  z.string().refine(isDnsLabel, {
     error: (iss) => `${JSON.stringify(iss.input)} is not a DNS label (lowercase letters, digits and '-', at most 63 characters)`,
   });
 

@@ -15,7 +15,6 @@ export interface ChartPin {
 
 export const KUBERNETES_VERSION = '1.34';
 export const TALOS_VERSION = '1.13';
-export const FLUX_VERSION = '2.9';
 
 export const CHARTS = {
   descheduler: { repository: 'https://kubernetes-sigs.github.io/descheduler/', chart: 'descheduler', version: '0.36.0' },

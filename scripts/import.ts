@@ -18,7 +18,7 @@ const K8S_SCHEMA_URL = /^https:\/\/raw\.githubusercontent\.com\/cdk8s-team\/cdk8
 
 async function main(): Promise<void> {
   const only = process.argv[2];
-  if (only !== undefined && only !== 'bindings' && only !== 'schemas') throw new Error(`unknown target ${only} (bindings or schemas)`);
+  if (only !== undefined && only !== 'bindings' && only !== 'schemas') throw new UsageError(`unknown target ${only} (bindings or schemas)`);
   if (only !== 'schemas') await importBindings();
   if (only !== 'bindings') console.log(`schemas: ${generateSchemas(root).length} files written to schemas/`);
 }
@@ -38,19 +38,35 @@ async function importBindings(): Promise<void> {
     const m = K8S_SCHEMA_URL.exec(url);
     if (!m) return download(path.resolve(root, url));
     const local = path.join(upstream, 'kubernetes/cdk8s-kubernetes-schemas', `v${m[1]}`, '_definitions.json');
-    if (!fs.existsSync(local)) throw new Error(`no local copy of the k8s ${m[1]} definitions at ${local}`);
+    if (!fs.existsSync(local)) throw new UsageError(`no local copy of the k8s ${m[1]} definitions at ${local}`);
     return fs.readFileSync(local, 'utf8');
   };
 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { importDispatch } = require(path.join(cli, 'lib/import/dispatch.js'));
+  // Written to a folder beside imports/ and swapped in only when complete: a failed import leaves
+  // the committed bindings as they were.
   const outdir = path.join(root, 'imports');
-  fs.rmSync(outdir, { recursive: true, force: true });
-  await importDispatch(
-    specs.map((s) => ({ ...s, source: s.source.startsWith('k8s@') ? s.source : path.resolve(root, s.source) })),
-    {},
-    { outdir, targetLanguage: 'typescript', save: false },
-  );
+  const staging = fs.mkdtempSync(path.join(root, '.import-'));
+  try {
+    fs.chmodSync(staging, 0o777 & ~process.umask());
+    await importDispatch(
+      specs.map((s) => ({ ...s, source: s.source.startsWith('k8s@') ? s.source : path.resolve(root, s.source) })),
+      {},
+      { outdir: staging, targetLanguage: 'typescript', save: false },
+    );
+    fs.rmSync(outdir, { recursive: true, force: true });
+    fs.renameSync(staging, outdir);
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** A mistake in the command or the inputs, reported in one line; anything else is a bug and shows its stack. */
+class UsageError extends Error {}
+
+function isUsageError(err: unknown): boolean {
+  return err instanceof UsageError || (err instanceof Error && (err as NodeJS.ErrnoException).code === 'ENOENT');
 }
 
 function parseSpec(spec: string): { source: string; moduleNamePrefix?: string } {
@@ -59,6 +75,7 @@ function parseSpec(spec: string): { source: string; moduleNamePrefix?: string } 
 }
 
 main().catch((err) => {
-  console.error(`import failed: ${err instanceof Error ? err.message : String(err)}`);
+  if (isUsageError(err)) console.error(`import failed: ${(err as Error).message}`);
+  else console.error(`import failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
   process.exit(1);
 });

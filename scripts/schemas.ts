@@ -20,6 +20,7 @@ import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import standaloneCode from 'ajv/dist/standalone';
 import { transformSync } from 'esbuild';
+import { byString } from '../lib/order';
 import { FORMATS, newAjv } from '../lib/synth/validation/ajv';
 import { ChartEntry, ChartValuesFile, KindEntry, SchemaFile, SchemaIndex, TalosEntry } from '../lib/synth/validation/schemas';
 import { QUANTITY } from '../lib/validators';
@@ -326,8 +327,6 @@ function serialize(content: SchemaFile | ChartValuesFile | SchemaIndex): string 
   return `{${top.join(',\n')}}\n`;
 }
 
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
 /**
  * A validator compiled ahead of time: ajv's standalone code for one schema, minified. Loading it is
  * about ten times faster than compiling the schema at run time.
@@ -387,7 +386,7 @@ export function generateSchemas(root: string, outdir = path.join(root, 'schemas'
   const precompile = new Set(sources.precompile);
   for (const key of precompile) if (!kinds.has(key)) throw new Error(`precompile: no schema for ${key}`);
   const sortedKinds: Record<string, Record<string, KindEntry>> = {};
-  for (const k of [...kinds.values()].sort((a, b) => compare(a.apiVersion, b.apiVersion) || compare(a.kind, b.kind))) {
+  for (const k of [...kinds.values()].sort((a, b) => byString(a.apiVersion, b.apiVersion) || byString(a.kind, b.kind))) {
     const needed = closure(k.file, files);
     const entry: KindEntry = { ref: k.ref, files: needed, namespaced: k.namespaced };
     sortedKinds[k.apiVersion] ??= {};
@@ -427,5 +426,5 @@ export function generateSchemas(root: string, outdir = path.join(root, 'schemas'
     fs.mkdirSync(path.dirname(path.join(outdir, rel)), { recursive: true });
     fs.writeFileSync(path.join(outdir, rel), content);
   }
-  return [...generated.keys()].sort(compare);
+  return [...generated.keys()].sort(byString);
 }

@@ -79,10 +79,17 @@ describe('the Talos 1.13 config schema', () => {
       machine: { kernel: { modules: [{ nam: 'nvidia' }] }, nodeLabels: { zone: 1 } },
       cluster: { network: { cni: { name: 'calico' } } },
     })).toEqual([
-      { path: 'machine.kernel.modules[0]', message: 'unknown field "nam"' },
-      { path: 'machine.nodeLabels.zone', message: 'must be of type string' },
-      { path: 'cluster.network.cni.name', message: 'must be one of "flannel", "custom", "none"' },
+      { path: 'machine.kernel.modules[0].nam', message: 'unknown field, not in the Talos 1.13 config schema; did you mean "name"?' },
+      { path: 'machine.nodeLabels.zone', message: 'expected string, got integer 1' },
+      { path: 'cluster.network.cni.name', message: '"calico" is not one of "flannel", "custom", "none"' },
     ]);
+  });
+
+  it('names an unknown field itself, not its parent, and suggests the field meant', () => {
+    expect(talosConfigErrors({ machine: { nodeLabelz: { zone: 'a' } } })).toEqual([
+      { path: 'machine.nodeLabelz', message: 'unknown field, not in the Talos 1.13 config schema; did you mean "nodeLabels"?' },
+    ]);
+    expect(talosConfigErrors([])).toEqual([{ path: '(document)', message: 'expected object, got array []' }]);
   });
 
   it('fails the synth, naming the file and the field, when a patch breaks it', () => {
@@ -91,12 +98,30 @@ describe('the Talos 1.13 config schema', () => {
       const group = c.talos.groups[0];
       message = configErrorOf(() => patchYaml('test', c.talos.configOf(group), { machine: { kernel: { modules: ['nvidia'] } } }));
     });
-    expect(message).toBe('test/talos/controlplane/patch.yaml: machine.kernel.modules[0]: must be of type object (Talos config schema)');
+    expect(message).toBe('test/talos/controlplane/patch.yaml: machine.kernel.modules[0]: expected object, got string "nvidia" (Talos config schema)');
+  });
+
+  it('writes a list the patch holds twice in full both times, never as a YAML anchor and alias', () => {
+    const sans = ['api.test.example'];
+    let yaml = '';
+    synthCluster((c) => {
+      yaml = patchYaml('test', c.talos.configOf(c.talos.groups[0]), { machine: { certSANs: sans }, cluster: { apiServer: { certSANs: sans } } });
+    });
+    expect(yaml.split('\n').filter((l) => !l.startsWith('#'))).toEqual([
+      'machine:',
+      '  certSANs:',
+      '    - api.test.example',
+      'cluster:',
+      '  apiServer:',
+      '    certSANs:',
+      '      - api.test.example',
+      '',
+    ]);
   });
 
   it('takes the kernel-module shape of Talos 1.13: a list of {name, parameters}', () => {
     expect(talosConfigErrors({ machine: { kernel: { modules: [{ name: 'nvidia', parameters: ['NVreg_OpenRmEnableUnsupportedGpus=1'] }] } } })).toEqual([]);
-    expect(talosConfigErrors({ machine: { kernel: { modules: ['nvidia'] } } })).toEqual([{ path: 'machine.kernel.modules[0]', message: 'must be of type object' }]);
+    expect(talosConfigErrors({ machine: { kernel: { modules: ['nvidia'] } } })).toEqual([{ path: 'machine.kernel.modules[0]', message: 'expected object, got string "nvidia"' }]);
   });
 });
 

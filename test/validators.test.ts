@@ -1,4 +1,5 @@
-import { cronError, isDuration, isExactVersion, isLabelKey, isQuantity, isTimeZone } from '../lib/validators';
+import { decodePointer } from '../lib/synth/validation/access';
+import { cronError, isDnsLabel, isDuration, isExactVersion, isLabelKey, isQuantity, isTimeZone } from '../lib/validators';
 
 describe('cron', () => {
   it.each(['*/10 * * * *', '0 3 * * *', '0 8-20 * * MON-FRI', '15,45 */2 1 JAN,jul SUN', '@daily', '@hourly', '0 0 * * 7'])('accepts %s', (expr) => {
@@ -28,6 +29,20 @@ describe('duration', () => {
 describe('quantity', () => {
   it.each(['250m', '512Mi', '2', '1.5Gi', '1e3', '100k'])('accepts %s', (q) => expect(isQuantity(q)).toBe(true));
   it.each(['2 GB', '2GB', 'Mi', '1.2.3', ''])('rejects %s', (q) => expect(isQuantity(q)).toBe(false));
+});
+
+describe('DNS label', () => {
+  it.each(['a', 'web-1', '0abc', 'x'.repeat(63)])('accepts %s', (s) => expect(isDnsLabel(s)).toBe(true));
+  it.each(['', 'Web', '-a', 'a-', 'a.b', 'a_b', 'x'.repeat(64)])('rejects %s', (s) => expect(isDnsLabel(s)).toBe(false));
+});
+
+describe('JSON pointer', () => {
+  it('splits a pointer into unescaped segments, ~1 before ~0', () => {
+    expect(decodePointer('')).toEqual([]);
+    expect(decodePointer('/')).toEqual(['']);
+    expect(decodePointer('/metadata/labels/app.kubernetes.io~1name')).toEqual(['metadata', 'labels', 'app.kubernetes.io/name']);
+    expect(decodePointer('/spec/containers/0/~01')).toEqual(['spec', 'containers', '0', '~1']);
+  });
 });
 
 describe('labels and versions', () => {

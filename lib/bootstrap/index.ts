@@ -4,8 +4,8 @@
  * controllers, and the sync pointing Flux at `./clusters/<cluster>`. Its files go to
  * `dist/<cluster>/bootstrap/`, outside every Flux path. This module's interface is CDKTF-free.
  */
-import { stringify } from 'yaml';
 import type { Manifest } from '../synth/manifest';
+import { toYaml } from '../synth/yaml';
 import type { Cni } from '../talos/layer';
 import { SYNC_CHART_DIR, synthBootstrapStack } from './stack';
 
@@ -39,7 +39,7 @@ function syncChart(cluster: string): Array<{ path: string; content: string }> {
     version: '1.0.0',
   };
   return [
-    { path: `${SYNC_CHART_DIR}/Chart.yaml`, content: stringify(chart, { lineWidth: 0 }) },
+    { path: `${SYNC_CHART_DIR}/Chart.yaml`, content: toYaml(chart) },
     { path: `${SYNC_CHART_DIR}/templates/objects.yaml`, content: '{{- range .Values.objects }}\n---\n{{ toYaml . }}\n{{- end }}\n' },
   ];
 }

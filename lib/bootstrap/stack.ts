@@ -7,8 +7,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { stringify } from 'yaml';
 import { FLUX_NAMESPACE } from '../flux/cluster-sync';
+import { toYaml } from '../synth/yaml';
 import { CHARTS, ChartPin, TERRAFORM_PROVIDERS } from '../versions';
 import type { BootstrapSpec } from './index';
 import { CILIUM_VALUES, FLUX2_VALUES } from './values';
@@ -48,7 +48,7 @@ export function escapeTemplate(s: string): string {
   return s.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
 }
 
-const valuesOf = (values: unknown) => [escapeTemplate(stringify(values, { lineWidth: 0 }))];
+const valuesOf = (values: unknown) => [escapeTemplate(toYaml(values))];
 
 const chartOf = (pin: ChartPin) => ({ repository: pin.repository, chart: pin.chart, version: pin.version });
 

@@ -26,8 +26,6 @@ export interface ClusterSyncProps {
  * The first layer (controllers) waits for everything it installs, so CRDs exist before configs apply.
  */
 export class ClusterSync extends Construct {
-  /** The per-layer Kustomizations, in apply order. */
-  readonly layers: readonly FluxKustomization[];
   private readonly sync: readonly Construct[];
 
   constructor(scope: Construct, id: string, props: ClusterSyncProps) {
@@ -46,7 +44,6 @@ export class ClusterSync extends Construct {
       path: `./clusters/${props.cluster}`,
     });
 
-    const layers: FluxKustomization[] = [];
     let previous: FluxObjectRef | undefined;
     props.layers.forEach((layer, i) => {
       const k = new FluxKustomization(this, layer, {
@@ -60,10 +57,8 @@ export class ClusterSync extends Construct {
         timeout: props.timings?.timeout ?? (i === 0 ? '10m' : '5m'),
         retryInterval: props.timings?.retryInterval,
       });
-      layers.push(k);
       previous = k.ref;
     });
-    this.layers = layers;
     this.sync = [repo, self];
   }
 

@@ -72,7 +72,6 @@ const releaseSchema = z.strictObject({
  */
 export class FluxHelmRelease<V extends object = Record<string, unknown>> extends Construct {
   readonly ref: FluxObjectRef;
-  readonly values: V | undefined;
 
   constructor(scope: Construct, id: string, props: FluxHelmReleaseProps<V>) {
     super(scope, id);
@@ -80,7 +79,6 @@ export class FluxHelmRelease<V extends object = Record<string, unknown>> extends
     validateProps(this, releaseSchema, { ...props, source: props?.source && { ref: props.source.ref } });
     const crds = props.crds ?? 'CreateReplace';
     const retries = props.retries ?? 3;
-    this.values = props.values;
     const spec: HelmReleaseSpec = {
       interval: props.interval ?? '30m',
       timeout: props.timeout ?? '10m',

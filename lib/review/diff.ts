@@ -1,3 +1,4 @@
+import { byString } from '../order';
 import { diffFields, FieldChange } from './field-diff';
 import { risksOf, Risk } from './risks';
 import { objectsOf, REVIEW_LAYERS, ReviewLayer, TreeObject } from './tree';
@@ -30,8 +31,6 @@ export interface FleetDiff {
   /** Objects present and equal in both trees. */
   readonly unchanged: number;
 }
-
-const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function compareChanges(a: ObjectChange, b: ObjectChange): number {
   return byString(a.cluster, b.cluster) ||

@@ -3,6 +3,7 @@
  * named items matched by `name` (so a reordered or inserted container is not a change of every
  * container after it), other lists of objects by position, lists of scalars as a whole.
  */
+import { byString } from '../order';
 
 /** One step into a document: a map key, a list position, or the list item with this `name`. */
 export type PathSegment = string | number | { readonly name: string };
@@ -38,8 +39,6 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   }
   return false;
 }
-
-const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Every difference between two documents, in document order (keys sorted). Empty when they are equal. */
 export function diffFields(before: unknown, after: unknown): FieldChange[] {

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { byKey } from '../order';
 
 /** A git command failed: not a repository, an unknown ref. Reported as one line, not a stack trace. */
 export class GitError extends Error {
@@ -80,5 +81,5 @@ export function readTreeAt(root: string, commit: string, dirs: readonly string[]
     files.set(e.path, out.subarray(eol + 1, eol + 1 + size).toString('utf8'));
     at = eol + 1 + size + 1;
   }
-  return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return new Map([...files].sort(byKey));
 }

@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { YAML_OPTIONS } from '../synth/yaml';
 import type { ObjectChange } from './diff';
 import { FieldChange, formatFieldPath, isScalar } from './field-diff';
 
@@ -9,7 +10,7 @@ export interface DiffLine {
   readonly text: string;
 }
 
-const yaml = (v: unknown) => stringify(v, { lineWidth: 0, aliasDuplicateObjects: false }).replace(/\n$/, '');
+const yaml = (v: unknown) => stringify(v, YAML_OPTIONS).replace(/\n$/, '');
 
 /** A scalar on one line, quoted where YAML would read it as another type (`"20"`, `"true"`). */
 export const scalarText = (v: unknown): string => (v === undefined ? '(unset)' : yaml(v).split('\n').join(' '));

@@ -1,8 +1,7 @@
 import { LAYERS } from '../cluster';
+import { byKey, byString } from '../order';
 import { apiGroup, Destination, Manifest, RenderedArtifact, RenderedObject } from './manifest';
 import { toYaml } from './yaml';
-
-export { toYaml };
 
 /** Top-level folders the synth owns and rewrites exactly; nothing else is touched. */
 export const OUTPUT_DIRS = ['dist', 'clusters'] as const;
@@ -22,8 +21,6 @@ export function fileNameOf(m: Manifest, qualifyGroup = false): string {
 function kustomizationYaml(resources: readonly string[]): string {
   return toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...resources] });
 }
-
-const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * The complete output tree: relative path → content. Every cluster gets every layer folder (an
@@ -49,7 +46,7 @@ export function planFiles(clusters: readonly string[], objects: readonly Rendere
     }
   }
   for (const a of artifacts) files.set(`dist/${a.cluster}/${a.path}`, a.content);
-  return new Map([...files].sort(([a], [b]) => byString(a, b)));
+  return new Map([...files].sort(byKey));
 }
 
 /** File names for a folder; kinds that occur in two API groups get the group in their name. */

@@ -4,6 +4,7 @@
  * namespace where pods need host access must say so to Pod Security admission.
  */
 import { formatPath, Problem } from '../errors';
+import { byKey } from '../order';
 import { describeConstruct } from '../props';
 import { apiGroup, describeObject, Manifest, RenderedObject } from '../synth/manifest';
 import { at, list, Path, record, str } from '../synth/validation/access';
@@ -170,7 +171,7 @@ function extendedResources(spec: Json, specPath: Path): Array<{ name: string; fi
       }
     });
   }
-  return [...out].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, field]) => ({ name, field }));
+  return [...out].sort(byKey).map(([name, field]) => ({ name, field }));
 }
 
 /**

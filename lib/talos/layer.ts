@@ -1,6 +1,7 @@
 import type { IConstruct } from 'constructs';
 import type { NodeSpec } from '../cluster';
 import { ConfigError, Problem } from '../errors';
+import { byString, sortedRecord } from '../order';
 import { describeConstruct, propError } from '../props';
 import { machineConfigPatch, patchYaml } from './machine-config';
 import { formatLabels, matchesSelector, NodeGroup, nodeGroupsOf } from './node-groups';
@@ -64,9 +65,7 @@ export const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
 /** `1.13` → 13: Talos 1.x minor versions compare by their minor. */
 const minorOf = (version: string) => (Number(version.split('.')[0]) - 1) * 1000 + Number(version.split('.')[1]);
 
-const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const sortedUnique = (xs: Iterable<string>) => [...new Set(xs)].sort(byString);
-const sortedRecord = (r: Readonly<Record<string, string>>) => Object.fromEntries(Object.entries(r).sort(([a], [b]) => byString(a, b)));
 
 /** `Kind[id]`: how provenance comments and messages name the construct that declared something. */
 export const declarer = (c: IConstruct) => `${c.constructor.name}[${c.node.id}]`;

@@ -2,7 +2,7 @@
  * The Image Factory schematic of a node group: the official system extensions its Talos image includes.
  * POST it to https://factory.talos.dev/schematics to get the schematic id of the group's installer image.
  */
-import { stringify } from 'yaml';
+import { toYaml } from '../synth/yaml';
 import type { GroupConfig } from './layer';
 
 /** The schematic document of one group. */
@@ -19,5 +19,5 @@ export function schematicYaml(cluster: string, config: GroupConfig): string {
     ...(group.extensions.length ? [`nodes[].extensions: ${group.extensions.join(', ')}`] : []),
     ...config.sources.filter((s) => s.requirement.extensions?.length).map((s) => `${s.by}: ${s.requirement.extensions?.join(', ')}`),
   ];
-  return `${header.map((l) => `# ${l}`).join('\n')}\n${stringify(schematic(config), { lineWidth: 0 })}`;
+  return `${header.map((l) => `# ${l}`).join('\n')}\n${toYaml(schematic(config))}`;
 }

@@ -38,6 +38,7 @@ import { celEnv, CelScalar, celFunc, isCelError, isCelList, isCelMap, isCelUint,
 import type { CelFunc, CelInput, CelValue } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import { compileGlob } from '../../lib/addons/kyverno/glob';
+import { decodePointer } from '../../lib/synth/validation/access';
 
 /** A Kubernetes object as plain JSON. */
 export type KubeObject = Record<string, unknown>;
@@ -490,7 +491,7 @@ interface JsonPatchOp {
 function applyJsonPatch(object: KubeObject, ops: readonly JsonPatchOp[]): KubeObject {
   const doc = structuredClone(object);
   for (const op of ops) {
-    const keys = op.path.split('/').slice(1).map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const keys = decodePointer(op.path);
     const last = keys.pop();
     if (last === undefined) throw new Error(`JSONPatch path ${op.path} names the whole document`);
     let parent: unknown = doc;

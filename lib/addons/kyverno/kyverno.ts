@@ -7,6 +7,7 @@ import { Cluster } from '../../cluster';
 import { showValue } from '../../errors';
 import { PinnedChart } from '../../flux/helm-release';
 import { FluxObjectRef } from '../../flux/refs';
+import { byString } from '../../order';
 import { describeConstruct, propError, validateProps } from '../../props';
 import { TalosNamespace } from '../../talos/namespace';
 import { dnsLabel } from '../../validators';
@@ -141,7 +142,7 @@ export class Kyverno extends AddOn {
 
   /** Every policy of the cluster, sorted by name. */
   get policies(): ClaimedPolicy[] {
-    return [...this.claimed.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return [...this.claimed.values()].sort((a, b) => byString(a.name, b.name));
   }
 
   /** References to every validating and image-validating policy, sorted by name: what exceptions apply to. */

@@ -5,6 +5,11 @@
 
 export type Path = ReadonlyArray<string | number>;
 
+/** The segments of a JSON pointer (RFC 6901), unescaped: `/a~1b/0` → `['a/b', '0']`; `''` → `[]`. */
+export function decodePointer(pointer: string): string[] {
+  return pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
 /** The value at a path, or undefined when any step is missing or of the wrong type. */
 export function at(value: unknown, ...path: Path): unknown {
   let cur = value;

@@ -1,14 +1,13 @@
 import { ApiObject } from 'cdk8s';
+import { decodePointer } from './access';
 
 /** What cdk8s keeps of an `addJsonPatch` call (a private field of ApiObject and JsonPatch). */
 interface PatchedObject {
   readonly patches?: ReadonlyArray<{ readonly operation?: { readonly op?: string; readonly path?: string } }>;
 }
 
-const decode = (segment: string) => segment.replace(/~1/g, '/').replace(/~0/g, '~');
-
 function exists(value: unknown, pointer: string): boolean {
-  const segments = pointer.split('/').slice(1).map(decode);
+  const segments = decodePointer(pointer);
   // Appending to an array ("/items/-") leaves a new last item: the array is what must exist.
   if (segments[segments.length - 1] === '-') segments.pop();
   let cur = value;

@@ -1,6 +1,7 @@
 import { formatPath, Problem } from '../../errors';
 import type { Check } from '../checks';
 import { describeObject, RenderedObject } from '../manifest';
+import { decodePointer } from './access';
 import { describeErrors, suggestion } from './schema-errors';
 import { schemas } from './schemas';
 import { decryptedShape } from './sops';
@@ -29,7 +30,7 @@ function validateObject(o: RenderedObject): Problem[] {
 
 /** A field an escape hatch set that the typed binding dropped, because the kind has no such field. */
 function droppedPatch(where: string, schemaName: string, pointer: string, allowedFields: (path: ReadonlyArray<string | number>) => readonly string[]): Problem {
-  const path = pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  const path = decodePointer(pointer).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
   const field = path[path.length - 1];
   const hint = typeof field === 'string' ? suggestion(field, allowedFields(path.slice(0, -1))) : undefined;
   return {

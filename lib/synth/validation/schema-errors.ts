@@ -5,6 +5,7 @@
 import type { ErrorObject } from 'ajv';
 import { formatPath, showValue } from '../../errors';
 import { QUANTITY } from '../../validators';
+import { decodePointer } from './access';
 
 /** A wrong field: its path from the object's root, and what is wrong with it. */
 export interface FieldProblem {
@@ -46,11 +47,9 @@ export function describeErrors(errors: readonly ErrorObject[], data: unknown, op
 
 /** A JSON pointer as path segments; numbers where the data holds an array. */
 export function instancePath(pointer: string, data: unknown): Array<string | number> {
-  if (!pointer) return [];
   const out: Array<string | number> = [];
   let cur: unknown = data;
-  for (const raw of pointer.slice(1).split('/')) {
-    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+  for (const seg of decodePointer(pointer)) {
     const key = Array.isArray(cur) ? Number(seg) : seg;
     out.push(key);
     cur = cur !== null && typeof cur === 'object' ? (cur as Record<string | number, unknown>)[key] : undefined;

@@ -178,6 +178,12 @@ export class SchemaStore {
     return entry ? fieldsAt((ref, from) => this.resolve(ref, from), entry.ref, path) : [];
   }
 
+  /** The field names the Talos config schema of a version allows at a path inside a config document. */
+  talosFieldsAt(version: string, path: ReadonlyArray<string | number>): string[] {
+    const entry = own(this.index.talos ?? {}, version);
+    return entry ? fieldsAt((ref, from) => this.resolve(ref, from), entry.ref, path) : [];
+  }
+
   /** The field names a chart's values schema allows at a path inside the values. */
   chartFieldsAt(chart: string, version: string, path: ReadonlyArray<string | number>): string[] {
     const versions = own(this.index.charts, chart);
