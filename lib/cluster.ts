@@ -9,6 +9,7 @@ import { Cni, TalosLayer } from './talos/layer';
 import { runsWorkloads } from './talos/node-groups';
 import { dnsLabel, duration, labels } from './validators';
 import { KUBERNETES_VERSION, TALOS_VERSION } from './versions';
+import { byKey } from './order';
 
 /** The Flux layers of a cluster, in the order Flux applies them. */
 export const LAYERS = ['controllers', 'configs', 'apps'] as const;
@@ -204,7 +205,7 @@ export class Cluster extends Construct implements ClusterScope {
 
   /** The artifacts, sorted by path; reading them renders those added as functions. */
   get artifacts(): ReadonlyArray<{ readonly path: string; readonly content: string }> {
-    return [...this.artifactFiles].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, content]) => {
+    return [...this.artifactFiles].sort(byKey).map(([path, content]) => {
       if (typeof content === 'function') {
         content = content();
         this.artifactFiles.set(path, content);

@@ -5,6 +5,7 @@
  */
 import type { NodeSpec } from '../cluster';
 import type { Problem } from '../errors';
+import { byString, sortedRecord } from '../order';
 
 export type NodeRole = NodeSpec['role'];
 
@@ -23,10 +24,8 @@ export interface NodeGroup {
   readonly extensions: readonly string[];
 }
 
-const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-const sortedLabels = (labels: Readonly<Record<string, string>> = {}) =>
-  Object.fromEntries(Object.entries(labels).sort(([a], [b]) => byString(a, b)));
+const sortedLabels = (labels: Readonly<Record<string, string>> = {}) => sortedRecord(labels);
 
 /** Whether a node runs workloads: every worker, and a control plane made schedulable. */
 export function runsWorkloads(n: NodeSpec): boolean {
