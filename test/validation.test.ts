@@ -7,6 +7,7 @@ import { RenderedObject } from '../lib/synth/manifest';
 import { synthesize, synthToDisk } from '../lib/synth/pipeline';
 import { runValidateCli, validateTree } from '../lib/synth/validate';
 import { coalesce } from '../lib/synth/validation/helm';
+import { secretGuard } from '../lib/synth/validation/secrets';
 import { schemas } from '../lib/synth/validation/schemas';
 import { CHARTS } from '../lib/versions';
 import { generateSchemas } from '../scripts/schemas';
@@ -116,6 +117,24 @@ describe('validation gate on what the add-ons render', () => {
     expect(problemsWith({ ...secret, immutable: 'yes' }, 'configs', 'hybrid-shape')).toEqual([
       'hybrid-shape/configs/Secret/inference/prometheus-token: immutable: expected boolean, got string',
     ]);
+  });
+
+  it('refuses literal credentials in KEDA trigger metadata and accepts references to them', () => {
+    const scaler = (kind: string, metadata: Record<string, string>): RenderedObject => ({
+      cluster: 'demo',
+      destination: 'apps',
+      component: 'app',
+      constructPath: 'demo/#apps/app/queue',
+      manifest: { apiVersion: 'keda.sh/v1alpha1', kind, metadata: { name: 'queue', namespace: 'app' }, spec: { triggers: [{ type: 'cpu', metadata: { value: '60' } }, { type: 'redis', metadata }] } },
+    });
+    const advice = "put it in a Secret and point the trigger's authenticationRef at a TriggerAuthentication that reads it (secretTargetRef)";
+    const lines = secretGuard([scaler('ScaledObject', { address: 'redis:6379', password: 'hunter2' }), scaler('ScaledJob', { listName: 'jobs', api_token: 's3cr3t' })]).map(formatProblem);
+    expect(lines).toEqual([
+      `demo/apps/ScaledObject/app/queue: spec.triggers[1].metadata.password: literal credential in KEDA trigger metadata, rendered by demo/#apps/app/queue; ${advice}`,
+      `demo/apps/ScaledJob/app/queue: spec.triggers[1].metadata.api_token: literal credential in KEDA trigger metadata, rendered by demo/#apps/app/queue; ${advice}`,
+    ]);
+    expect(lines.join('\n')).not.toMatch(/hunter2|s3cr3t/);
+    expect(secretGuard([scaler('ScaledObject', { address: 'redis:6379', passwordFromEnv: 'REDIS_PASSWORD', tokenRef: 'redis-token', password: '${REDIS_PASSWORD}' })])).toEqual([]);
   });
 
   it('never repeats a secret value in a message', () => {
