@@ -137,6 +137,20 @@ describe('validation gate on what the add-ons render', () => {
     expect(secretGuard([scaler('ScaledObject', { address: 'redis:6379', passwordFromEnv: 'REDIS_PASSWORD', tokenRef: 'redis-token', password: '${REDIS_PASSWORD}' })])).toEqual([]);
   });
 
+  it('accepts a SOPS-encrypted object only where the Kustomization applying it decrypts', () => {
+    const rendered = (destination: RenderedObject['destination'], manifest: RenderedObject['manifest']): RenderedObject => ({ cluster: 'demo', destination, component: 'app', constructPath: 'test/object', manifest });
+    const layer = (name: string, decrypt: boolean) =>
+      rendered('flux', { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name, namespace: 'flux-system' }, spec: decrypt ? { decryption: { provider: 'sops', secretRef: { name: 'sops-age' } } } : {} });
+    const secret = (destination: RenderedObject['destination']) =>
+      rendered(destination, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'app' }, stringData: { password: 'ENC[AES256_GCM,data:c2VjcmV0,iv:aXY=,tag:dGFn,type:str]' }, sops: { mac: 'ENC[AES256_GCM,data:bWFj,iv:aXY=,tag:dGFn,type:str]' } });
+    const flux = [layer('flux-system', false), layer('configs', true), layer('apps', false)];
+    expect(secretGuard([...flux, secret('configs')])).toEqual([]);
+    expect(secretGuard([...flux, secret('apps'), secret('flux')]).map(formatProblem)).toEqual([
+      "demo/apps/Secret/app/db: sops: SOPS-encrypted, but Kustomization flux-system/apps does not decrypt, so Flux would apply the ciphertext; set sops: { secretRef: '<Secret in flux-system with the SOPS keys>' } on Cluster demo",
+      'demo/flux/Secret/app/db: sops: SOPS-encrypted, but clusters/demo/ is applied without decryption; put it in a layer (configs) of a cluster with sops set',
+    ]);
+  });
+
   it('never repeats a secret value in a message', () => {
     const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'llm' }, data: { password: 'hunter2 not base64' } };
     const lines = problemsWith(secret, 'configs');

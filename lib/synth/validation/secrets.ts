@@ -5,7 +5,8 @@
  */
 import { formatPath, Problem } from '../../errors';
 import type { Check } from '../checks';
-import { describeObject, RenderedObject } from '../manifest';
+import { FLUX_NAMESPACE } from '../../flux/cluster-sync';
+import { apiGroup, describeObject, RenderedObject } from '../manifest';
 import { at, list, Path, record } from './access';
 import { isHelmRelease } from './helm';
 import { isEncrypted, isSopsEncrypted } from './sops';
@@ -114,12 +115,35 @@ function literalTriggerCredentials(o: RenderedObject): Problem[] {
   );
 }
 
+/** What one object holds in plain text. */
+function literalSecrets(o: RenderedObject): Problem[] {
+  const found = [...plaintextSecretData(o), ...literalValuesCredentials(o), ...literalTriggerCredentials(o)];
+  // A field already reported (a plain-text Secret, a literal password that also looks like a key) is
+  // not reported again for what it contains.
+  const covered = (field: string) => found.some((p) => field === p.field || field.startsWith(`${p.field}.`) || field.startsWith(`${p.field}[`));
+  return [...found, ...credentialValues(o).filter((p) => !covered(p.field))];
+}
+
+/** The Flux Kustomizations of clusters/<cluster>/ that decrypt SOPS, as cluster|name. */
+function decryptingKustomizations(objects: readonly RenderedObject[]): Set<string> {
+  const decrypts = (o: RenderedObject) =>
+    o.destination === 'flux' && apiGroup(o.manifest.apiVersion) === 'kustomize.toolkit.fluxcd.io' && o.manifest.kind === 'Kustomization' &&
+    o.manifest.metadata.namespace === FLUX_NAMESPACE && at(o.manifest, 'spec', 'decryption', 'provider') === 'sops';
+  return new Set(objects.filter(decrypts).map((o) => `${o.cluster}|${o.manifest.metadata.name}`));
+}
+
+/** SOPS-encrypted objects that the Kustomization applying them does not decrypt: Flux would apply the ciphertext. */
+function undecryptedSops(objects: readonly RenderedObject[]): Problem[] {
+  const decrypting = decryptingKustomizations(objects);
+  // A layer is applied by the Kustomization of its name; clusters/<cluster>/ by flux-system, which never decrypts.
+  return objects
+    .filter((o) => isSopsEncrypted(o.manifest) && (o.destination === 'flux' || !decrypting.has(`${o.cluster}|${o.destination}`)))
+    .map((o) =>
+      o.destination === 'flux'
+        ? problem(o, ['sops'], `SOPS-encrypted, but clusters/${o.cluster}/ is applied without decryption; put it in a layer (configs) of a cluster with sops set`)
+        : problem(o, ['sops'], `SOPS-encrypted, but Kustomization ${FLUX_NAMESPACE}/${o.destination} does not decrypt, so Flux would apply the ciphertext; set sops: { secretRef: '<Secret in ${FLUX_NAMESPACE} with the SOPS keys>' } on Cluster ${o.cluster}`),
+    );
+}
+
 /** The secret guard over every object. */
-export const secretGuard: Check = (objects) =>
-  objects.flatMap((o) => {
-    const found = [...plaintextSecretData(o), ...literalValuesCredentials(o), ...literalTriggerCredentials(o)];
-    // A field already reported (a plain-text Secret, a literal password that also looks like a key) is
-    // not reported again for what it contains.
-    const covered = (field: string) => found.some((p) => field === p.field || field.startsWith(`${p.field}.`) || field.startsWith(`${p.field}[`));
-    return [...found, ...credentialValues(o).filter((p) => !covered(p.field))];
-  });
+export const secretGuard: Check = (objects) => [...objects.flatMap(literalSecrets), ...undecryptedSops(objects)];
