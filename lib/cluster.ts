@@ -7,7 +7,7 @@ import { ClusterSync } from './flux/cluster-sync';
 import { ClusterScope, validateProps } from './props';
 import { Cni, TalosLayer } from './talos/layer';
 import { runsWorkloads } from './talos/node-groups';
-import { dnsLabel, duration, labels } from './validators';
+import { dnsLabel, dnsSubdomain, duration, labels } from './validators';
 import { KUBERNETES_VERSION, TALOS_VERSION } from './versions';
 import { byKey } from './order';
 
@@ -75,6 +75,11 @@ export interface ClusterProps {
    * (the machine-config patches then turn Flannel and kube-proxy off and KubePrism on). @default flannel
    */
   readonly cni?: Cni;
+  /**
+   * SOPS decryption of the layers: Flux's kustomize-controller decrypts SOPS-encrypted objects with the
+   * keys (age or OpenPGP) of this Secret in flux-system, which the bootstrap must create. @default layers do not decrypt
+   */
+  readonly sops?: { readonly secretRef: string };
 }
 
 const minorVersion = (what: string) =>
@@ -112,6 +117,7 @@ const clusterSchema = z.strictObject({
   }),
   flux: z.strictObject({ interval: duration().optional(), timeout: duration().optional(), retryInterval: duration().optional() }).optional(),
   cni: z.enum(['flannel', 'cilium'], { error: (iss) => `${JSON.stringify(iss.input)} is not a CNI the bootstrap can set up (flannel, Talos' own, or cilium)` }).optional(),
+  sops: z.strictObject({ secretRef: dnsSubdomain() }).optional(),
 });
 
 /**
@@ -167,6 +173,7 @@ export class Cluster extends Construct implements ClusterScope {
       git: { url: p.git.url, branch: p.git.branch ?? 'main', secretRef: p.git.secretRef ?? 'flux-system' },
       layers: LAYERS,
       timings: p.flux,
+      sopsSecretRef: p.sops?.secretRef,
     });
 
     for (const f of this.talos.artifacts()) this.addArtifact(f.path, f.render);

@@ -1,6 +1,7 @@
 /**
  * Posts the markdown diff on a pull request, or updates the comment an earlier run posted (found by
- * its marker), so a pull request carries one diff comment however often it is pushed.
+ * its marker and written by the same user), so a pull request carries one diff comment however often
+ * it is pushed.
  *
  *   node --import tsx scripts/pr-comment.ts rendered-diff.md
  *
@@ -22,13 +23,22 @@ export interface PullRequest {
 
 type Fetch = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<{ ok: boolean; status: number; json(): Promise<unknown>; text(): Promise<string> }>;
 
+interface User {
+  readonly login?: string;
+  /** `Bot` for GitHub Apps such as github-actions[bot]. */
+  readonly type?: string;
+}
+
 interface Comment {
   readonly id: number;
   readonly body?: string;
+  readonly user?: User;
 }
 
+type Call = (method: string, path: string, body?: unknown) => Promise<unknown>;
+
 /** Pages through the comments (GitHub pages by per_page; Gitea by limit, or not at all), stopping at an empty or repeated page. */
-async function listComments(pr: PullRequest, call: (method: string, path: string, body?: unknown) => Promise<unknown>): Promise<Comment[]> {
+async function listComments(pr: PullRequest, call: Call): Promise<Comment[]> {
   const seen = new Map<number, Comment>();
   for (let page = 1; page <= 50; page++) {
     const batch = (await call('GET', `/repos/${pr.repository}/issues/${pr.number}/comments?per_page=100&limit=100&page=${page}`)) as Comment[];
@@ -39,9 +49,32 @@ async function listComments(pr: PullRequest, call: (method: string, path: string
   return [...seen.values()];
 }
 
-/** Creates the diff comment, or replaces the body of the one that carries the marker. */
+/**
+ * Which comments the token may edit: those of its own user. GitHub Actions' token cannot read /user;
+ * its comments are github-actions[bot]'s, so a bot's marked comment is taken as its own.
+ */
+async function ownAuthor(call: Call): Promise<(user: User | undefined) => boolean> {
+  try {
+    const { login } = (await call('GET', '/user')) as User;
+    if (login) return (user) => user?.login === login;
+  } catch {
+    // fall through to the bot rule
+  }
+  return (user) => user?.type === 'Bot';
+}
+
+/** The latest comment with the marker that the token's user wrote, which it may update. */
+async function ownDiffComment(pr: PullRequest, call: Call): Promise<Comment | undefined> {
+  const marked = (await listComments(pr, call)).filter((c) => c.body?.includes(COMMENT_MARKER));
+  if (!marked.length) return undefined;
+  const isOwn = await ownAuthor(call);
+  // Another user's marked comment (a quote, a copy) cannot be edited with this token: PATCH answers 403.
+  return marked.filter((c) => isOwn(c.user)).sort((a, b) => a.id - b.id).at(-1);
+}
+
+/** Creates the diff comment, or replaces the body of the latest one of the same user that carries the marker. */
 export async function upsertComment(pr: PullRequest, body: string, fetchFn: Fetch = fetch as unknown as Fetch): Promise<'created' | 'updated'> {
-  const call = async (method: string, path: string, payload?: unknown): Promise<unknown> => {
+  const call: Call = async (method, path, payload) => {
     const res = await fetchFn(`${pr.apiUrl.replace(/\/$/, '')}${path}`, {
       method,
       headers: { Authorization: `token ${pr.token}`, Accept: 'application/json', 'Content-Type': 'application/json' },
@@ -51,7 +84,7 @@ export async function upsertComment(pr: PullRequest, body: string, fetchFn: Fetc
     return res.json();
   };
   const text = body.includes(COMMENT_MARKER) ? body : `${COMMENT_MARKER}\n${body}`;
-  const existing = (await listComments(pr, call)).find((c) => c.body?.includes(COMMENT_MARKER));
+  const existing = await ownDiffComment(pr, call);
   if (existing) {
     await call('PATCH', `/repos/${pr.repository}/issues/comments/${existing.id}`, { body: text });
     return 'updated';

@@ -325,6 +325,11 @@ const KEDA: readonly BadInput[] = [
     message: 'demo/ScaledObject[web-scaler]: triggers[0].authenticationRef: TriggerAuthentication "rabbitmq-auth" is in namespace "kube-system"; KEDA looks for it in the ScaledObject\'s namespace "app"',
   },
   {
+    name: 'password in generic trigger metadata',
+    build: scaled({ triggers: [{ type: 'generic', scaler: 'postgresql', metadata: { host: 'db.app.svc', password: 'hunter2', query: 'SELECT 1', targetQueryValue: '5' } }] }),
+    message: "demo/apps/ScaledObject/app/web-scaler: spec.triggers[0].metadata.password: literal credential in KEDA trigger metadata, rendered by demo/#apps/app/web-scaler/resource; put it in a Secret and point the trigger's authenticationRef at a TriggerAuthentication that reads it (secretTargetRef)",
+  },
+  {
     name: 'scaled object without the keda add-on',
     build: scaled({}, { keda: false }),
     message: 'demo/ScaledObject[web-scaler]: no Keda add-on in cluster demo: add one (new Keda(cluster, \'keda\')) so the keda.sh CRDs and the operator exist',

@@ -46,6 +46,18 @@ export function raw(component: Component, layer: Layer, manifest: Raw): ApiObjec
 /** A demo fleet with one raw object in the app namespace (configs layer unless said). */
 const withObject = (manifest: Raw, layer: Layer = 'configs'): FleetBuilder => demo(({ app }) => raw(app, layer, manifest));
 
+/** A demo fleet whose layers decrypt SOPS, with one raw object in the app namespace (configs layer). */
+const withSops = (manifest: Raw): FleetBuilder => demo(({ app }) => raw(app, 'configs', manifest), { sops: { secretRef: 'sops-age' } });
+
+/** A SOPS-encrypted Secret db in namespace app. */
+const sopsSecret = (stringData: Record<string, string>): Raw => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name: 'db', namespace: 'app' },
+  stringData,
+  sops: { mac: 'ENC[AES256_GCM,data:bWFj,iv:aXY=,tag:dGFn,type:str]', lastmodified: '2026-01-01T00:00:00Z', version: '3.9.0' },
+});
+
 const configMap = (data: Record<string, unknown>, extra: Record<string, unknown> = {}): Raw => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'app' }, data, ...extra });
 
 const deployment = (podSpec: Record<string, unknown>, spec: Record<string, unknown> = {}): Raw => ({
@@ -417,8 +429,13 @@ export const BAD_INPUTS: readonly BadInput[] = [
     message: `demo/configs/Secret/app/db: stringData: Secret with plain-text values (password, username), rendered by demo/#configs/app/Secret-db; ${PLAINTEXT_ADVICE}`,
   },
   {
+    name: 'SOPS-encrypted Secret in a cluster whose layers do not decrypt',
+    build: withObject(sopsSecret({ password: 'ENC[AES256_GCM,data:c2VjcmV0,iv:aXY=,tag:dGFn,type:str]' })),
+    message: "demo/configs/Secret/app/db: sops: SOPS-encrypted, but Kustomization flux-system/configs does not decrypt, so Flux would apply the ciphertext; set sops: { secretRef: '<Secret in flux-system with the SOPS keys>' } on Cluster demo",
+  },
+  {
     name: 'SOPS-encrypted Secret with a value left in plain text',
-    build: withObject({
+    build: withSops({
       apiVersion: 'v1',
       kind: 'Secret',
       metadata: { name: 'db', namespace: 'app' },

@@ -21,6 +21,18 @@ describe('Cluster', () => {
     }
   });
 
+  it('decrypts SOPS in every layer with the Secret sops.secretRef names, and nowhere without it', () => {
+    const k = (objects: ReturnType<typeof renderCluster>, name: string) => find(objects, 'Kustomization', name).spec as Record<string, unknown>;
+    const sops = renderCluster(undefined, { sops: { secretRef: 'sops-age' } });
+    for (const name of ['controllers', 'configs', 'apps']) expect(k(sops, name).decryption).toEqual({ provider: 'sops', secretRef: { name: 'sops-age' } });
+    expect(k(sops, 'flux-system').decryption).toBeUndefined();
+    const plain = renderCluster();
+    for (const name of ['controllers', 'configs', 'apps', 'flux-system']) expect(k(plain, name).decryption).toBeUndefined();
+    expect(configErrorOf(() => renderCluster(undefined, { sops: { secretRef: 'SOPS key' } }))).toBe(
+      'test/Cluster[test]: sops.secretRef: "SOPS key" is not a DNS subdomain (lowercase letters, digits, \'-\' and \'.\', at most 253 characters)',
+    );
+  });
+
   it('syncs flux-system from the Git repository at ./clusters/<name>', () => {
     const objects = renderCluster(undefined, { git: { url: 'https://git.example.com/fleet.git', branch: 'prod' } });
     expect(find(objects, 'GitRepository', 'flux-system')).toMatchObject({

@@ -292,6 +292,25 @@ describe('risk rules on hand-written trees', () => {
     ]);
   });
 
+  it('flags an added PolicyException of either Kyverno API, naming the policies it exempts from', () => {
+    const cel = 'apiVersion: policies.kyverno.io/v1\nkind: PolicyException\nmetadata:\n  name: gpu\n  namespace: llm\nspec:\n  policyRefs:\n    - name: disallow-host-path\n      kind: ValidatingPolicy\n';
+    const legacy = 'apiVersion: kyverno.io/v2\nkind: PolicyException\nmetadata:\n  name: debug\n  namespace: ops\nspec:\n  exceptions:\n    - policyName: require-labels\n      ruleNames: [check-team]\n  match:\n    any:\n      - resources:\n          kinds: [Pod]\n';
+    expect(risks({}, { 'dist/c/configs/gpu.yaml': cel, 'dist/c/configs/debug.yaml': legacy })).toEqual([
+      'policy-exception c/configs/PolicyException/llm/gpu: exempts what it matches from disallow-host-path: those objects are no longer checked',
+      'policy-exception c/configs/PolicyException/ops/debug: exempts what it matches from require-labels (check-team): those objects are no longer checked',
+    ]);
+  });
+
+  it('flags a PolicyException whose spec changed, field by field, and leaves its labels alone', () => {
+    const exception = (refs: string[], condition: string, team = 'a') =>
+      `apiVersion: policies.kyverno.io/v1\nkind: PolicyException\nmetadata:\n  name: gpu\n  namespace: llm\n  labels: {team: ${team}}\nspec:\n  policyRefs: ${JSON.stringify(refs.map((name) => ({ name, kind: 'ValidatingPolicy' })))}\n  matchConditions:\n    - name: gpu-pods\n      expression: ${JSON.stringify(condition)}\n`;
+    const base = { 'dist/c/configs/gpu.yaml': exception(['disallow-host-path'], "object.metadata.name.startsWith('gpu-')") };
+    expect(risks(base, { 'dist/c/configs/gpu.yaml': exception(['disallow-host-path', 'require-labels'], 'true') })).toEqual([
+      'policy-exception c/configs/PolicyException/llm/gpu: spec.matchConditions[name=gpu-pods].expression: object.metadata.name.startsWith(\'gpu-\') → true; spec.policyRefs[name=require-labels] added: check that it does not exempt more than before',
+    ]);
+    expect(risks(base, { 'dist/c/configs/gpu.yaml': exception(['disallow-host-path'], "object.metadata.name.startsWith('gpu-')", 'b') })).toEqual([]);
+  });
+
   it('treats a HelmRelease that skips CRDs as a plain deletion', () => {
     const hr = 'apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: h\n  namespace: n\nspec:\n  install:\n    crds: Skip\n';
     expect(risks({ 'dist/c/controllers/h.yaml': hr }, {})).toEqual(['deleted c/controllers/HelmRelease/n/h: if its Kustomization prunes, Flux deletes it from the cluster']);

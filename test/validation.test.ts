@@ -7,6 +7,7 @@ import { RenderedObject } from '../lib/synth/manifest';
 import { synthesize, synthToDisk } from '../lib/synth/pipeline';
 import { runValidateCli, validateTree } from '../lib/synth/validate';
 import { coalesce } from '../lib/synth/validation/helm';
+import { secretGuard } from '../lib/synth/validation/secrets';
 import { schemas } from '../lib/synth/validation/schemas';
 import { CHARTS } from '../lib/versions';
 import { generateSchemas } from '../scripts/schemas';
@@ -115,6 +116,38 @@ describe('validation gate on what the add-ons render', () => {
     expect(problemsWith(secret, 'configs', 'hybrid-shape')).toEqual([]);
     expect(problemsWith({ ...secret, immutable: 'yes' }, 'configs', 'hybrid-shape')).toEqual([
       'hybrid-shape/configs/Secret/inference/prometheus-token: immutable: expected boolean, got string',
+    ]);
+  });
+
+  it('refuses literal credentials in KEDA trigger metadata and accepts references to them', () => {
+    const scaler = (kind: string, metadata: Record<string, string>): RenderedObject => ({
+      cluster: 'demo',
+      destination: 'apps',
+      component: 'app',
+      constructPath: 'demo/#apps/app/queue',
+      manifest: { apiVersion: 'keda.sh/v1alpha1', kind, metadata: { name: 'queue', namespace: 'app' }, spec: { triggers: [{ type: 'cpu', metadata: { value: '60' } }, { type: 'redis', metadata }] } },
+    });
+    const advice = "put it in a Secret and point the trigger's authenticationRef at a TriggerAuthentication that reads it (secretTargetRef)";
+    const lines = secretGuard([scaler('ScaledObject', { address: 'redis:6379', password: 'hunter2' }), scaler('ScaledJob', { listName: 'jobs', api_token: 's3cr3t' })]).map(formatProblem);
+    expect(lines).toEqual([
+      `demo/apps/ScaledObject/app/queue: spec.triggers[1].metadata.password: literal credential in KEDA trigger metadata, rendered by demo/#apps/app/queue; ${advice}`,
+      `demo/apps/ScaledJob/app/queue: spec.triggers[1].metadata.api_token: literal credential in KEDA trigger metadata, rendered by demo/#apps/app/queue; ${advice}`,
+    ]);
+    expect(lines.join('\n')).not.toMatch(/hunter2|s3cr3t/);
+    expect(secretGuard([scaler('ScaledObject', { address: 'redis:6379', passwordFromEnv: 'REDIS_PASSWORD', tokenRef: 'redis-token', password: '${REDIS_PASSWORD}' })])).toEqual([]);
+  });
+
+  it('accepts a SOPS-encrypted object only where the Kustomization applying it decrypts', () => {
+    const rendered = (destination: RenderedObject['destination'], manifest: RenderedObject['manifest']): RenderedObject => ({ cluster: 'demo', destination, component: 'app', constructPath: 'test/object', manifest });
+    const layer = (name: string, decrypt: boolean) =>
+      rendered('flux', { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name, namespace: 'flux-system' }, spec: decrypt ? { decryption: { provider: 'sops', secretRef: { name: 'sops-age' } } } : {} });
+    const secret = (destination: RenderedObject['destination']) =>
+      rendered(destination, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'app' }, stringData: { password: 'ENC[AES256_GCM,data:c2VjcmV0,iv:aXY=,tag:dGFn,type:str]' }, sops: { mac: 'ENC[AES256_GCM,data:bWFj,iv:aXY=,tag:dGFn,type:str]' } });
+    const flux = [layer('flux-system', false), layer('configs', true), layer('apps', false)];
+    expect(secretGuard([...flux, secret('configs')])).toEqual([]);
+    expect(secretGuard([...flux, secret('apps'), secret('flux')]).map(formatProblem)).toEqual([
+      "demo/apps/Secret/app/db: sops: SOPS-encrypted, but Kustomization flux-system/apps does not decrypt, so Flux would apply the ciphertext; set sops: { secretRef: '<Secret in flux-system with the SOPS keys>' } on Cluster demo",
+      'demo/flux/Secret/app/db: sops: SOPS-encrypted, but clusters/demo/ is applied without decryption; put it in a layer (configs) of a cluster with sops set',
     ]);
   });
 

@@ -17,6 +17,8 @@ export interface ClusterSyncProps {
   readonly layers: readonly string[];
   /** Reconcile timings of the layer Kustomizations. */
   readonly timings?: { readonly interval?: string; readonly timeout?: string; readonly retryInterval?: string };
+  /** Secret in flux-system with the SOPS keys the layer Kustomizations decrypt with. @default layers do not decrypt */
+  readonly sopsSecretRef?: string;
 }
 
 /**
@@ -56,6 +58,7 @@ export class ClusterSync extends Construct {
         interval: props.timings?.interval,
         timeout: props.timings?.timeout ?? (i === 0 ? '10m' : '5m'),
         retryInterval: props.timings?.retryInterval,
+        sopsSecretRef: props.sopsSecretRef,
       });
       previous = k.ref;
     });

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Kustomization, KustomizationSpecSourceRefKind } from '../../imports/kustomizations-kustomize.toolkit.fluxcd.io';
+import { Kustomization, KustomizationSpecDecryptionProvider, KustomizationSpecSourceRefKind } from '../../imports/kustomizations-kustomize.toolkit.fluxcd.io';
 import { FluxObjectRef } from './refs';
 
 export interface FluxKustomizationProps {
@@ -23,6 +23,8 @@ export interface FluxKustomizationProps {
   readonly timeout?: string;
   /** Retry interval after a failure. @default 1m */
   readonly retryInterval?: string;
+  /** Decrypt SOPS-encrypted objects before applying them, with the keys of this Secret in the Kustomization's namespace. @default no decryption */
+  readonly sopsSecretRef?: string;
 }
 
 /** A Flux Kustomization (kustomize.toolkit.fluxcd.io/v1) applying one path of a source. */
@@ -42,6 +44,7 @@ export class FluxKustomization extends Construct {
         wait: props.wait ?? false,
         sourceRef: { kind: props.source.kind as KustomizationSpecSourceRefKind, name: props.source.name, namespace: props.source.namespace },
         dependsOn: props.dependsOn?.length ? props.dependsOn.map((d) => ({ name: d.name, namespace: d.namespace })) : undefined,
+        decryption: props.sopsSecretRef ? { provider: KustomizationSpecDecryptionProvider.SOPS, secretRef: { name: props.sopsSecretRef } } : undefined,
       },
     });
     this.ref = { kind: 'Kustomization', name: props.name, namespace: props.namespace };

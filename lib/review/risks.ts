@@ -10,6 +10,7 @@ export const RISK_KINDS = {
   'crd-release-deleted': { severity: 'high', title: 'CRD-installing HelmRelease deleted' },
   'policy-removed': { severity: 'high', title: 'Policy removed' },
   'policy-weakened': { severity: 'high', title: 'Policy no longer denies' },
+  'policy-exception': { severity: 'high', title: 'Policy exception added or changed' },
   'pod-security-lowered': { severity: 'high', title: 'Pod Security level lowered' },
   'immutable-field': { severity: 'high', title: 'Immutable field changed' },
   deleted: { severity: 'warn', title: 'Object deleted' },
@@ -125,16 +126,50 @@ function describeField(f: FieldChange): string {
   return `${path} ${f.op}`;
 }
 
+/** Up to three field changes below `prefix`, then how many more. */
+function describeFields(touched: readonly FieldChange[], prefix: readonly string[]): string {
+  const shown = touched.slice(0, 3).map(describeField).join('; ');
+  return touched.length > 3 ? `${shown}; and ${touched.length - 3} more below ${prefix.join('.')}` : shown;
+}
+
 const immutable: Detector = (change) => {
   if (change.status !== 'changed') return [];
   const prefixes = IMMUTABLE[`${groupOf(change.after)}/${change.kind}`] ?? [];
   return prefixes.flatMap((prefix) => {
     const touched = fieldsUnder(change, prefix);
     if (!touched.length) return [];
-    const shown = touched.slice(0, 3).map(describeField).join('; ');
-    const what = touched.length > 3 ? `${shown}; and ${touched.length - 3} more below ${prefix.join('.')}` : shown;
-    return [['immutable-field', `${what}: the API server rejects the update; Flux fails to apply it unless the Kustomization sets force: true (which re-creates the object)`]];
+    return [['immutable-field', `${describeFields(touched, prefix)}: the API server rejects the update; Flux fails to apply it unless the Kustomization sets force: true (which re-creates the object)`]];
   });
+};
+
+/** Kyverno PolicyExceptions: the legacy kyverno.io kind and the policies.kyverno.io one (CEL policies). */
+const isPolicyException = (o: TreeObject | undefined) => o?.kind === 'PolicyException' && ['kyverno.io', 'policies.kyverno.io'].includes(groupOf(o));
+
+/** The policies an exception names: policyRefs[].name, or exceptions[].policyName with their rules. */
+function exemptedPolicies(o: TreeObject | undefined): string[] {
+  const entries = (key: string) => {
+    const v = get(o?.value, 'spec', key);
+    return Array.isArray(v) ? v : [];
+  };
+  const refs = entries('policyRefs').map((r) => get(r, 'name')).filter((n): n is string => typeof n === 'string');
+  const legacy = entries('exceptions').flatMap((e) => {
+    const [name, rules] = [get(e, 'policyName'), get(e, 'ruleNames')];
+    if (typeof name !== 'string') return [];
+    return [Array.isArray(rules) && rules.length ? `${name} (${rules.map(show).join(', ')})` : name];
+  });
+  return [...refs, ...legacy];
+}
+
+// Whether a changed exception now exempts more cannot be read off a CEL condition or a match block, so
+// every change of its spec is put before the reviewer.
+const policyException: Detector = (change) => {
+  if (!isPolicyException(change.after)) return [];
+  if (change.status === 'added') {
+    const policies = exemptedPolicies(change.after);
+    return [['policy-exception', `exempts what it matches from ${policies.length ? policies.join(', ') : 'its policies'}: those objects are no longer checked`]];
+  }
+  const touched = change.status === 'changed' ? fieldsUnder(change, ['spec']) : [];
+  return touched.length ? [['policy-exception', `${describeFields(touched, ['spec'])}: check that it does not exempt more than before`]] : [];
 };
 
 /** The fields at `paths` whose values differ between the two sides, as `path: before → after`. */
@@ -196,7 +231,7 @@ const moved: Detector = (change) =>
     ? [['moved', `from ${change.movedFrom} to ${change.layer}: if the old layer reconciles first, Flux deletes the object before the new layer re-creates it`]]
     : [];
 
-const DETECTORS: readonly Detector[] = [deletion, podSecurity, policyWeakened, immutable, crdPolicy, chartVersion, images, moved];
+const DETECTORS: readonly Detector[] = [deletion, podSecurity, policyWeakened, policyException, immutable, crdPolicy, chartVersion, images, moved];
 
 const KIND_ORDER = Object.keys(RISK_KINDS);
 

@@ -5,13 +5,16 @@
  */
 import { formatPath, Problem } from '../../errors';
 import type { Check } from '../checks';
-import { describeObject, RenderedObject } from '../manifest';
-import { at, Path, record } from './access';
+import { FLUX_NAMESPACE } from '../../flux/cluster-sync';
+import { apiGroup, describeObject, RenderedObject } from '../manifest';
+import { at, list, Path, record } from './access';
 import { isHelmRelease } from './helm';
 import { isEncrypted, isSopsEncrypted } from './sops';
 
 const INSTEAD = 'reference an existing Secret instead, commit it SOPS-encrypted, or sync it with External Secrets';
 const INSTEAD_IN_VALUES = "pass it through the chart's existingSecret or the HelmRelease's valuesFrom (a Secret reference), SOPS, or External Secrets";
+
+const INSTEAD_IN_TRIGGER = "put it in a Secret and point the trigger's authenticationRef at a TriggerAuthentication that reads it (secretTargetRef)";
 
 /** Values that are credentials wherever they appear. */
 const CREDENTIAL_VALUES: ReadonlyArray<{ readonly pattern: RegExp; readonly what: string }> = [
@@ -77,35 +80,70 @@ function credentialValues(o: RenderedObject): Problem[] {
   return problems;
 }
 
+/**
+ * The paths of literal credentials under a value: keys that name a credential (and not a reference to
+ * one) with a literal string, and maps of credentials in plain text.
+ */
+function literalCredentialKeys(value: unknown, path: Path): Array<{ readonly path: Path; readonly map: boolean }> {
+  if (Array.isArray(value)) return value.flatMap((v, i) => literalCredentialKeys(v, [...path, i]));
+  return Object.entries(record(value) ?? {}).flatMap(([k, v]) => {
+    const key = normalized(k);
+    if (typeof v === 'string' && !isPlaceholder(v) && CREDENTIAL_KEY.test(key) && !REFERENCE_KEY.test(key)) return [{ path: [...path, k], map: false }];
+    if (CREDENTIAL_MAP.test(key) && Object.keys(record(v) ?? {}).length > 0) return [{ path: [...path, k], map: true }];
+    return literalCredentialKeys(v, [...path, k]);
+  });
+}
+
 /** Literal passwords, tokens and keys in HelmRelease values. */
 function literalValuesCredentials(o: RenderedObject): Problem[] {
   if (!isHelmRelease(o.manifest)) return [];
-  const problems: Problem[] = [];
-  const walk = (value: unknown, path: Path) => {
-    if (Array.isArray(value)) return value.forEach((v, i) => walk(v, [...path, i]));
-    const map = record(value);
-    if (!map) return;
-    for (const [k, v] of Object.entries(map)) {
-      const key = normalized(k);
-      const literal = typeof v === 'string' && !isPlaceholder(v) && CREDENTIAL_KEY.test(key) && !REFERENCE_KEY.test(key);
-      const literalMap = CREDENTIAL_MAP.test(key) && Object.keys(record(v) ?? {}).length > 0;
-      if (literal || literalMap) {
-        problems.push(problem(o, [...path, k], `${literal ? 'literal credential' : 'literal credentials'} in Helm values, rendered by ${o.constructPath}; ${INSTEAD_IN_VALUES}`));
-      } else {
-        walk(v, [...path, k]);
-      }
-    }
-  };
-  walk(at(o.manifest, 'spec', 'values'), ['spec', 'values']);
-  return problems;
+  return literalCredentialKeys(at(o.manifest, 'spec', 'values'), ['spec', 'values']).map((hit) =>
+    problem(o, hit.path, `${hit.map ? 'literal credentials' : 'literal credential'} in Helm values, rendered by ${o.constructPath}; ${INSTEAD_IN_VALUES}`),
+  );
+}
+
+/** A KEDA ScaledObject or ScaledJob, whose triggers' metadata the scalers read. */
+const isScaler = (m: RenderedObject['manifest']) => String(m.apiVersion).startsWith('keda.sh/') && (m.kind === 'ScaledObject' || m.kind === 'ScaledJob');
+
+/** Literal passwords, tokens and keys in KEDA trigger metadata, which lands in Git as it is. */
+function literalTriggerCredentials(o: RenderedObject): Problem[] {
+  if (!isScaler(o.manifest)) return [];
+  return list(at(o.manifest, 'spec', 'triggers')).flatMap((trigger, i) =>
+    literalCredentialKeys(at(trigger, 'metadata'), ['spec', 'triggers', i, 'metadata']).map((hit) =>
+      problem(o, hit.path, `${hit.map ? 'literal credentials' : 'literal credential'} in KEDA trigger metadata, rendered by ${o.constructPath}; ${INSTEAD_IN_TRIGGER}`),
+    ),
+  );
+}
+
+/** What one object holds in plain text. */
+function literalSecrets(o: RenderedObject): Problem[] {
+  const found = [...plaintextSecretData(o), ...literalValuesCredentials(o), ...literalTriggerCredentials(o)];
+  // A field already reported (a plain-text Secret, a literal password that also looks like a key) is
+  // not reported again for what it contains.
+  const covered = (field: string) => found.some((p) => field === p.field || field.startsWith(`${p.field}.`) || field.startsWith(`${p.field}[`));
+  return [...found, ...credentialValues(o).filter((p) => !covered(p.field))];
+}
+
+/** The Flux Kustomizations of clusters/<cluster>/ that decrypt SOPS, as cluster|name. */
+function decryptingKustomizations(objects: readonly RenderedObject[]): Set<string> {
+  const decrypts = (o: RenderedObject) =>
+    o.destination === 'flux' && apiGroup(o.manifest.apiVersion) === 'kustomize.toolkit.fluxcd.io' && o.manifest.kind === 'Kustomization' &&
+    o.manifest.metadata.namespace === FLUX_NAMESPACE && at(o.manifest, 'spec', 'decryption', 'provider') === 'sops';
+  return new Set(objects.filter(decrypts).map((o) => `${o.cluster}|${o.manifest.metadata.name}`));
+}
+
+/** SOPS-encrypted objects that the Kustomization applying them does not decrypt: Flux would apply the ciphertext. */
+function undecryptedSops(objects: readonly RenderedObject[]): Problem[] {
+  const decrypting = decryptingKustomizations(objects);
+  // A layer is applied by the Kustomization of its name; clusters/<cluster>/ by flux-system, which never decrypts.
+  return objects
+    .filter((o) => isSopsEncrypted(o.manifest) && (o.destination === 'flux' || !decrypting.has(`${o.cluster}|${o.destination}`)))
+    .map((o) =>
+      o.destination === 'flux'
+        ? problem(o, ['sops'], `SOPS-encrypted, but clusters/${o.cluster}/ is applied without decryption; put it in a layer (configs) of a cluster with sops set`)
+        : problem(o, ['sops'], `SOPS-encrypted, but Kustomization ${FLUX_NAMESPACE}/${o.destination} does not decrypt, so Flux would apply the ciphertext; set sops: { secretRef: '<Secret in ${FLUX_NAMESPACE} with the SOPS keys>' } on Cluster ${o.cluster}`),
+    );
 }
 
 /** The secret guard over every object. */
-export const secretGuard: Check = (objects) =>
-  objects.flatMap((o) => {
-    const found = [...plaintextSecretData(o), ...literalValuesCredentials(o)];
-    // A field already reported (a plain-text Secret, a literal password that also looks like a key) is
-    // not reported again for what it contains.
-    const covered = (field: string) => found.some((p) => field === p.field || field.startsWith(`${p.field}.`) || field.startsWith(`${p.field}[`));
-    return [...found, ...credentialValues(o).filter((p) => !covered(p.field))];
-  });
+export const secretGuard: Check = (objects) => [...objects.flatMap(literalSecrets), ...undecryptedSops(objects)];
