@@ -12,7 +12,7 @@ import { synthesize } from '../lib/synth/pipeline';
 import { Manifest } from '../lib/synth/manifest';
 import { TalosNamespace } from '../lib/talos/namespace';
 import { clusterProps, configErrorOf, find, renderCluster } from './helpers';
-import { evaluateValidation, PolicyManifest } from './support/cel';
+import { evaluateImageValidation, evaluateMutation, evaluateValidation, PolicyManifest, withoutNamespaceSelector } from './support/cel';
 import { deployment, placed, pod } from './support/workloads';
 
 const GITHUB = 'https://token.actions.githubusercontent.com';
@@ -138,8 +138,36 @@ describe('exemptions', () => {
     const p = find(objects, 'ValidatingPolicy', 'disallow-host-path');
     const hostPath = (namespace: string) => placed(deployment((s) => { s.volumes = [{ name: 'h', hostPath: { path: '/var/lib/kubelet/pods' } }]; }), namespace);
     const exceptions = [exception as PolicyManifest];
-    expect(evaluateValidation(p, hostPath('velero'), { exceptions })).toMatchObject({ exemptedBy: ['system-namespaces'], allowed: true });
-    expect(evaluateValidation(p, hostPath('shop'), { exceptions })).toMatchObject({ exemptedBy: [], allowed: false });
+    // The webhook's namespaceSelector skips velero already; the exception is for evaluations without it (background scans).
+    const scanned = withoutNamespaceSelector(p as PolicyManifest);
+    expect(evaluateValidation(scanned, hostPath('velero'), { exceptions })).toMatchObject({ exemptedBy: ['system-namespaces'], allowed: true });
+    expect(evaluateValidation(scanned, hostPath('shop'), { exceptions })).toMatchObject({ exemptedBy: [], allowed: false });
+  });
+
+  it('leaves the exempt namespaces out of every policy\'s webhook, so Flux and the add-ons start while Kyverno is down', () => {
+    const objects = withKyverno((kyverno, cluster) => {
+      new DisallowHostPath(kyverno, 'host-path', { mode: 'Deny' });
+      new VerifyImageSignatures(kyverno, 'sig', { images: ['cgr.dev/*'], identities: [{ issuer: GITHUB, subject: 'me' }], mode: 'Deny' });
+      new AddDefaultLabels(kyverno, 'labels', { labels: { env: 'lab' } });
+      new SystemAddOn(cluster, 'backup', 'velero');
+    }, { exemptNamespaces: ['legacy'] });
+    const selector = { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['flux-system', 'kube-system', 'kyverno', 'legacy', 'velero'] }] };
+    const hostPath = find(objects, 'ValidatingPolicy', 'disallow-host-path');
+    const signatures = find(objects, 'ImageValidatingPolicy', 'verify-image-signatures');
+    const labels = find(objects, 'MutatingPolicy', 'add-default-labels');
+    for (const p of [hostPath, signatures, labels]) expect((p.spec as { matchConstraints: unknown }).matchConstraints).toMatchObject({ namespaceSelector: selector });
+
+    // Without the PolicyException: the webhook itself skips the system namespaces.
+    const badHostPath = (namespace: string) => placed(deployment((s) => { s.volumes = [{ name: 'h', hostPath: { path: '/' } }]; }), namespace);
+    expect(evaluateValidation(hostPath, badHostPath('flux-system'))).toMatchObject({ matched: false, admitted: true });
+    expect(evaluateValidation(hostPath, badHostPath('velero'))).toMatchObject({ matched: false, admitted: true });
+    expect(evaluateValidation(hostPath, badHostPath('shop'))).toMatchObject({ matched: true, allowed: false, admitted: false });
+    const unsigned = (namespace: string) => placed(deployment((s) => { s.containers[0].image = 'cgr.dev/chainguard/nginx:1'; }), namespace);
+    expect(evaluateImageValidation(signatures, unsigned('kube-system'))).toMatchObject({ matched: false, admitted: true });
+    expect(evaluateImageValidation(signatures, unsigned('shop'))).toMatchObject({ matched: true, admitted: false });
+    const labelled = (namespace: string) => (evaluateMutation(labels, placed(deployment(), namespace)).metadata as { labels: Record<string, string> }).labels.env;
+    expect(labelled('kyverno')).toBeUndefined();
+    expect(labelled('shop')).toBe('lab');
   });
 
   it('refers to every validating and image policy, whenever defined, and to no mutation', () => {

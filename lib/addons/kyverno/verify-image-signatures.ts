@@ -104,7 +104,7 @@ export class VerifyImageSignatures extends KyvernoPolicy {
         validationActions: validationActions(this.mode) as ImageValidatingPolicySpecValidationActions[],
         failurePolicy: failurePolicyFor(this.mode) as ImageValidatingPolicySpecFailurePolicy,
         webhookConfiguration: { timeoutSeconds: p.timeoutSeconds ?? 30 },
-        matchConstraints: { resourceRules: workloadResourceRules() },
+        matchConstraints: this.matchConstraints(workloadResourceRules()),
         matchImageReferences: p.images.map((glob) => ({ glob })),
         attestors: [{
           name: ATTESTOR,
