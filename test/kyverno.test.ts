@@ -201,13 +201,27 @@ describe('KyvernoPolicyException', () => {
   const unlabelled = (namespace: string, name: string, kind: 'Deployment' | 'Pod' = 'Deployment') =>
     placed(kind === 'Pod' ? pod(undefined, {}) : deployment(undefined, { labels: {}, templateLabels: {} }), namespace, name);
   const hostPath = () => deployment((s) => { s.volumes = [{ name: 'h', hostPath: { path: '/var/lib/kubelet/pods' } }]; });
+  /** An unlabelled object in `namespace` owned by a `kind` named `owner`, with extra labels; unnamed, as a pod is at admission. */
+  const owned = (namespace: string, kind: 'Pod' | 'ReplicaSet' | 'Job', owner: { kind: string; name: string }, labels: Record<string, string> = {}) => {
+    const object = placed(kind === 'Pod' ? pod(undefined, {}) : deployment(undefined, { labels: {}, templateLabels: {} }), namespace);
+    const metadata = object.metadata as Record<string, unknown>;
+    delete metadata.name;
+    const apiVersion = { Pod: 'v1', ReplicaSet: 'apps/v1', Job: 'batch/v1' }[kind];
+    return { ...object, apiVersion, kind, metadata: { ...metadata, labels, ownerReferences: [{ apiVersion: 'apps/v1', ...owner, uid: 'u', controller: true }] } };
+  };
 
   it('renders the policies it names and a condition over the namespaces and workloads', () => {
     expect(find(objects, 'PolicyException', 'llm-worker-labels')).toMatchObject({
       metadata: { namespace: 'kyverno' },
       spec: {
         policyRefs: [{ kind: 'ValidatingPolicy', name: 'require-labels' }],
-        matchConditions: [{ name: 'exempt-workloads', expression: 'has(object.metadata.namespace) && ((object.metadata.namespace == "llm" && (object.metadata.name == "llm-worker" || object.metadata.name.startsWith("llm-worker-"))))' }],
+        matchConditions: [{
+          name: 'exempt-workloads',
+          expression: 'has(object.metadata.namespace) && ((object.metadata.namespace == "llm" && ((has(object.metadata.name) && object.metadata.name == "llm-worker") || ' +
+            '(has(object.metadata.ownerReferences) && object.metadata.ownerReferences.exists(r, r.name == "llm-worker" || ' +
+            "(r.kind == 'ReplicaSet' && has(object.metadata) && has(object.metadata.labels) && 'pod-template-hash' in object.metadata.labels && r.name == \"llm-worker-\" + object.metadata.labels['pod-template-hash']) || " +
+            "(r.kind == 'Job' && r.name.matches(\"^llm-worker-[0-9]+$\")))))))",
+        }],
         properties: { reason: 'vendor chart without labels' },
       },
     });
@@ -219,10 +233,38 @@ describe('KyvernoPolicyException', () => {
 
   it('exempts the workload and what it owns, from the policies it names only', () => {
     expect(evaluateValidation(labels, unlabelled('llm', 'llm-worker'), { exceptions }).exemptedBy).toEqual(['llm-worker-labels']);
-    expect(evaluateValidation(labels, unlabelled('llm', 'llm-worker-7d9f8-x2x4z', 'Pod'), { exceptions }).exemptedBy).toEqual(['llm-worker-labels']);
+    expect(evaluateValidation(labels, owned('llm', 'Pod', { kind: 'ReplicaSet', name: 'llm-worker-7d9f8' }, { 'pod-template-hash': '7d9f8' }), { exceptions }).exemptedBy)
+      .toEqual(['llm-worker-labels']);
     expect(evaluateValidation(labels, unlabelled('llm', 'llm-worker2'), { exceptions })).toMatchObject({ exemptedBy: [], allowed: false });
     expect(evaluateValidation(labels, unlabelled('other', 'llm-worker'), { exceptions })).toMatchObject({ exemptedBy: [], allowed: false });
     expect(evaluateValidation(hostPathPolicy, placed(hostPath(), 'llm', 'llm-worker'), { exceptions })).toMatchObject({ exemptedBy: [], allowed: false });
+  });
+
+  it('exempts exactly the named workload and what it owns, never another workload whose name it prefixes', () => {
+    const apiObjects = withKyverno((k) => {
+      new RequireLabels(k, 'team', { labels: ['team'] });
+      new KyvernoPolicyException(k, 'api', { name: 'api', reason: 'vendor chart', workloads: [{ namespace: 'shop', name: 'api' }] });
+    });
+    const policy = find(apiObjects, 'ValidatingPolicy', 'require-labels');
+    const apiException = apiObjects.filter((o) => o.kind === 'PolicyException') as PolicyManifest[];
+    const exemptedBy = (object: Record<string, unknown>) => evaluateValidation(policy, object, { exceptions: apiException }).exemptedBy;
+    const exempt = ['api'];
+    // The workload itself, its ReplicaSet, a CronJob's Job, and their pods.
+    expect(exemptedBy(unlabelled('shop', 'api'))).toEqual(exempt);
+    expect(exemptedBy(owned('shop', 'ReplicaSet', { kind: 'Deployment', name: 'api' }))).toEqual(exempt);
+    expect(exemptedBy(owned('shop', 'Pod', { kind: 'ReplicaSet', name: 'api-5d8c7' }, { 'pod-template-hash': '5d8c7' }))).toEqual(exempt);
+    expect(exemptedBy(owned('shop', 'Job', { kind: 'CronJob', name: 'api' }))).toEqual(exempt);
+    expect(exemptedBy(owned('shop', 'Pod', { kind: 'Job', name: 'api-29012345' }))).toEqual(exempt);
+    expect(exemptedBy(owned('shop', 'Pod', { kind: 'StatefulSet', name: 'api' }))).toEqual(exempt);
+    // api-gateway and everything it creates are not exempt.
+    expect(exemptedBy(unlabelled('shop', 'api-gateway'))).toEqual([]);
+    expect(exemptedBy(owned('shop', 'ReplicaSet', { kind: 'Deployment', name: 'api-gateway' }))).toEqual([]);
+    expect(exemptedBy(owned('shop', 'Pod', { kind: 'ReplicaSet', name: 'api-gateway-5d8c7' }, { 'pod-template-hash': '5d8c7' }))).toEqual([]);
+    expect(exemptedBy(owned('shop', 'Pod', { kind: 'Job', name: 'api-gateway-29012345' }))).toEqual([]);
+    expect(exemptedBy(owned('shop', 'Pod', { kind: 'StatefulSet', name: 'api-gateway' }))).toEqual([]);
+    expect(exemptedBy(unlabelled('shop', 'api-gateway-7d9f8-x2x4z', 'Pod'))).toEqual([]);
+    // A ReplicaSet named api-… without the pod's matching pod-template-hash is someone else's.
+    expect(exemptedBy(owned('shop', 'Pod', { kind: 'ReplicaSet', name: 'api-gateway' }, { 'pod-template-hash': 'other' }))).toEqual([]);
   });
 
   it('exempts whole namespaces', () => {
