@@ -62,6 +62,21 @@ describe('Kyverno engine', () => {
     expect(values(withKyverno())).toMatchObject({ admissionController: { container: { extraArgs: { webhookTimeout: '15' } } } });
   });
 
+  it('gives every policy the webhook timeout of the add-on, and image verification 30 seconds unless it sets its own', () => {
+    const timeouts = (props: KyvernoProps, verifyTimeout?: number) => {
+      const objects = withKyverno((k) => {
+        new DisallowHostPath(k, 'host-path');
+        new AddDefaultLabels(k, 'labels', { labels: { env: 'lab' } });
+        new VerifyImageSignatures(k, 'sig', { images: ['cgr.dev/*'], identities: [{ issuer: GITHUB, subject: 'me' }], timeoutSeconds: verifyTimeout });
+      }, props);
+      return Object.fromEntries(objects.filter((o) => o.apiVersion === 'policies.kyverno.io/v1' && o.kind !== 'PolicyException')
+        .map((o) => [o.kind, (o.spec as { webhookConfiguration?: { timeoutSeconds?: number } }).webhookConfiguration?.timeoutSeconds]));
+    };
+    expect(timeouts({})).toEqual({ ValidatingPolicy: 15, MutatingPolicy: 15, ImageValidatingPolicy: 30 });
+    expect(timeouts({ webhookTimeoutSeconds: 5 })).toEqual({ ValidatingPolicy: 5, MutatingPolicy: 5, ImageValidatingPolicy: 30 });
+    expect(timeouts({ webhookTimeoutSeconds: 25 }, 12)).toEqual({ ValidatingPolicy: 25, MutatingPolicy: 25, ImageValidatingPolicy: 12 });
+  });
+
   it('sizes the controllers to the workload nodes: HA counts where they fit, a PodDisruptionBudget when replicated', () => {
     const single = [1, false];
     expect(replicasOf(withKyverno())).toEqual({ admissionController: single, backgroundController: single, cleanupController: single, reportsController: single });

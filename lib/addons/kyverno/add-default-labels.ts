@@ -36,6 +36,7 @@ export class AddDefaultLabels extends KyvernoPolicy {
       metadata: { name: this.name },
       spec: {
         failurePolicy: MutatingPolicySpecFailurePolicy.IGNORE,
+        webhookConfiguration: this.webhookConfiguration(),
         matchConstraints: this.matchConstraints(workloadResourceRules()),
         mutations: [{ patchType: 'ApplyConfiguration', applyConfiguration: { expression: applyDefaults(p.labels) } }],
       },

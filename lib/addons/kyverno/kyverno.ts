@@ -35,8 +35,9 @@ export interface KyvernoProps {
   /** Controller replicas. @default HA-aware: see KyvernoReplicas */
   readonly replicas?: KyvernoReplicas;
   /**
-   * Timeout of Kyverno's webhooks, in seconds (1 to 30): image verification fetches signatures from
-   * the registry and checks the transparency log within it. @default 15
+   * Timeout of Kyverno's webhooks, in seconds (1 to 30): the engine's `--webhookTimeout` and
+   * `spec.webhookConfiguration.timeoutSeconds` of every policy (the CRD's default is 10), except image
+   * verification, which defaults to 30 as it calls the registry and the transparency log. @default 15
    */
   readonly webhookTimeoutSeconds?: number;
   /** Namespaces exempt from every policy, besides flux-system, kube-system and the add-ons' own. @default [] */

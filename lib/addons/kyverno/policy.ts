@@ -54,6 +54,11 @@ export abstract class KyvernoPolicy extends Construct implements ClaimedPolicy {
     return { resourceRules: resourceRules.map((r) => ({ ...r })), namespaceSelector: this.kyverno.exemptNamespaceSelector };
   }
 
+  /** `spec.webhookConfiguration`: the add-on's webhook timeout, unless the policy needs its own. */
+  protected webhookConfiguration(timeoutSeconds: number = this.kyverno.webhookTimeoutSeconds): { timeoutSeconds: number } {
+    return { timeoutSeconds };
+  }
+
   /** Takes the policy's name in the cluster; call after validating the props. */
   protected claim(name: string): void {
     this.claimedName = name;
@@ -94,6 +99,7 @@ export abstract class ValidatingKyvernoPolicy extends KyvernoPolicy {
       spec: {
         validationActions: validationActions(this.mode) as ValidatingPolicySpecValidationActions[],
         failurePolicy: failurePolicyFor(this.mode) as ValidatingPolicySpecFailurePolicy,
+        webhookConfiguration: this.webhookConfiguration(),
         matchConstraints: this.matchConstraints(spec.resourceRules),
         variables: spec.variables.length ? spec.variables.map((v) => ({ ...v })) : undefined,
         validations: spec.validations.map((v) => ({ ...v })),
