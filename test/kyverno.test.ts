@@ -12,7 +12,7 @@ import { synthesize } from '../lib/synth/pipeline';
 import { Manifest } from '../lib/synth/manifest';
 import { TalosNamespace } from '../lib/talos/namespace';
 import { clusterProps, configErrorOf, find, renderCluster } from './helpers';
-import { evaluateValidation, PolicyManifest } from './support/cel';
+import { evaluateImageValidation, evaluateMutation, evaluateValidation, PolicyManifest, withoutNamespaceSelector } from './support/cel';
 import { deployment, placed, pod } from './support/workloads';
 
 const GITHUB = 'https://token.actions.githubusercontent.com';
@@ -60,6 +60,21 @@ describe('Kyverno engine', () => {
       features: { policyExceptions: { enabled: true, namespace: 'policy-engine' } },
     });
     expect(values(withKyverno())).toMatchObject({ admissionController: { container: { extraArgs: { webhookTimeout: '15' } } } });
+  });
+
+  it('gives every policy the webhook timeout of the add-on, and image verification 30 seconds unless it sets its own', () => {
+    const timeouts = (props: KyvernoProps, verifyTimeout?: number) => {
+      const objects = withKyverno((k) => {
+        new DisallowHostPath(k, 'host-path');
+        new AddDefaultLabels(k, 'labels', { labels: { env: 'lab' } });
+        new VerifyImageSignatures(k, 'sig', { images: ['cgr.dev/*'], identities: [{ issuer: GITHUB, subject: 'me' }], timeoutSeconds: verifyTimeout });
+      }, props);
+      return Object.fromEntries(objects.filter((o) => o.apiVersion === 'policies.kyverno.io/v1' && o.kind !== 'PolicyException')
+        .map((o) => [o.kind, (o.spec as { webhookConfiguration?: { timeoutSeconds?: number } }).webhookConfiguration?.timeoutSeconds]));
+    };
+    expect(timeouts({})).toEqual({ ValidatingPolicy: 15, MutatingPolicy: 15, ImageValidatingPolicy: 30 });
+    expect(timeouts({ webhookTimeoutSeconds: 5 })).toEqual({ ValidatingPolicy: 5, MutatingPolicy: 5, ImageValidatingPolicy: 30 });
+    expect(timeouts({ webhookTimeoutSeconds: 25 }, 12)).toEqual({ ValidatingPolicy: 25, MutatingPolicy: 25, ImageValidatingPolicy: 12 });
   });
 
   it('sizes the controllers to the workload nodes: HA counts where they fit, a PodDisruptionBudget when replicated', () => {
@@ -138,8 +153,36 @@ describe('exemptions', () => {
     const p = find(objects, 'ValidatingPolicy', 'disallow-host-path');
     const hostPath = (namespace: string) => placed(deployment((s) => { s.volumes = [{ name: 'h', hostPath: { path: '/var/lib/kubelet/pods' } }]; }), namespace);
     const exceptions = [exception as PolicyManifest];
-    expect(evaluateValidation(p, hostPath('velero'), { exceptions })).toMatchObject({ exemptedBy: ['system-namespaces'], allowed: true });
-    expect(evaluateValidation(p, hostPath('shop'), { exceptions })).toMatchObject({ exemptedBy: [], allowed: false });
+    // The webhook's namespaceSelector skips velero already; the exception is for evaluations without it (background scans).
+    const scanned = withoutNamespaceSelector(p as PolicyManifest);
+    expect(evaluateValidation(scanned, hostPath('velero'), { exceptions })).toMatchObject({ exemptedBy: ['system-namespaces'], allowed: true });
+    expect(evaluateValidation(scanned, hostPath('shop'), { exceptions })).toMatchObject({ exemptedBy: [], allowed: false });
+  });
+
+  it('leaves the exempt namespaces out of every policy\'s webhook, so Flux and the add-ons start while Kyverno is down', () => {
+    const objects = withKyverno((kyverno, cluster) => {
+      new DisallowHostPath(kyverno, 'host-path', { mode: 'Deny' });
+      new VerifyImageSignatures(kyverno, 'sig', { images: ['cgr.dev/*'], identities: [{ issuer: GITHUB, subject: 'me' }], mode: 'Deny' });
+      new AddDefaultLabels(kyverno, 'labels', { labels: { env: 'lab' } });
+      new SystemAddOn(cluster, 'backup', 'velero');
+    }, { exemptNamespaces: ['legacy'] });
+    const selector = { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['flux-system', 'kube-system', 'kyverno', 'legacy', 'velero'] }] };
+    const hostPath = find(objects, 'ValidatingPolicy', 'disallow-host-path');
+    const signatures = find(objects, 'ImageValidatingPolicy', 'verify-image-signatures');
+    const labels = find(objects, 'MutatingPolicy', 'add-default-labels');
+    for (const p of [hostPath, signatures, labels]) expect((p.spec as { matchConstraints: unknown }).matchConstraints).toMatchObject({ namespaceSelector: selector });
+
+    // Without the PolicyException: the webhook itself skips the system namespaces.
+    const badHostPath = (namespace: string) => placed(deployment((s) => { s.volumes = [{ name: 'h', hostPath: { path: '/' } }]; }), namespace);
+    expect(evaluateValidation(hostPath, badHostPath('flux-system'))).toMatchObject({ matched: false, admitted: true });
+    expect(evaluateValidation(hostPath, badHostPath('velero'))).toMatchObject({ matched: false, admitted: true });
+    expect(evaluateValidation(hostPath, badHostPath('shop'))).toMatchObject({ matched: true, allowed: false, admitted: false });
+    const unsigned = (namespace: string) => placed(deployment((s) => { s.containers[0].image = 'cgr.dev/chainguard/nginx:1'; }), namespace);
+    expect(evaluateImageValidation(signatures, unsigned('kube-system'))).toMatchObject({ matched: false, admitted: true });
+    expect(evaluateImageValidation(signatures, unsigned('shop'))).toMatchObject({ matched: true, admitted: false });
+    const labelled = (namespace: string) => (evaluateMutation(labels, placed(deployment(), namespace)).metadata as { labels: Record<string, string> }).labels.env;
+    expect(labelled('kyverno')).toBeUndefined();
+    expect(labelled('shop')).toBe('lab');
   });
 
   it('refers to every validating and image policy, whenever defined, and to no mutation', () => {
@@ -173,13 +216,27 @@ describe('KyvernoPolicyException', () => {
   const unlabelled = (namespace: string, name: string, kind: 'Deployment' | 'Pod' = 'Deployment') =>
     placed(kind === 'Pod' ? pod(undefined, {}) : deployment(undefined, { labels: {}, templateLabels: {} }), namespace, name);
   const hostPath = () => deployment((s) => { s.volumes = [{ name: 'h', hostPath: { path: '/var/lib/kubelet/pods' } }]; });
+  /** An unlabelled object in `namespace` owned by a `kind` named `owner`, with extra labels; unnamed, as a pod is at admission. */
+  const owned = (namespace: string, kind: 'Pod' | 'ReplicaSet' | 'Job', owner: { kind: string; name: string }, labels: Record<string, string> = {}) => {
+    const object = placed(kind === 'Pod' ? pod(undefined, {}) : deployment(undefined, { labels: {}, templateLabels: {} }), namespace);
+    const metadata = object.metadata as Record<string, unknown>;
+    delete metadata.name;
+    const apiVersion = { Pod: 'v1', ReplicaSet: 'apps/v1', Job: 'batch/v1' }[kind];
+    return { ...object, apiVersion, kind, metadata: { ...metadata, labels, ownerReferences: [{ apiVersion: 'apps/v1', ...owner, uid: 'u', controller: true }] } };
+  };
 
   it('renders the policies it names and a condition over the namespaces and workloads', () => {
     expect(find(objects, 'PolicyException', 'llm-worker-labels')).toMatchObject({
       metadata: { namespace: 'kyverno' },
       spec: {
         policyRefs: [{ kind: 'ValidatingPolicy', name: 'require-labels' }],
-        matchConditions: [{ name: 'exempt-workloads', expression: 'has(object.metadata.namespace) && ((object.metadata.namespace == "llm" && (object.metadata.name == "llm-worker" || object.metadata.name.startsWith("llm-worker-"))))' }],
+        matchConditions: [{
+          name: 'exempt-workloads',
+          expression: 'has(object.metadata.namespace) && ((object.metadata.namespace == "llm" && ((has(object.metadata.name) && object.metadata.name == "llm-worker") || ' +
+            '(has(object.metadata.ownerReferences) && object.metadata.ownerReferences.exists(r, r.name == "llm-worker" || ' +
+            "(r.kind == 'ReplicaSet' && has(object.metadata) && has(object.metadata.labels) && 'pod-template-hash' in object.metadata.labels && r.name == \"llm-worker-\" + object.metadata.labels['pod-template-hash']) || " +
+            "(r.kind == 'Job' && r.name.matches(\"^llm-worker-[0-9]+$\")))))))",
+        }],
         properties: { reason: 'vendor chart without labels' },
       },
     });
@@ -191,10 +248,38 @@ describe('KyvernoPolicyException', () => {
 
   it('exempts the workload and what it owns, from the policies it names only', () => {
     expect(evaluateValidation(labels, unlabelled('llm', 'llm-worker'), { exceptions }).exemptedBy).toEqual(['llm-worker-labels']);
-    expect(evaluateValidation(labels, unlabelled('llm', 'llm-worker-7d9f8-x2x4z', 'Pod'), { exceptions }).exemptedBy).toEqual(['llm-worker-labels']);
+    expect(evaluateValidation(labels, owned('llm', 'Pod', { kind: 'ReplicaSet', name: 'llm-worker-7d9f8' }, { 'pod-template-hash': '7d9f8' }), { exceptions }).exemptedBy)
+      .toEqual(['llm-worker-labels']);
     expect(evaluateValidation(labels, unlabelled('llm', 'llm-worker2'), { exceptions })).toMatchObject({ exemptedBy: [], allowed: false });
     expect(evaluateValidation(labels, unlabelled('other', 'llm-worker'), { exceptions })).toMatchObject({ exemptedBy: [], allowed: false });
     expect(evaluateValidation(hostPathPolicy, placed(hostPath(), 'llm', 'llm-worker'), { exceptions })).toMatchObject({ exemptedBy: [], allowed: false });
+  });
+
+  it('exempts exactly the named workload and what it owns, never another workload whose name it prefixes', () => {
+    const apiObjects = withKyverno((k) => {
+      new RequireLabels(k, 'team', { labels: ['team'] });
+      new KyvernoPolicyException(k, 'api', { name: 'api', reason: 'vendor chart', workloads: [{ namespace: 'shop', name: 'api' }] });
+    });
+    const policy = find(apiObjects, 'ValidatingPolicy', 'require-labels');
+    const apiException = apiObjects.filter((o) => o.kind === 'PolicyException') as PolicyManifest[];
+    const exemptedBy = (object: Record<string, unknown>) => evaluateValidation(policy, object, { exceptions: apiException }).exemptedBy;
+    const exempt = ['api'];
+    // The workload itself, its ReplicaSet, a CronJob's Job, and their pods.
+    expect(exemptedBy(unlabelled('shop', 'api'))).toEqual(exempt);
+    expect(exemptedBy(owned('shop', 'ReplicaSet', { kind: 'Deployment', name: 'api' }))).toEqual(exempt);
+    expect(exemptedBy(owned('shop', 'Pod', { kind: 'ReplicaSet', name: 'api-5d8c7' }, { 'pod-template-hash': '5d8c7' }))).toEqual(exempt);
+    expect(exemptedBy(owned('shop', 'Job', { kind: 'CronJob', name: 'api' }))).toEqual(exempt);
+    expect(exemptedBy(owned('shop', 'Pod', { kind: 'Job', name: 'api-29012345' }))).toEqual(exempt);
+    expect(exemptedBy(owned('shop', 'Pod', { kind: 'StatefulSet', name: 'api' }))).toEqual(exempt);
+    // api-gateway and everything it creates are not exempt.
+    expect(exemptedBy(unlabelled('shop', 'api-gateway'))).toEqual([]);
+    expect(exemptedBy(owned('shop', 'ReplicaSet', { kind: 'Deployment', name: 'api-gateway' }))).toEqual([]);
+    expect(exemptedBy(owned('shop', 'Pod', { kind: 'ReplicaSet', name: 'api-gateway-5d8c7' }, { 'pod-template-hash': '5d8c7' }))).toEqual([]);
+    expect(exemptedBy(owned('shop', 'Pod', { kind: 'Job', name: 'api-gateway-29012345' }))).toEqual([]);
+    expect(exemptedBy(owned('shop', 'Pod', { kind: 'StatefulSet', name: 'api-gateway' }))).toEqual([]);
+    expect(exemptedBy(unlabelled('shop', 'api-gateway-7d9f8-x2x4z', 'Pod'))).toEqual([]);
+    // A ReplicaSet named api-… without the pod's matching pod-template-hash is someone else's.
+    expect(exemptedBy(owned('shop', 'Pod', { kind: 'ReplicaSet', name: 'api-gateway' }, { 'pod-template-hash': 'other' }))).toEqual([]);
   });
 
   it('exempts whole namespaces', () => {

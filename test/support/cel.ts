@@ -509,6 +509,18 @@ function applyJsonPatch(object: KubeObject, ops: readonly JsonPatchOp[]): KubeOb
   return doc;
 }
 
+/**
+ * A policy as Kyverno evaluates it outside the admission webhook (background scans, the CLI): without
+ * `matchConstraints.namespaceSelector`, which the API server applies before calling the webhook.
+ * Other manifests (PolicyExceptions) are returned as they are.
+ */
+export function withoutNamespaceSelector(manifest: PolicyManifest): PolicyManifest {
+  const spec = manifest.spec as PolicySpec | undefined;
+  if (!spec?.matchConstraints) return manifest;
+  const { namespaceSelector: _, ...matchConstraints } = spec.matchConstraints;
+  return { ...manifest, spec: { ...spec, matchConstraints } };
+}
+
 // ---- a cluster's policies ----------------------------------------------------------------------------
 
 /** What a cluster's policies do to one object. */

@@ -20,8 +20,8 @@ const schema = z.strictObject({
 
 /**
  * Adds default labels to pods and the controllers that template them (`add-default-labels`, a
- * MutatingPolicy). It never overwrites a label the workload sets. A mutation has no mode: it cannot
- * audit or deny, and it never blocks a request (failurePolicy Ignore).
+ * MutatingPolicy), outside the exempt namespaces. It never overwrites a label the workload sets. A
+ * mutation has no mode: it cannot audit or deny, and it never blocks a request (failurePolicy Ignore).
  */
 export class AddDefaultLabels extends KyvernoPolicy {
   readonly kind = 'MutatingPolicy' as const;
@@ -36,7 +36,8 @@ export class AddDefaultLabels extends KyvernoPolicy {
       metadata: { name: this.name },
       spec: {
         failurePolicy: MutatingPolicySpecFailurePolicy.IGNORE,
-        matchConstraints: { resourceRules: workloadResourceRules() },
+        webhookConfiguration: this.webhookConfiguration(),
+        matchConstraints: this.matchConstraints(workloadResourceRules()),
         mutations: [{ patchType: 'ApplyConfiguration', applyConfiguration: { expression: applyDefaults(p.labels) } }],
       },
     });

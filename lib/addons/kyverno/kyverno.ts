@@ -36,16 +36,22 @@ export interface KyvernoProps {
   /** Controller replicas. @default HA-aware: see KyvernoReplicas */
   readonly replicas?: KyvernoReplicas;
   /**
-   * Timeout of Kyverno's webhooks, in seconds (1 to 30): image verification fetches signatures from
-   * the registry and checks the transparency log within it. @default 15
+   * Timeout of Kyverno's webhooks, in seconds (1 to 30): the engine's `--webhookTimeout` and
+   * `spec.webhookConfiguration.timeoutSeconds` of every policy (the CRD's default is 10), except image
+   * verification, which defaults to 30 as it calls the registry and the transparency log. @default 15
    */
   readonly webhookTimeoutSeconds?: number;
-  /** Namespaces exempt from every validating policy, besides flux-system, kube-system and the add-ons' own. @default [] */
+  /** Namespaces exempt from every policy, besides flux-system, kube-system and the add-ons' own. @default [] */
   readonly exemptNamespaces?: readonly string[];
 }
 
 /** Namespaces always exempt from the cluster's policies: the control plane's and Flux's. */
 export const ALWAYS_EXEMPT_NAMESPACES = ['flux-system', 'kube-system'] as const;
+
+/** `spec.matchConstraints.namespaceSelector` of a policy: every namespace but the exempt ones. */
+export interface ExemptNamespaceSelector {
+  readonly matchExpressions: Array<{ readonly key: string; readonly operator: string; readonly values: string[] }>;
+}
 
 /** Kinds of the policies this add-on renders. */
 export type PolicyKind = 'ValidatingPolicy' | 'ImageValidatingPolicy' | 'MutatingPolicy';
@@ -99,9 +105,12 @@ const schema = z.strictObject({
  *
  * Policies of the library (RequireLabels, RestrictImageRegistries, …) are constructs created with
  * the Kyverno add-on as their scope; they land in the configs layer, after the engine and its CRDs.
- * The first validating policy brings a PolicyException that exempts the system namespaces: kube-system,
- * flux-system and every add-on's namespace, read when the cluster renders, so add-ons defined after
- * Kyverno are exempt too.
+ * Every policy leaves out the system namespaces — kube-system, flux-system and every add-on's
+ * namespace, read when the cluster renders, so add-ons defined after Kyverno are exempt too — with a
+ * namespaceSelector, so the API server does not even call Kyverno for them: Flux and the add-ons
+ * (Kyverno included) start while Kyverno is down, which a failurePolicy Fail would otherwise block.
+ * The first validating policy also brings a PolicyException over the same namespaces, for Kyverno's
+ * own evaluations outside the webhook (background scans and their PolicyReports, the CLI).
  */
 export class Kyverno extends AddOn {
   readonly namespace: string;
@@ -133,11 +142,25 @@ export class Kyverno extends AddOn {
   }
 
   /**
-   * Namespaces exempt from the validating policies, sorted: kube-system, flux-system, every add-on's
+   * Namespaces exempt from the policies, sorted: kube-system, flux-system, every add-on's
    * (Kyverno's own included) and the configured ones. Complete only once the cluster is built.
    */
   get exemptNamespaces(): string[] {
     return [...new Set([...ALWAYS_EXEMPT_NAMESPACES, ...AddOn.namespacesOf(this.cluster), ...this.extraExemptNamespaces])].sort();
+  }
+
+  /**
+   * `spec.matchConstraints.namespaceSelector` of every policy: the namespaces not exempt (by their
+   * `kubernetes.io/metadata.name` label, which the API server sets), computed when the cluster renders.
+   */
+  get exemptNamespaceSelector(): ExemptNamespaceSelector {
+    return {
+      matchExpressions: [{
+        key: 'kubernetes.io/metadata.name',
+        operator: 'NotIn',
+        values: Lazy.any({ produce: () => this.exemptNamespaces }) as unknown as string[],
+      }],
+    };
   }
 
   /** Every policy of the cluster, sorted by name. */

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { PolicyException } from '../../../imports/policyexceptions-policies.kyverno.io';
 import { validateProps } from '../../props';
 import { dnsLabel, dnsSubdomain } from '../../validators';
-import { celList, celString } from './cel';
+import { celList, celString, hasPath } from './cel';
 import { Kyverno, PolicyRef } from './kyverno';
 
 /** A workload by namespace and name. */
@@ -25,8 +25,12 @@ export interface KyvernoPolicyExceptionProps {
   /** Namespaces whose workloads are exempt. @default [] */
   readonly namespaces?: readonly string[];
   /**
-   * Workloads that are exempt, with what they create: objects named after them followed by '-' (a
-   * Deployment's ReplicaSets and pods, a CronJob's Jobs). @default []
+   * Workloads that are exempt, with what they create, matched by owner references rather than name
+   * prefixes (so `api` does not exempt `api-gateway`): the object named exactly so; objects it owns
+   * (a Deployment's ReplicaSets, a CronJob's Jobs, the pods of a StatefulSet, DaemonSet, Job or
+   * ReplicaSet of that name); pods of a ReplicaSet named `<name>-<their pod-template-hash label>` (a
+   * Deployment's pods); pods of a Job named `<name>-<digits>` (a CronJob's pods; a standalone Job so
+   * named in that namespace counts too, as the pod does not name its CronJob). @default []
    */
   readonly workloads?: readonly WorkloadRef[];
 }
@@ -82,8 +86,23 @@ function exemptExpression(namespaces: readonly string[], workloads: readonly Wor
   const ns = 'object.metadata.namespace';
   const terms = [
     ...(namespaces.length ? [`${ns} in ${celList(namespaces)}`] : []),
-    ...workloads.map((w) =>
-      `(${ns} == ${celString(w.namespace)} && (object.metadata.name == ${celString(w.name)} || object.metadata.name.startsWith(${celString(`${w.name}-`)})))`),
+    ...workloads.map((w) => `(${ns} == ${celString(w.namespace)} && ${workloadOrOwned(w.name)})`),
   ];
   return `has(${ns}) && (${terms.join(' || ')})`;
+}
+
+/**
+ * The workload itself, or an object it owns directly or through its ReplicaSets (the pod-template-hash
+ * suffix) or its CronJob's Jobs (the scheduled-time suffix). A pod created from a template has no name
+ * yet at admission (generateName), so owners, not names, identify what a workload creates.
+ */
+function workloadOrOwned(name: string): string {
+  const hash = "object.metadata.labels['pod-template-hash']";
+  const ownedBy = [
+    `r.name == ${celString(name)}`,
+    `(r.kind == 'ReplicaSet' && ${hasPath('object', 'metadata', 'labels')} && 'pod-template-hash' in object.metadata.labels && r.name == ${celString(`${name}-`)} + ${hash})`,
+    `(r.kind == 'Job' && r.name.matches(${celString(`^${name.replace(/\./g, '\\.')}-[0-9]+$`)}))`,
+  ];
+  return `((has(object.metadata.name) && object.metadata.name == ${celString(name)}) || ` +
+    `(has(object.metadata.ownerReferences) && object.metadata.ownerReferences.exists(r, ${ownedBy.join(' || ')})))`;
 }

@@ -7,7 +7,7 @@ import {
 } from '../../../imports/validatingpolicies-policies.kyverno.io';
 import { dnsSubdomain } from '../../validators';
 import { CelVariable, ResourceRule, WORKLOAD_VARIABLES, workloadResourceRules } from './cel';
-import { ClaimedPolicy, Kyverno, PolicyKind } from './kyverno';
+import { ClaimedPolicy, ExemptNamespaceSelector, Kyverno, PolicyKind } from './kyverno';
 import { failurePolicyFor, PolicyMode, policyMode, validationActions } from './mode';
 
 /** Props every policy of the library takes. */
@@ -47,6 +47,16 @@ export abstract class KyvernoPolicy extends Construct implements ClaimedPolicy {
   get name(): string {
     if (this.claimedName === undefined) throw new Error(`${this.node.path} has no name yet`);
     return this.claimedName;
+  }
+
+  /** `spec.matchConstraints`: the resource rules, in every namespace but the exempt ones. */
+  protected matchConstraints(resourceRules: readonly ResourceRule[]): { resourceRules: ResourceRule[]; namespaceSelector: ExemptNamespaceSelector } {
+    return { resourceRules: resourceRules.map((r) => ({ ...r })), namespaceSelector: this.kyverno.exemptNamespaceSelector };
+  }
+
+  /** `spec.webhookConfiguration`: the add-on's webhook timeout, unless the policy needs its own. */
+  protected webhookConfiguration(timeoutSeconds: number = this.kyverno.webhookTimeoutSeconds): { timeoutSeconds: number } {
+    return { timeoutSeconds };
   }
 
   /** Takes the policy's name in the cluster; call after validating the props. */
@@ -89,7 +99,8 @@ export abstract class ValidatingKyvernoPolicy extends KyvernoPolicy {
       spec: {
         validationActions: validationActions(this.mode) as ValidatingPolicySpecValidationActions[],
         failurePolicy: failurePolicyFor(this.mode) as ValidatingPolicySpecFailurePolicy,
-        matchConstraints: { resourceRules: spec.resourceRules.map((r) => ({ ...r })) },
+        webhookConfiguration: this.webhookConfiguration(),
+        matchConstraints: this.matchConstraints(spec.resourceRules),
         variables: spec.variables.length ? spec.variables.map((v) => ({ ...v })) : undefined,
         validations: spec.validations.map((v) => ({ ...v })),
       },

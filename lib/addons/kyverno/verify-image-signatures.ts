@@ -44,7 +44,11 @@ export interface VerifyImageSignaturesProps extends PolicyProps {
   readonly transparencyLog?: TransparencyLog;
   /** Pin verified tags to their digest (mutateDigest) and require digests (verifyDigest). @default true */
   readonly pinDigests?: boolean;
-  /** Webhook timeout of this policy, in seconds (1 to 30): verification calls the registry and Rekor. @default 30 */
+  /**
+   * Webhook timeout of this policy, in seconds (1 to 30). Verification calls the registry and Rekor,
+   * so it does not take the Kyverno add-on's webhookTimeoutSeconds (15 by default) but the API
+   * server's maximum. @default 30
+   */
   readonly timeoutSeconds?: number;
 }
 
@@ -78,6 +82,9 @@ const schema = z.strictObject({
   timeoutSeconds: webhookTimeout().optional(),
 });
 
+/** Webhook timeout of image verification unless set: the most the API server allows. */
+export const IMAGE_VERIFICATION_TIMEOUT_SECONDS = 30;
+
 /** The attestor's name; validations reach it as `attestors.sigstore`. */
 const ATTESTOR = 'sigstore';
 
@@ -103,8 +110,8 @@ export class VerifyImageSignatures extends KyvernoPolicy {
       spec: {
         validationActions: validationActions(this.mode) as ImageValidatingPolicySpecValidationActions[],
         failurePolicy: failurePolicyFor(this.mode) as ImageValidatingPolicySpecFailurePolicy,
-        webhookConfiguration: { timeoutSeconds: p.timeoutSeconds ?? 30 },
-        matchConstraints: { resourceRules: workloadResourceRules() },
+        webhookConfiguration: this.webhookConfiguration(p.timeoutSeconds ?? IMAGE_VERIFICATION_TIMEOUT_SECONDS),
+        matchConstraints: this.matchConstraints(workloadResourceRules()),
         matchImageReferences: p.images.map((glob) => ({ glob })),
         attestors: [{
           name: ATTESTOR,
