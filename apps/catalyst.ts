@@ -12,7 +12,7 @@ import { llmWorker } from './workloads/llm-worker';
 /** Node label that Kata workloads select on; set on talos01 through its machine config. */
 export const KATA_NODE_LABEL = 'runtime.talos-flux-synth.dev/kata';
 
-/** `catalyst`: the bare-metal home-lab / edge cluster (see shared/design/REFERENCE-FLEET.md). */
+/** `catalyst`: the bare-metal home-lab / edge cluster. */
 export function catalyst(app: App, name = 'catalyst'): Cluster {
   const cluster = new Cluster(app, {
     name,

@@ -12,7 +12,7 @@ import { vllm } from './workloads/vllm';
 /** Node label of the GPU workers, set through their machine config. */
 export const GPU_NODE_LABEL = 'accelerator.talos-flux-synth.dev/nvidia';
 
-/** `hybrid-llm`: the GPU inference cluster with cloud GPU workers (see shared/design/REFERENCE-FLEET.md). */
+/** `hybrid-llm`: the GPU inference cluster with cloud GPU workers. */
 export function hybridLlm(app: App, name = 'hybrid-llm'): Cluster {
   const cluster = new Cluster(app, {
     name,

@@ -1,6 +1,6 @@
 /**
  * Every pinned version in one place: bump here, re-synth, review the diff.
- * Sources: ../shared/design/PLATFORM-FACTS.md and the chart files in ../shared/upstream/charts.
+ * Sources: the chart files in schemas/upstream/charts (see schemas/upstream/SOURCES.md).
  */
 
 /** A Helm chart as Flux fetches it: repository, chart name and exact version. */

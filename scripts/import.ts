@@ -4,7 +4,7 @@
  *
  * It drives cdk8s-cli's own importer, so the output is what `cdk8s import` writes online. The one
  * difference: `k8s@<version>` would download cdk8s' Kubernetes definitions; here they are read from
- * the copy in ../shared/upstream/kubernetes/cdk8s-kubernetes-schemas/.
+ * the repository's copy in schemas/upstream/kubernetes/cdk8s-kubernetes-schemas/ (see `npm run vendor`).
  * The validation schemas are compiled by scripts/schemas.ts (see there for what it changes).
  */
 import * as fs from 'node:fs';
@@ -13,7 +13,7 @@ import { parse } from 'yaml';
 import { generateSchemas } from './schemas';
 
 const root = path.resolve(__dirname, '..');
-const upstream = process.env.UPSTREAM_DIR ?? path.resolve(root, '../shared/upstream');
+const upstream = path.join(root, 'schemas', 'upstream');
 const K8S_SCHEMA_URL = /^https:\/\/raw\.githubusercontent\.com\/cdk8s-team\/cdk8s\/master\/kubernetes-schemas\/v([\d.]+)\/_definitions\.json$/;
 
 async function main(): Promise<void> {

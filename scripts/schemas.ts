@@ -1,6 +1,6 @@
 /**
  * Compiles the schemas of the validation gate (lib/synth/validation) from the upstream files listed in
- * schemas/sources.yaml into compact JSON under schemas/, so validation needs neither network nor ../shared.
+ * schemas/sources.yaml into compact JSON under schemas/, so validation needs no network.
  *
  * What changes on the way, and why:
  * - descriptions, defaults and examples are dropped (size); in a CRD, a field with a default is no longer

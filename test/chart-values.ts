@@ -1,19 +1,13 @@
 /**
- * Checks of HelmRelease values against the upstream chart files in ../shared/upstream/charts (read at
- * test time, relative to the repository, as in CI): the values a chart would see after Helm merges
+ * Checks of HelmRelease values against the repository's copy of the upstream chart files
+ * (schemas/upstream/charts, see `npm run vendor`): the values a chart would see after Helm merges
  * ours over its values.yaml, and the keys we set that its values.yaml does not have.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 
-export const UPSTREAM = path.resolve(__dirname, '..', '..', 'shared', 'upstream');
-
-/**
- * `it` where the upstream files are beside the repository (this project's CI), `it.skip` elsewhere
- * (a fleet repository's own CI), so the suite still passes where ../shared does not exist.
- */
-export const itWithUpstream: jest.It = fs.existsSync(UPSTREAM) ? it : it.skip;
+export const UPSTREAM = path.resolve(__dirname, '..', 'schemas', 'upstream');
 
 /** The project's generated copy of a chart's values schema and defaults (schemas/charts/, see `npm run import`). */
 export function projectChartSchema(chart: string, version: string): { schema: object; defaults: Record<string, unknown> } {

@@ -3,7 +3,7 @@ import { DEFAULT_DESCHEDULER_PLUGINS, Descheduler, DeschedulerPlugin, Deschedule
 import { synthesize } from '../lib/synth/pipeline';
 import { Manifest } from '../lib/synth/manifest';
 import { CHARTS } from '../lib/versions';
-import { chartDefaults, goJsonFields, itWithUpstream, unknownKeys } from './chart-values';
+import { chartDefaults, goJsonFields, unknownKeys } from './chart-values';
 import { configErrorOf, find, renderCluster } from './helpers';
 
 type Values = Record<string, any>;
@@ -140,7 +140,7 @@ describe('Descheduler', () => {
     for (const name of upstreamDeschedule) expect(EXTENSION_POINTS[name as keyof typeof EXTENSION_POINTS]).toBe('deschedule');
   });
 
-  itWithUpstream('renders only field names the upstream API types declare', () => {
+  it('renders only field names the upstream API types declare', () => {
     const policy = valuesOf(render({ plugins: ALL_PLUGINS, evictor: { nodeFit: true, minReplicas: 2, noEvictionPolicy: 'Mandatory', podProtections: { extraEnabled: ['PodsWithPVC'] } }, evictionLimits: { perNode: 1, perNamespace: 1, total: 1 }, nodeSelector: { a: 'b' } })).deschedulerPolicy;
     const apiFields = goJsonFields('descheduler/api/v1alpha2/types.go.txt');
     for (const key of Object.keys(policy)) expect(apiFields).toContain(key);
@@ -153,13 +153,13 @@ describe('Descheduler', () => {
     }
   });
 
-  itWithUpstream('sets only chart values that the chart has (the policy is checked against the API types above)', () => {
+  it('sets only chart values that the chart has (the policy is checked against the API types above)', () => {
     for (const run of [undefined, { kind: 'Deployment', deschedulingInterval: '5m' } as const]) {
       expect(unknownKeys(valuesOf(render({ run })), chartDefaults('descheduler'), ['deschedulerPolicy'])).toEqual([]);
     }
   });
 
-  itWithUpstream('the key check finds keys the chart does not have', () => {
+  it('the key check finds keys the chart does not have', () => {
     expect(unknownKeys({ kind: 'CronJob', schedul: 'x', securityContext: { privileged: false, runAs: 1 } }, chartDefaults('descheduler'))).toEqual(['schedul', 'securityContext.runAs']);
   });
 

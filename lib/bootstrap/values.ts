@@ -3,7 +3,7 @@
  */
 import { KUBEPRISM_PORT } from '../talos/machine-config';
 
-/** flux2 chart values we set (shared/upstream/charts/flux2/values.yaml, chart 2.18.3). */
+/** flux2 chart values we set (schemas/upstream/charts/flux2/values.yaml, chart 2.18.3). */
 export interface Flux2Values {
   readonly imageAutomationController: { readonly create: boolean };
   readonly imageReflectionController: { readonly create: boolean };
