@@ -2,9 +2,9 @@ import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { z } from 'zod';
 import { bootstrapFiles } from './bootstrap';
-import { ConfigError } from './errors';
+import { ConfigError, showValue } from './errors';
 import { ClusterSync } from './flux/cluster-sync';
-import { ClusterScope, validateProps } from './props';
+import { ClusterScope, describeConstruct, validateProps } from './props';
 import { Cni, TalosLayer } from './talos/layer';
 import { runsWorkloads } from './talos/node-groups';
 import { dnsLabel, dnsSubdomain, duration, labels } from './validators';
@@ -202,11 +202,12 @@ export class Cluster extends Construct implements ClusterScope {
    * so it sees what add-ons defined after this call declared.
    */
   addArtifact(path: string, content: string | (() => string)): void {
-    const top = path.split('/')[0];
-    if (!/^[a-z0-9][a-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)+$/.test(path) || (LAYERS as readonly string[]).includes(top)) {
-      throw new Error(`artifact path ${JSON.stringify(path)} must be a relative path in a folder other than the layers`);
+    const top = typeof path === 'string' ? path.split('/')[0] : '';
+    if (typeof path !== 'string' || !/^[a-z0-9][a-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)+$/.test(path) || (LAYERS as readonly string[]).includes(top)) {
+      throw ConfigError.single(describeConstruct(this), 'addArtifact(path)',
+        `${showValue(path)} must be a relative path (no "..", no leading "/") in a folder other than the layers, as in notes/README.md`);
     }
-    if (this.artifactFiles.has(path)) throw new Error(`artifact ${path} is added twice in cluster ${this.clusterName}`);
+    if (this.artifactFiles.has(path)) throw ConfigError.single(describeConstruct(this), 'addArtifact(path)', `${JSON.stringify(path)} is added twice`);
     this.artifactFiles.set(path, content);
   }
 

@@ -152,10 +152,26 @@ function writeAtomically(file, content) {
   fs.renameSync(tmp, file);
 }
 
-/** Older bundles of the same entry (a running process has already read its own). */
+/**
+ * Older bundles of the same entry, but only those whose process has exited: a bundle's name ends in the pid
+ * of the run that built it, and a concurrent run may not have loaded its bundle yet (or may need its source
+ * map to report an error), so a live process's bundle is left for a later run to remove.
+ */
 function removeOtherBundles(base, keep) {
   for (const f of fs.readdirSync(CACHE_DIR)) {
-    if (f.startsWith(`${base}-`) && !f.startsWith(keep)) fs.rmSync(path.join(CACHE_DIR, f), { force: true });
+    if (!f.startsWith(`${base}-`) || f.startsWith(keep)) continue;
+    const pid = Number(/-(\d+)\.js(\.map)?$/.exec(f)?.[1]);
+    if (!pid || !isAlive(pid)) fs.rmSync(path.join(CACHE_DIR, f), { force: true });
+  }
+}
+
+/** @param {number} pid */
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return /** @type {NodeJS.ErrnoException} */ (err).code === 'EPERM';
   }
 }
 

@@ -33,16 +33,19 @@ export function synthCluster(fn: (cluster: Cluster) => void = () => undefined, p
   return synthesize((app: App) => fn(new Cluster(app, clusterProps(props))));
 }
 
-/** The ConfigError message a builder throws, or fails the test. */
-export function configErrorOf(fn: () => unknown): string {
+/** The message of the error of class `type` that `fn` throws, or fails the test. */
+export function errorOf(type: new (...args: never[]) => Error, fn: () => unknown): string {
   try {
     fn();
   } catch (err) {
-    if (err instanceof ConfigError) return err.message;
+    if (err instanceof type) return err.message;
     throw err;
   }
-  throw new Error('expected a ConfigError, but nothing was thrown');
+  throw new Error(`expected a ${type.name}, but nothing was thrown`);
 }
+
+/** The ConfigError message a builder throws, or fails the test. */
+export const configErrorOf = (fn: () => unknown): string => errorOf(ConfigError, fn);
 
 /** Reads every file below root into a map, with modification times. */
 export function snapshotTree(root: string): Map<string, { content: string; mtimeMs: number }> {

@@ -42,7 +42,7 @@ describe('synth pipeline', () => {
     for (const rel of before.keys()) fs.utimesSync(path.join(root, rel), old, old);
     const aged = snapshotTree(root);
     const second = synthToDisk(buildFleet, root);
-    expect(second.stats).toEqual({ written: 0, changed: 0, removed: 0, unchanged: before.size });
+    expect(second.stats).toEqual({ written: 0, changed: 0, removed: 0, unchanged: before.size, removedFiles: [] });
     expect(snapshotTree(root)).toEqual(aged);
   });
 
@@ -56,7 +56,7 @@ describe('synth pipeline', () => {
     expect(fs.readFileSync(path.join(root, 'dist/demo/controllers/kustomization.yaml'), 'utf8')).not.toContain('namespace_beta');
 
     fs.mkdirSync(path.join(root, 'dist/gone/apps'), { recursive: true });
-    fs.writeFileSync(path.join(root, 'dist/gone/apps/old.yaml'), 'x: 1\n');
+    fs.writeFileSync(path.join(root, 'dist/gone/apps/old.yaml'), 'metadata:\n  labels:\n    app.kubernetes.io/managed-by: talos-flux-synth\n');
     synthToDisk(fleet(['alpha']), root);
     expect(fs.existsSync(path.join(root, 'dist/gone'))).toBe(false);
   });

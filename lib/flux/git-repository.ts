@@ -23,7 +23,7 @@ export class GitRepositorySource extends Construct {
 
   constructor(scope: Construct, id: string, props: GitRepositorySourceProps) {
     super(scope, id);
-    new GitRepository(this, 'resource', {
+    this.node.defaultChild = new GitRepository(this, 'resource', {
       metadata: { name: props.name, namespace: props.namespace },
       spec: {
         url: props.url,

@@ -94,7 +94,7 @@ export class FluxHelmRelease<V extends object = Record<string, unknown>> extends
       // Checked to be plain JSON above; the copy gives cdk8s ordinary objects (no null prototypes).
       values: props.values === undefined ? undefined : (JSON.parse(JSON.stringify(props.values)) as Record<string, unknown>),
     };
-    new HelmRelease(this, 'resource', { metadata: { name: props.name, namespace: props.namespace }, spec });
+    this.node.defaultChild = new HelmRelease(this, 'resource', { metadata: { name: props.name, namespace: props.namespace }, spec });
     this.ref = { kind: 'HelmRelease', name: props.name, namespace: props.namespace };
   }
 }

@@ -30,7 +30,7 @@ export class HelmRepositorySource extends Construct implements ChartSource {
   constructor(scope: Construct, id: string, props: HelmRepositorySourceProps) {
     super(scope, id);
     validateProps(this, schema, props);
-    new HelmRepository(this, 'resource', {
+    this.node.defaultChild = new HelmRepository(this, 'resource', {
       metadata: { name: props.name, namespace: props.namespace },
       spec: { url: props.url, interval: props.interval ?? '1h' },
     });

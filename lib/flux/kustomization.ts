@@ -33,7 +33,7 @@ export class FluxKustomization extends Construct {
 
   constructor(scope: Construct, id: string, props: FluxKustomizationProps) {
     super(scope, id);
-    new Kustomization(this, 'resource', {
+    this.node.defaultChild = new Kustomization(this, 'resource', {
       metadata: { name: props.name, namespace: props.namespace },
       spec: {
         interval: props.interval ?? '10m',

@@ -36,7 +36,7 @@ export class OciChartSource extends Construct implements ChartSource {
   constructor(scope: Construct, id: string, props: OciChartSourceProps) {
     super(scope, id);
     validateProps(this, schema, props);
-    new OciRepository(this, 'resource', {
+    this.node.defaultChild = new OciRepository(this, 'resource', {
       metadata: { name: props.name, namespace: props.namespace },
       spec: {
         url: props.url,

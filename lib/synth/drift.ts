@@ -1,5 +1,6 @@
 import { OUTPUT_DIRS } from './files';
 import { FleetBuilder, SynthOptions, synthesize } from './pipeline';
+import { withOutputLock } from './lock';
 import { diffTree } from './write';
 
 /** How the output folders on disk differ from a fresh render. */
@@ -21,7 +22,8 @@ export interface Drift {
  */
 export function checkDrift(build: FleetBuilder, root: string, options: SynthOptions = {}): Drift {
   const { files } = synthesize(build, options);
-  const diff = diffTree(root, OUTPUT_DIRS, files);
+  // Under the lock: a synth writing meanwhile would show a tree that is half old, half new.
+  const diff = withOutputLock(root, () => diffTree(root, OUTPUT_DIRS, files));
   return { files: files.size, changed: diff.changed, missing: diff.added, extra: diff.removed };
 }
 

@@ -4,7 +4,8 @@ import { Check, DEFAULT_CHECKS } from './checks';
 import { OUTPUT_DIRS, planFiles } from './files';
 import { Destination } from './manifest';
 import { renderFleet, Rendering } from './render';
-import { writeTree, WriteStats } from './write';
+import { withOutputLock } from './lock';
+import { diffTree, firstFew, removeStaleStaging, WriteOptions, writeTree, WriteStats } from './write';
 
 /** A fleet description: adds Clusters to the app. */
 export type FleetBuilder = (app: App) => void;
@@ -28,25 +29,46 @@ export function synthesize(build: FleetBuilder, options: SynthOptions = {}): Syn
   return { ...rendering, files: planFiles(rendering.clusters, rendering.objects, rendering.artifacts) };
 }
 
+export interface DiskOptions extends SynthOptions, WriteOptions {
+  /** Write a fleet that builds no cluster (which deletes everything under dist/ and clusters/). @default false: refuse */
+  readonly allowEmpty?: boolean;
+}
+
 export interface SynthSummary {
   readonly clusters: number;
   readonly objectsByDestination: Readonly<Record<Destination, number>>;
   readonly stats: WriteStats;
 }
 
-/** Renders, checks and writes the fleet under `root` (dist/ and clusters/); nothing is written if anything fails. */
-export function synthToDisk(build: FleetBuilder, root: string, options: SynthOptions = {}): SynthSummary {
+/**
+ * Renders, checks and writes the fleet under `root` (dist/ and clusters/); nothing is written if anything
+ * fails. The write holds the output lock: a concurrent synth waits, then writes the same tree again (a no-op).
+ */
+export function synthToDisk(build: FleetBuilder, root: string, options: DiskOptions = {}): SynthSummary {
   const result = synthesize(build, options);
-  const stats = writeTree(root, OUTPUT_DIRS, result.files);
+  const stats = withOutputLock(root, () => {
+    removeStaleStaging(root);
+    if (!result.clusters.length && !options.allowEmpty) refuseEmptyFleet(root);
+    return writeTree(root, OUTPUT_DIRS, result.files, options);
+  });
   const objectsByDestination = { controllers: 0, configs: 0, apps: 0, flux: 0 };
   for (const o of result.objects) objectsByDestination[o.destination]++;
   return { clusters: result.clusters.length, objectsByDestination, stats };
 }
 
+/** An empty fleet would delete the whole output: almost always a fleet.ts that lost its clusters. */
+function refuseEmptyFleet(root: string): void {
+  const existing = diffTree(root, OUTPUT_DIRS, new Map()).removed.length;
+  throw ConfigError.single('fleet', '', `builds no cluster, so synth would delete every file under dist/ and clusters/ (${existing} now); ` +
+    'add a Cluster to the fleet, or run synth with --allow-empty if that is what you want');
+}
+
+/** The summary line, and the files removed, named (the first few) on a second line. */
 export function formatSummary(s: SynthSummary, ms: number): string {
   const o = s.objectsByDestination;
   const total = o.controllers + o.configs + o.apps + o.flux;
   const { written, changed, removed, unchanged } = s.stats;
-  return `synth: ${s.clusters} clusters, ${total} objects (controllers ${o.controllers}, configs ${o.configs}, apps ${o.apps}, flux ${o.flux}); ` +
+  const line = `synth: ${s.clusters} clusters, ${total} objects (controllers ${o.controllers}, configs ${o.configs}, apps ${o.apps}, flux ${o.flux}); ` +
     `files: ${written} written, ${changed} changed, ${removed} removed, ${unchanged} unchanged; ${ms} ms`;
+  return removed ? `${line}\nremoved: ${firstFew(s.stats.removedFiles)}` : line;
 }

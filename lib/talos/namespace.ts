@@ -37,7 +37,7 @@ export class TalosNamespace extends Construct {
     const p = validateProps(this, schema, props);
     this.name = p.name;
     this.podSecurity = p.podSecurity ?? TALOS_DEFAULT_POD_SECURITY;
-    new KubeNamespace(this, 'resource', {
+    this.node.defaultChild = new KubeNamespace(this, 'resource', {
       metadata: { name: p.name, labels: { ...p.labels, ...podSecurityLabels(this.podSecurity) } },
     });
   }

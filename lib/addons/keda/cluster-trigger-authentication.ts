@@ -30,7 +30,7 @@ export class ClusterTriggerAuthentication extends KedaResource {
     super(scope, 'configs', id);
     const p = validateProps(this, schema, withDefaultName(props, id));
     this.name = p.name;
-    new ClusterTriggerAuthenticationResource(this, 'resource', {
+    this.node.defaultChild = new ClusterTriggerAuthenticationResource(this, 'resource', {
       metadata: { name: this.name },
       spec: { secretTargetRef: p.secretTargetRef },
     });

@@ -187,7 +187,7 @@ export class ScaledObject extends KedaResource {
       advanced: advancedOf(p.behavior, p.restoreToOriginalReplicaCount),
       triggers: triggers.map(renderTriggerWithAuth),
     };
-    new ScaledObjectResource(this, 'resource', { metadata: { name: this.name, namespace: this.namespace }, spec });
+    this.node.defaultChild = new ScaledObjectResource(this, 'resource', { metadata: { name: this.name, namespace: this.namespace }, spec });
 
     // References by name and the engine may be defined after this construct: checked when the fleet is built.
     this.node.addValidation({ validate: () => this.lateProblems(triggers) });

@@ -35,7 +35,7 @@ export class TriggerAuthentication extends KedaResource {
     const p = validateProps(this, schema, withDefaultName(props, id));
     this.name = p.name;
     this.namespace = p.namespace;
-    new TriggerAuthenticationResource(this, 'resource', {
+    this.node.defaultChild = new TriggerAuthenticationResource(this, 'resource', {
       metadata: { name: this.name, namespace: this.namespace },
       spec: { secretTargetRef: p.secretTargetRef },
     });

@@ -32,7 +32,7 @@ export class AddDefaultLabels extends KyvernoPolicy {
     const p = validateProps(this, schema, props);
     this.labels = p.labels;
     this.claim(p.name ?? 'add-default-labels');
-    new MutatingPolicy(this, 'resource', {
+    this.node.defaultChild = new MutatingPolicy(this, 'resource', {
       metadata: { name: this.name },
       spec: {
         failurePolicy: MutatingPolicySpecFailurePolicy.IGNORE,

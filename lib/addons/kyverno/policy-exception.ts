@@ -62,7 +62,7 @@ export class KyvernoPolicyException extends Construct {
       ? p.policies.flatMap((name) => kyverno.validatingPolicyRefs.filter((r) => r.name === name))
       : kyverno.validatingPolicyRefs);
     this.node.addValidation({ validate: () => unknownPolicies(kyverno, p.policies ?? []) });
-    new PolicyException(this, 'resource', {
+    this.node.defaultChild = new PolicyException(this, 'resource', {
       metadata: { name: p.name, namespace: kyverno.namespace },
       spec: {
         policyRefs: Lazy.any({ produce: refs }) as unknown as PolicyRef[],

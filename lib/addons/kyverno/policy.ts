@@ -94,7 +94,8 @@ export abstract class ValidatingKyvernoPolicy extends KyvernoPolicy {
   protected render(props: PolicyProps, defaultName: string, spec: ValidatingPolicySpecOf): ValidatingPolicy {
     this.claim(props.name ?? defaultName);
     this.renderedMode = props.mode ?? this.kyverno.mode;
-    return new ValidatingPolicy(this, 'resource', {
+    // The default child, so that ApiObject.of(policy) finds it (cdk8s looks for "Resource" or "Default").
+    return (this.node.defaultChild = new ValidatingPolicy(this, 'resource', {
       metadata: { name: this.name },
       spec: {
         validationActions: validationActions(this.mode) as ValidatingPolicySpecValidationActions[],
@@ -104,7 +105,7 @@ export abstract class ValidatingKyvernoPolicy extends KyvernoPolicy {
         variables: spec.variables.length ? spec.variables.map((v) => ({ ...v })) : undefined,
         validations: spec.validations.map((v) => ({ ...v })),
       },
-    });
+    }));
   }
 }
 

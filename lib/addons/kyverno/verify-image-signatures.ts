@@ -105,7 +105,7 @@ export class VerifyImageSignatures extends KyvernoPolicy {
     this.mode = p.mode ?? kyverno.mode;
     this.images = p.images;
     const pin = p.pinDigests ?? true;
-    new ImageValidatingPolicy(this, 'resource', {
+    this.node.defaultChild = new ImageValidatingPolicy(this, 'resource', {
       metadata: { name: this.name },
       spec: {
         validationActions: validationActions(this.mode) as ImageValidatingPolicySpecValidationActions[],

@@ -34,7 +34,7 @@ export interface VeleroScheduleProps extends Required<Omit<VeleroScheduleSpec, '
 export class VeleroSchedule extends Construct {
   constructor(scope: Construct, id: string, props: VeleroScheduleProps) {
     super(scope, id);
-    new Schedule(this, 'resource', {
+    this.node.defaultChild = new Schedule(this, 'resource', {
       metadata: { name: props.name, namespace: props.namespace },
       spec: {
         schedule: props.schedule,
