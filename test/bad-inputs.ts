@@ -496,4 +496,24 @@ export const BAD_INPUTS: readonly BadInput[] = [
     message: 'demo/apps/Deployment/app/web: spec.template.spec.volumes[0].hostPath: mounts a hostPath volume, which Pod Security baseline in namespace app rejects; ' +
       "label it pod-security.kubernetes.io/enforce: privileged (TalosNamespace with podSecurity: 'privileged')",
   },
+
+  // ---- The writer: what synth would write or delete (lib/synth/pipeline.ts, lib/cluster.ts) ----
+  {
+    name: 'a fleet of no cluster, which would delete all of dist/ and clusters/',
+    build: () => undefined,
+    message: 'fleet: builds no cluster, so synth would delete every file under dist/ and clusters/; add a Cluster to the fleet, or run synth with --allow-empty if that is what you want',
+  },
+  {
+    name: 'an artifact path that climbs out of the cluster folder',
+    build: demo(({ cluster }) => cluster.addArtifact('notes/../../evil.txt', 'pwned\n')),
+    message: 'demo/Cluster[demo]: addArtifact(path): "notes/../../evil.txt" must be a relative path (no "..", no leading "/") in a folder other than the layers, as in notes/README.md',
+  },
+  {
+    name: 'an artifact added twice',
+    build: demo(({ cluster }) => {
+      cluster.addArtifact('notes/README.md', 'a\n');
+      cluster.addArtifact('notes/README.md', 'b\n');
+    }),
+    message: 'demo/Cluster[demo]: addArtifact(path): "notes/README.md" is added twice',
+  },
 ];

@@ -238,6 +238,15 @@ describe('npm run diff: command line', () => {
     expect(out.stderr).toMatch(/^error: Not_A_Label\/Cluster\[Not_A_Label\]: name: /);
   });
 
+  it("exits 1 with one line when building the fleet throws a user's TypeError", () => {
+    const { out, io } = capture(root);
+    const broken = (app: App) => {
+      (new Cluster(app, clusterProps({ name: 'demo' })) as unknown as { nope(): void }).nope();
+    };
+    expect(runDiffCli(broken, [], io)).toBe(1);
+    expect(out.stderr).toMatch(/^error: test\/review\.test\.ts:\d+:\d+: TypeError: .*nope is not a function; run npm run typecheck to find type mistakes \(SYNTH_DEBUG=1 prints the stack\)\ndiff failed: the working tree does not render\n$/);
+  });
+
   it('colours a terminal, and never with NO_COLOR; FORCE_COLOR and --color force it', () => {
     expect(useColor(undefined, {}, true)).toBe(true);
     expect(useColor(undefined, {}, false)).toBe(false);

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tempDir } from './helpers';
@@ -53,6 +53,24 @@ describe('scripts/run-ts.js', () => {
     expect(run(dir, cache).stdout).toBe('22\n');
     expect(cachedBundle(cache)).not.toBe(first);
     expect(fs.readdirSync(cache).filter((f) => f.endsWith('.js'))).toEqual([cachedBundle(cache)]);
+  });
+
+  it("never deletes the bundle of a run that is still alive (it may not have loaded it yet), only those of exited runs", () => {
+    const dir = program({ 'main.ts': 'console.log(1);\n' });
+    const cache = tempDir();
+    expect(run(dir, cache).stdout).toBe('1\n');
+    const base = fs.readdirSync(cache).find((f) => f.endsWith('.json'))?.replace(/\.json$/, '');
+    const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    try {
+      const others = [`${base}-1-${live.pid}.js`, `${base}-1-${live.pid}.js.map`, `${base}-1-${dead}.js`, `${base}-1-${dead}.js.map`];
+      for (const f of others) fs.writeFileSync(path.join(cache, f), '');
+      write(dir, 'main.ts', 'console.log(2);\n', -30_000);
+      expect(run(dir, cache).stdout).toBe('2\n');
+      expect(fs.readdirSync(cache).filter((f) => f.includes('-1-')).sort()).toEqual(others.slice(0, 2));
+    } finally {
+      live.kill();
+    }
   });
 
   it('gives __dirname its own value in a file that starts using it in an edit', () => {

@@ -197,7 +197,7 @@ describe('what synth deletes', () => {
     synthToDisk(fleet(['alpha']), root);
     const before = tree(root);
     expect(configErrorOf(() => synthToDisk(() => undefined, root))).toBe(
-      'fleet: builds no cluster, so synth would delete every file under dist/ and clusters/ (15 now); add a Cluster to the fleet, or run synth with --allow-empty if that is what you want',
+      'fleet: builds no cluster, so synth would delete every file under dist/ and clusters/; add a Cluster to the fleet, or run synth with --allow-empty if that is what you want',
     );
     expect(tree(root)).toEqual(before);
     expect(synthToDisk(() => undefined, root, { allowEmpty: true }).stats.removed).toBe(15);

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isConfigError } from '../errors';
+import { debugRequested, describeException, mappedStack } from '../synth/exception';
 import { OUTPUT_DIRS } from '../synth/files';
 import { FleetBuilder, SynthOptions, synthesize } from '../synth/pipeline';
 import { diffTrees, FleetDiff } from './diff';
@@ -123,7 +124,12 @@ export function runDiffCli(build: FleetBuilder, argv: readonly string[], io: Dif
       io.stderr(`diff: ${err.message}\n`);
       return 2;
     }
-    if (!isConfigError(err)) throw err;
+    if (!isConfigError(err)) {
+      // Any other exception while building the fleet (a user's TypeError): one line, as npm run synth says it.
+      if (debugRequested([], io.env)) io.stderr(`${mappedStack(err)}\n`);
+      io.stderr(`error: ${describeException(err)}\ndiff failed: the working tree does not render\n`);
+      return 1;
+    }
     io.stderr(`${err.message.split('\n').map((p) => `error: ${p}`).join('\n')}\ndiff failed: the working tree does not render (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'})\n`);
     return 1;
   }

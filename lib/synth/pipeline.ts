@@ -5,7 +5,7 @@ import { OUTPUT_DIRS, planFiles } from './files';
 import { Destination } from './manifest';
 import { renderFleet, Rendering } from './render';
 import { withOutputLock } from './lock';
-import { diffTree, firstFew, removeStaleStaging, WriteOptions, writeTree, WriteStats } from './write';
+import { firstFew, removeStaleStaging, WriteOptions, writeTree, WriteStats } from './write';
 
 /** A fleet description: adds Clusters to the app. */
 export type FleetBuilder = (app: App) => void;
@@ -48,7 +48,7 @@ export function synthToDisk(build: FleetBuilder, root: string, options: DiskOpti
   const result = synthesize(build, options);
   const stats = withOutputLock(root, () => {
     removeStaleStaging(root);
-    if (!result.clusters.length && !options.allowEmpty) refuseEmptyFleet(root);
+    if (!result.clusters.length && !options.allowEmpty) throw emptyFleet();
     return writeTree(root, OUTPUT_DIRS, result.files, options);
   });
   const objectsByDestination = { controllers: 0, configs: 0, apps: 0, flux: 0 };
@@ -57,11 +57,8 @@ export function synthToDisk(build: FleetBuilder, root: string, options: DiskOpti
 }
 
 /** An empty fleet would delete the whole output: almost always a fleet.ts that lost its clusters. */
-function refuseEmptyFleet(root: string): void {
-  const existing = diffTree(root, OUTPUT_DIRS, new Map()).removed.length;
-  throw ConfigError.single('fleet', '', `builds no cluster, so synth would delete every file under dist/ and clusters/ (${existing} now); ` +
-    'add a Cluster to the fleet, or run synth with --allow-empty if that is what you want');
-}
+const emptyFleet = () => ConfigError.single('fleet', '', 'builds no cluster, so synth would delete every file under dist/ and clusters/; ' +
+  'add a Cluster to the fleet, or run synth with --allow-empty if that is what you want');
 
 /** The summary line, and the files removed, named (the first few) on a second line. */
 export function formatSummary(s: SynthSummary, ms: number): string {
