@@ -1,6 +1,7 @@
 /**
  * User mistakes surface as ConfigError: one line per problem, naming where it is and what is wrong.
- * Anything else that escapes synth is a bug in this project and keeps its stack trace.
+ * Anything else that escapes synth (a user's TypeError, a cdk8s check, a bug in this project) is printed
+ * by the CLI as one line with the user's file:line (lib/synth/exception.ts); the stack only on request.
  */
 
 /** One thing wrong with the fleet description or the rendered output. */
