@@ -61,8 +61,9 @@ describe('npm run diff: a temporary repository with two commits of a small fleet
       'beta/controllers/Namespace: +extra',
     ]);
     // ImageValidatingPolicy verify-images, HelmRepository tools, beta's namespace base, the Flux objects, and each
-    // cluster's Talos schematic and patch and bootstrap files (main.tf.json, the sync chart's two files): unchanged.
-    expect(diff.unchanged).toBe(15 + 2 * 5);
+    // cluster's Talos schematic and patch and bootstrap files (main.tf.json, the FluxInstance chart's two files):
+    // unchanged. The Flux objects are the FluxInstance and the three layer Kustomizations of each cluster.
+    expect(diff.unchanged).toBe(13 + 2 * 5);
   });
 
   it('lists field-level changes, matching containers and env entries by name', () => {
