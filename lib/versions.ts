@@ -17,9 +17,9 @@ export interface ChartPin {
   readonly version: string;
 }
 
-// renovate: datasource=github-releases depName=kubernetes/kubernetes extractVersion=^v(?<version>\d+\.\d+) versioning=loose
+// renovate: datasource=github-releases depName=kubernetes/kubernetes extractVersion=^v(?<version>\d+\.\d+)\.\d+$ versioning=loose
 export const KUBERNETES_VERSION = '1.34';
-// renovate: datasource=github-releases depName=siderolabs/talos extractVersion=^v(?<version>\d+\.\d+) versioning=loose
+// renovate: datasource=github-releases depName=siderolabs/talos extractVersion=^v(?<version>\d+\.\d+)\.\d+$ versioning=loose
 export const TALOS_VERSION = '1.13';
 
 export const CHARTS = {
@@ -79,11 +79,11 @@ export const FLUX_DISTRIBUTION = {
   /** Where the Flux controller images come from (upstream Flux). */
   registry: 'ghcr.io/fluxcd',
   versions: {
-    // renovate: datasource=github-releases depName=fluxcd/flux2 extractVersion=^v(?<version>.+)$
+    // renovate: datasource=github-releases depName=fluxcd/flux2 extractVersion=^v(?<version>\d+\.\d+\.\d+)$
     '1.34': '2.9.4',
-    // renovate: datasource=github-releases depName=fluxcd/flux2 extractVersion=^v(?<version>.+)$
+    // renovate: datasource=github-releases depName=fluxcd/flux2 extractVersion=^v(?<version>\d+\.\d+\.\d+)$
     '1.35': '2.9.4',
-    // renovate: datasource=github-releases depName=fluxcd/flux2 extractVersion=^v(?<version>.+)$
+    // renovate: datasource=github-releases depName=fluxcd/flux2 extractVersion=^v(?<version>\d+\.\d+\.\d+)$
     '1.36': '2.9.4',
   } as Readonly<Record<string, string>>,
 } as const;
