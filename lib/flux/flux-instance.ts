@@ -5,17 +5,12 @@ import {
   FluxInstanceSpecComponents,
   FluxInstanceSpecSyncKind,
 } from '../../imports/fluxinstances-fluxcd.controlplane.io';
+import { KUBERNETES_VERSION_ANNOTATION, TALOS_VERSION_ANNOTATION } from '../synth/labels';
 import { FluxObjectRef } from './refs';
 
 /** The only name the FluxInstance CRD accepts (a CEL rule of the CRD). */
 export const FLUX_INSTANCE_NAME = 'flux';
 
-/**
- * Annotations of the FluxInstance that record the versions the cluster's output was rendered for:
- * `npm run diff` reads them to flag a Kubernetes or Talos minor change.
- */
-export const KUBERNETES_VERSION_ANNOTATION = 'talos-flux-synth.dev/kubernetes-version';
-export const TALOS_VERSION_ANNOTATION = 'talos-flux-synth.dev/talos-version';
 
 /**
  * The controllers `flux bootstrap` installs by default; the image automation controllers stay off,
