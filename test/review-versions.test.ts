@@ -11,6 +11,7 @@ import { Component } from '../lib/component';
 import { PinnedChart } from '../lib/flux/helm-release';
 import { diffAgainstBase, runDiffCli } from '../lib/review/cli';
 import { describeChange, diffTrees } from '../lib/review/diff';
+import { formatFieldPath } from '../lib/review/field-diff';
 import { versionChange } from '../lib/review/risks';
 import { FleetBuilder, synthesize } from '../lib/synth/pipeline';
 import { KUBERNETES_VERSION_ANNOTATION, TALOS_VERSION_ANNOTATION } from '../lib/synth/labels';
@@ -122,6 +123,15 @@ describe('npm run diff on version changes', () => {
       ['HIGH', 'Kubernetes/Talos minor skipped or lowered'],
       ['HIGH', 'Kubernetes/Talos minor skipped or lowered'],
       ['HIGH', 'Major version changed'],
+    ]);
+  });
+
+  it('diffs the Helm values of the bootstrap field by field (they are YAML text in the Terraform JSON)', () => {
+    const file = diff.changes.find((c) => c.cluster === 'alpha' && c.kind === 'File' && c.name === 'bootstrap/main.tf.json');
+    expect(file?.fields.map((f) => `${formatFieldPath(f.path)}: ${JSON.stringify(f.before)} → ${JSON.stringify(f.after)}`)).toEqual([
+      'resource.helm_release.flux_instance.values[0].objects[0].metadata.annotations["talos-flux-synth.dev/kubernetes-version"]: "1.34" → "1.35"',
+      'resource.helm_release.flux_instance.values[0].objects[0].metadata.annotations["talos-flux-synth.dev/talos-version"]: "1.13" → "1.14"',
+      'resource.helm_release.flux_instance.values[0].objects[0].spec.distribution.version: "2.9.4" → "2.10.0"',
     ]);
   });
 
