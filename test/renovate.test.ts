@@ -66,14 +66,19 @@ function extract(managers: readonly CustomManager[], file: string, source: strin
   return out;
 }
 
+/** The comment that marks the next line's versions as no pin (a set of supported versions, say): `// not a pin: <why>`. */
+const NOT_A_PIN = /^\s*\/\/ not a pin: \S/;
+
 /**
- * Every version-like quoted value on a code line of the source (not a comment, not an object key): a
- * version (`1.34`, `v26.7.0`) or an image's tag. Returns `line: value` for each one no manager extracts.
+ * Every version-like quoted value on a code line of the source (not a comment, not an object key, not
+ * after a `// not a pin: <why>` line): a version (`1.34`, `v26.7.0`) or an image's tag. Returns
+ * `line: value` for each one no manager extracts.
  */
 function unextractedPins(source: string, extracted: readonly Extracted[]): string[] {
   const missing: string[] = [];
-  source.split('\n').forEach((text, i) => {
-    if (/^\s*(\/\/|\/\*|\*)/.test(text)) return;
+  const lines = source.split('\n');
+  lines.forEach((text, i) => {
+    if (/^\s*(\/\/|\/\*|\*)/.test(text) || (i > 0 && NOT_A_PIN.test(lines[i - 1]))) return;
     for (const m of text.matchAll(/'([^'\n]+)'(?!\s*:)/g)) {
       const quoted = m[1];
       const version = /^v?\d+(\.\d+)+$/.test(quoted) ? quoted : /^[^\s:]+(:\d+)?[^\s:]*:([\w.-]+)$/.exec(quoted)?.[2];
@@ -114,6 +119,12 @@ describe('renovate.json custom managers over lib/versions.ts', () => {
       `${line("chart: 'podinfo'")}: 6.9.0`,
       `${line("chart: 'other'")}: 1.2.3`,
     ]);
+  });
+
+  it('skip a line marked as no pin, such as a set of supported versions', () => {
+    const sets = `${versionsSource}\n// not a pin: the minors the repository holds schemas for\nexport const SUPPORTED = ['1.34', '1.35'] as const;\nexport const OTHER = ['1.13', '1.14'] as const;\n`;
+    const line = sets.split('\n').findIndex((l) => l.includes('OTHER')) + 1;
+    expect(unextractedPins(sets, extract(renovate.customManagers, VERSIONS_FILE, sets))).toEqual([`${line}: 1.13`, `${line}: 1.14`]);
   });
 
   it('extract each pin once, with the datasource, name and registry Renovate looks it up by', () => {
