@@ -4,11 +4,11 @@ import { z } from 'zod';
 import { bootstrapFiles } from './bootstrap';
 import { ConfigError, showValue } from './errors';
 import { ClusterSync } from './flux/cluster-sync';
-import { ClusterScope, describeConstruct, validateProps } from './props';
+import { ClusterScope, describeConstruct, propError, validateProps } from './props';
 import { Cni, TalosLayer } from './talos/layer';
 import { runsWorkloads } from './talos/node-groups';
 import { dnsLabel, dnsSubdomain, duration, labels } from './validators';
-import { KUBERNETES_VERSION, TALOS_VERSION } from './versions';
+import { FLUX_DISTRIBUTION, KUBERNETES_VERSION, TALOS_VERSION } from './versions';
 import { byKey } from './order';
 
 /** The Flux layers of a cluster, in the order Flux applies them. */
@@ -168,8 +168,15 @@ export class Cluster extends Construct implements ClusterScope {
     ) as Record<Layer, Chart>;
     this.fluxChart = new Chart(this, '#flux', { disableResourceNameHashes: true });
 
+    const fluxVersion = FLUX_DISTRIBUTION.versions[this.kubernetesVersion];
+    if (!fluxVersion) {
+      const pinned = Object.keys(FLUX_DISTRIBUTION.versions).join(', ');
+      throw propError(this, 'kubernetesVersion', `no Flux distribution is pinned for Kubernetes ${this.kubernetesVersion} (FLUX_DISTRIBUTION in lib/versions.ts has ${pinned})`);
+    }
     const sync = new ClusterSync(this.fluxChart, 'flux-system', {
       cluster: p.name,
+      distribution: { version: fluxVersion, registry: FLUX_DISTRIBUTION.registry },
+      versions: { kubernetes: this.kubernetesVersion, talos: this.talosVersion },
       git: { url: p.git.url, branch: p.git.branch ?? 'main', secretRef: p.git.secretRef ?? 'flux-system' },
       layers: LAYERS,
       timings: p.flux,
@@ -177,7 +184,7 @@ export class Cluster extends Construct implements ClusterScope {
     });
 
     for (const f of this.talos.artifacts()) this.addArtifact(f.path, f.render);
-    for (const f of bootstrapFiles({ cluster: p.name, cni: this.cni, syncObjects: () => sync.syncManifests })) this.addArtifact(f.path, f.render);
+    for (const f of bootstrapFiles({ cluster: p.name, cni: this.cni, fluxInstance: () => sync.instanceManifest })) this.addArtifact(f.path, f.render);
   }
 
   /** The chart of one layer. */

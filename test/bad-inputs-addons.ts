@@ -4,7 +4,7 @@
  * cases (through synthToDisk, previous output byte-identical) and requires at least three per add-on.
  * To cover a new add-on, add a group.
  */
-import * as kplus from 'cdk8s-plus-28';
+import * as kplus from 'cdk8s-plus-34';
 import { App, Chart } from 'cdk8s';
 import { Descheduler, DeschedulerProps } from '../lib/addons/descheduler';
 import { GpuOperator, GpuOperatorProps } from '../lib/addons/gpu-operator';

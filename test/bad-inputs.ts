@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { ApiObject, App, Chart, Include, JsonPatch } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
+import * as kplus from 'cdk8s-plus-34';
 import { Cluster, ClusterProps, Layer } from '../lib/cluster';
 import { Component } from '../lib/component';
 import { FluxHelmRelease, PinnedChart } from '../lib/flux/helm-release';

@@ -34,13 +34,13 @@ const releasesOf = (cluster: string) => stackOf(fleet.files, cluster).resource.h
 const valuesOf = (r: HelmRelease) => parse(r.values[0]);
 
 describe('bootstrap stack of the reference fleet', () => {
-  it('renders Terraform JSON and the sync chart under dist/<cluster>/bootstrap/ for both clusters', () => {
+  it('renders Terraform JSON and the FluxInstance chart under dist/<cluster>/bootstrap/ for both clusters', () => {
     expect([...fleet.files.keys()].filter((p) => p.includes('/bootstrap/'))).toEqual([
-      'dist/catalyst/bootstrap/charts/flux-sync/Chart.yaml',
-      'dist/catalyst/bootstrap/charts/flux-sync/templates/objects.yaml',
+      'dist/catalyst/bootstrap/charts/flux-instance/Chart.yaml',
+      'dist/catalyst/bootstrap/charts/flux-instance/templates/objects.yaml',
       'dist/catalyst/bootstrap/main.tf.json',
-      'dist/hybrid-llm/bootstrap/charts/flux-sync/Chart.yaml',
-      'dist/hybrid-llm/bootstrap/charts/flux-sync/templates/objects.yaml',
+      'dist/hybrid-llm/bootstrap/charts/flux-instance/Chart.yaml',
+      'dist/hybrid-llm/bootstrap/charts/flux-instance/templates/objects.yaml',
       'dist/hybrid-llm/bootstrap/main.tf.json',
     ]);
   });
@@ -63,12 +63,12 @@ describe('bootstrap stack of the reference fleet', () => {
     expect(binding.cdktf.provider).toEqual({ name: 'registry.terraform.io/hashicorp/helm', version: stackOf(fleet.files, 'catalyst').terraform.required_providers.helm.version });
   });
 
-  it('catalyst (Cilium as CNI): installs Cilium, then the Flux controllers, then the sync, each after the one before', () => {
+  it('catalyst (Cilium as CNI): installs Cilium, then the Flux Operator, then the FluxInstance, each after the one before', () => {
     const releases = releasesOf('catalyst');
-    expect(Object.keys(releases)).toEqual(['cilium', 'flux2', 'flux_sync']);
+    expect(Object.keys(releases)).toEqual(['cilium', 'flux_instance', 'flux_operator']);
     expect(releases.cilium.depends_on).toBeUndefined();
-    expect(releases.flux2.depends_on).toEqual(['helm_release.cilium']);
-    expect(releases.flux_sync.depends_on).toEqual(['helm_release.flux2']);
+    expect(releases.flux_operator.depends_on).toEqual(['helm_release.cilium']);
+    expect(releases.flux_instance.depends_on).toEqual(['helm_release.flux_operator']);
     expect(releases.cilium).toMatchObject({ name: 'cilium', namespace: 'kube-system', repository: 'https://helm.cilium.io/', chart: 'cilium', version: '1.19.2' });
     expect(CHARTS.cilium.version).toBe('1.19.2');
   });
@@ -94,47 +94,54 @@ describe('bootstrap stack of the reference fleet', () => {
     });
   });
 
-  it('hybrid-llm (Flannel): no Cilium; the Flux controllers first, then the sync', () => {
+  it('hybrid-llm (Flannel): no Cilium; the Flux Operator first, then the FluxInstance', () => {
     const releases = releasesOf('hybrid-llm');
-    expect(Object.keys(releases)).toEqual(['flux2', 'flux_sync']);
-    expect(releases.flux2.depends_on).toBeUndefined();
-    expect(releases.flux_sync.depends_on).toEqual(['helm_release.flux2']);
+    expect(Object.keys(releases)).toEqual(['flux_instance', 'flux_operator']);
+    expect(releases.flux_operator.depends_on).toBeUndefined();
+    expect(releases.flux_instance.depends_on).toEqual(['helm_release.flux_operator']);
   });
 
-  it.each(['catalyst', 'hybrid-llm'])('%s: installs the pinned flux2 chart into flux-system, with the controllers flux bootstrap installs', (cluster) => {
-    const flux2 = releasesOf(cluster).flux2;
-    expect(flux2).toMatchObject({ name: 'flux2', namespace: 'flux-system', create_namespace: true, repository: 'https://fluxcd-community.github.io/helm-charts', chart: 'flux2', version: '2.18.3' });
-    expect(CHARTS.flux2.version).toBe('2.18.3');
-    expect(valuesOf(flux2)).toEqual({ imageAutomationController: { create: false }, imageReflectionController: { create: false } });
+  it.each(['catalyst', 'hybrid-llm'])('%s: installs the pinned flux-operator chart from its OCI registry into flux-system, with the chart defaults', (cluster) => {
+    const operator = releasesOf(cluster).flux_operator;
+    expect(operator).toEqual({
+      name: 'flux-operator',
+      namespace: 'flux-system',
+      create_namespace: true,
+      repository: 'oci://ghcr.io/controlplaneio-fluxcd/charts',
+      chart: 'flux-operator',
+      version: '0.58.1',
+      ...(cluster === 'catalyst' ? { depends_on: ['helm_release.cilium'] } : {}),
+    });
+    expect(CHARTS.fluxOperator).toEqual({ repository: operator.repository, chart: operator.chart, version: operator.version });
   });
 
-  it.each(['catalyst', 'hybrid-llm'])('%s: creates the sync objects exactly as clusters/<cluster>/ holds them, from the local chart', (cluster) => {
-    const sync = releasesOf(cluster).flux_sync;
-    expect(sync).toMatchObject({ name: 'flux-sync', namespace: 'flux-system', chart: '${path.module}/charts/flux-sync' });
-    expect(sync.repository).toBeUndefined();
-    const committed = ['gitrepository_flux-system_flux-system.yaml', 'kustomization_flux-system_flux-system.yaml'].map((f) => parse(fleet.files.get(`clusters/${cluster}/${f}`) ?? ''));
-    expect(valuesOf(sync)).toEqual({ objects: committed });
-    expect(committed[1].spec.path).toBe(`./clusters/${cluster}`);
+  it.each(['catalyst', 'hybrid-llm'])('%s: creates the FluxInstance exactly as clusters/<cluster>/ holds it, from the local chart', (cluster) => {
+    const instance = releasesOf(cluster).flux_instance;
+    expect(instance).toMatchObject({ name: 'flux-instance', namespace: 'flux-system', chart: '${path.module}/charts/flux-instance' });
+    expect(instance.repository).toBeUndefined();
+    const committed = parse(fleet.files.get(`clusters/${cluster}/fluxinstance_flux-system_flux.yaml`) ?? '');
+    expect(valuesOf(instance)).toEqual({ objects: [committed] });
+    expect(committed.spec.sync.path).toBe(`./clusters/${cluster}`);
   });
 
   it('references the Git credentials Secret and never renders one', () => {
     for (const cluster of ['catalyst', 'hybrid-llm']) {
-      const objects = valuesOf(releasesOf(cluster).flux_sync).objects as Array<{ kind: string; spec: { secretRef?: { name: string } } }>;
-      expect(objects.map((o) => o.kind)).toEqual(['GitRepository', 'Kustomization']);
-      expect(objects[0].spec.secretRef).toEqual({ name: 'flux-system' });
+      const objects = valuesOf(releasesOf(cluster).flux_instance).objects as Array<{ kind: string; spec: { sync: { pullSecret?: string } } }>;
+      expect(objects.map((o) => o.kind)).toEqual(['FluxInstance']);
+      expect(objects[0].spec.sync.pullSecret).toBe('flux-system');
       expect(fleet.files.get(`dist/${cluster}/bootstrap/main.tf.json`)).not.toMatch(/kind: Secret|identity|password|token/);
     }
   });
 
-  it('ships a sync chart that writes out the objects of its values', () => {
-    expect(parse(fleet.files.get('dist/catalyst/bootstrap/charts/flux-sync/Chart.yaml') ?? '')).toEqual({
+  it('ships a FluxInstance chart that writes out the objects of its values', () => {
+    expect(parse(fleet.files.get('dist/catalyst/bootstrap/charts/flux-instance/Chart.yaml') ?? '')).toEqual({
       apiVersion: 'v2',
-      name: 'flux-sync',
-      description: 'The flux-system GitRepository and Kustomization of cluster catalyst, as clusters/catalyst/ holds them (generated by talos-flux-synth)',
+      name: 'flux-instance',
+      description: 'The FluxInstance of cluster catalyst, as clusters/catalyst/ holds it (generated by talos-flux-synth)',
       type: 'application',
       version: '1.0.0',
     });
-    expect(fleet.files.get('dist/catalyst/bootstrap/charts/flux-sync/templates/objects.yaml')).toBe('{{- range .Values.objects }}\n---\n{{ toYaml . }}\n{{- end }}\n');
+    expect(fleet.files.get('dist/catalyst/bootstrap/charts/flux-instance/templates/objects.yaml')).toBe('{{- range .Values.objects }}\n---\n{{ toYaml . }}\n{{- end }}\n');
   });
 });
 
@@ -169,7 +176,7 @@ describe('bootstrap stack synthesis', () => {
     expect(escapeTemplate('url: https://${host}/%{ if x }')).toBe('url: https://$${host}/%%{ if x }');
     const files = synthCluster(undefined, { git: { url: 'https://git.example.com/${team}/fleet.git' } }).files;
     const stack = stackOf(files, 'test');
-    expect(stack.resource.helm_release.flux_sync.values[0]).toContain('url: https://git.example.com/$${team}/fleet.git');
+    expect(stack.resource.helm_release.flux_instance.values[0]).toContain('url: https://git.example.com/$${team}/fleet.git');
   });
 
   it('is the only code that depends on CDKTF (deprecated): nothing outside lib/bootstrap imports it', () => {
@@ -180,7 +187,7 @@ describe('bootstrap stack synthesis', () => {
   });
 
   it('renders YAML documents Helm can read: the values parse back into the same objects', () => {
-    const values = releasesOf('catalyst').flux_sync.values[0];
+    const values = releasesOf('catalyst').flux_instance.values[0];
     expect(parseAllDocuments(values).every((d) => d.errors.length === 0)).toBe(true);
   });
 });

@@ -2,7 +2,7 @@ import { spawn, SpawnOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApiObject, App, JsonPatch, Size } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
+import * as kplus from 'cdk8s-plus-34';
 import { RequireLabels } from '../lib/addons/kyverno/require-labels';
 import { Cluster } from '../lib/cluster';
 import { Component } from '../lib/component';

@@ -6,6 +6,7 @@ import { PinnedChart } from '../lib/flux/helm-release';
 import { LABEL_CLUSTER, LABEL_MANAGED_BY, LABEL_PART_OF } from '../lib/synth/labels';
 import { TalosNamespace } from '../lib/talos/namespace';
 import { synthesize } from '../lib/synth/pipeline';
+import { FLUX_DISTRIBUTION, CHARTS } from '../lib/versions';
 import { clusterProps, configErrorOf, find, renderCluster } from './helpers';
 
 describe('Cluster', () => {
@@ -16,7 +17,8 @@ describe('Cluster', () => {
     expect(k('controllers').dependsOn).toBeUndefined();
     expect(k('configs')).toMatchObject({ path: './dist/test/configs', wait: false, dependsOn: [{ name: 'controllers', namespace: 'flux-system' }] });
     expect(k('apps')).toMatchObject({ path: './dist/test/apps', dependsOn: [{ name: 'configs', namespace: 'flux-system' }] });
-    for (const name of ['controllers', 'configs', 'apps', 'flux-system']) {
+    // The GitRepository flux-system is the one the Flux Operator creates from the FluxInstance's spec.sync.
+    for (const name of ['controllers', 'configs', 'apps']) {
       expect(k(name)).toMatchObject({ interval: '10m', retryInterval: '1m', sourceRef: { kind: 'GitRepository', name: 'flux-system', namespace: 'flux-system' } });
     }
   });
@@ -25,22 +27,39 @@ describe('Cluster', () => {
     const k = (objects: ReturnType<typeof renderCluster>, name: string) => find(objects, 'Kustomization', name).spec as Record<string, unknown>;
     const sops = renderCluster(undefined, { sops: { secretRef: 'sops-age' } });
     for (const name of ['controllers', 'configs', 'apps']) expect(k(sops, name).decryption).toEqual({ provider: 'sops', secretRef: { name: 'sops-age' } });
-    expect(k(sops, 'flux-system').decryption).toBeUndefined();
     const plain = renderCluster();
-    for (const name of ['controllers', 'configs', 'apps', 'flux-system']) expect(k(plain, name).decryption).toBeUndefined();
+    for (const name of ['controllers', 'configs', 'apps']) expect(k(plain, name).decryption).toBeUndefined();
     expect(configErrorOf(() => renderCluster(undefined, { sops: { secretRef: 'SOPS key' } }))).toBe(
       'test/Cluster[test]: sops.secretRef: "SOPS key" is not a DNS subdomain (lowercase letters, digits, \'-\' and \'.\', at most 253 characters)',
     );
   });
 
-  it('syncs flux-system from the Git repository at ./clusters/<name>', () => {
-    const objects = renderCluster(undefined, { git: { url: 'https://git.example.com/fleet.git', branch: 'prod' } });
-    expect(find(objects, 'GitRepository', 'flux-system')).toMatchObject({
-      apiVersion: 'source.toolkit.fluxcd.io/v1',
-      metadata: { namespace: 'flux-system' },
-      spec: { url: 'https://git.example.com/fleet.git', ref: { branch: 'prod' }, secretRef: { name: 'flux-system' } },
+  it('has the Flux Operator install Flux and sync ./clusters/<name> from the Git repository through one FluxInstance', () => {
+    const objects = renderCluster(undefined, { git: { url: 'https://git.example.com/fleet.git', branch: 'prod', secretRef: 'git-creds' } });
+    expect(find(objects, 'FluxInstance', 'flux')).toEqual({
+      apiVersion: 'fluxcd.controlplane.io/v1',
+      kind: 'FluxInstance',
+      metadata: {
+        name: 'flux',
+        namespace: 'flux-system',
+        annotations: { 'kustomize.toolkit.fluxcd.io/prune': 'disabled', 'talos-flux-synth.dev/kubernetes-version': '1.34', 'talos-flux-synth.dev/talos-version': '1.13' },
+        labels: { 'app.kubernetes.io/managed-by': 'talos-flux-synth', 'app.kubernetes.io/part-of': 'flux-system', 'talos-flux-synth.dev/cluster': 'test' },
+      },
+      spec: {
+        distribution: { version: '2.9.4', registry: 'ghcr.io/fluxcd' },
+        components: ['source-controller', 'kustomize-controller', 'helm-controller', 'notification-controller'],
+        cluster: { type: 'kubernetes', multitenant: false, networkPolicy: true, domain: 'cluster.local' },
+        sync: { kind: 'GitRepository', url: 'https://git.example.com/fleet.git', ref: 'refs/heads/prod', path: './clusters/test', pullSecret: 'git-creds', interval: '1m' },
+      },
     });
-    expect(find(objects, 'Kustomization', 'flux-system').spec).toMatchObject({ path: './clusters/test', prune: true });
+    // The operator creates the flux-system GitRepository and Kustomization itself: rendering them too would
+    // give the same objects two owners.
+    expect(objects.filter((o) => o.kind === 'GitRepository' || (o.kind === 'Kustomization' && o.metadata.name === 'flux-system'))).toEqual([]);
+  });
+
+  it('pins a Flux distribution the pinned operator bundles for every supported Kubernetes minor', () => {
+    expect(FLUX_DISTRIBUTION.versions).toEqual({ '1.34': '2.9.4', '1.35': '2.9.4', '1.36': '2.9.4' });
+    expect(CHARTS.fluxOperator.version).toBe('0.58.1');
   });
 
   it('labels every object with managed-by, part-of (its component) and the cluster', () => {

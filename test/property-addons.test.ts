@@ -6,7 +6,7 @@
  * propsOf replaces a field by anything. To cover a new add-on, append one entry to ADDONS.
  */
 import { App, Chart } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
+import * as kplus from 'cdk8s-plus-34';
 import * as fc from 'fast-check';
 import { Descheduler } from '../lib/addons/descheduler';
 import { GpuOperator } from '../lib/addons/gpu-operator';

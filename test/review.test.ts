@@ -61,8 +61,9 @@ describe('npm run diff: a temporary repository with two commits of a small fleet
       'beta/controllers/Namespace: +extra',
     ]);
     // ImageValidatingPolicy verify-images, HelmRepository tools, beta's namespace base, the Flux objects, and each
-    // cluster's Talos schematic and patch and bootstrap files (main.tf.json, the sync chart's two files): unchanged.
-    expect(diff.unchanged).toBe(15 + 2 * 5);
+    // cluster's Talos schematic and patch and bootstrap files (main.tf.json, the FluxInstance chart's two files):
+    // unchanged. The Flux objects are the FluxInstance and the three layer Kustomizations of each cluster.
+    expect(diff.unchanged).toBe(13 + 2 * 5);
   });
 
   it('lists field-level changes, matching containers and env entries by name', () => {
@@ -106,8 +107,8 @@ describe('npm run diff: a temporary repository with two commits of a small fleet
       'warn moved alpha/apps/ConfigMap/web/moved: from configs to apps: if the old layer reconciles first, Flux deletes the object before the new layer re-creates it',
       'warn crd-policy alpha/controllers/HelmRelease/web/tools: spec.install.crds: CreateReplace → Skip',
       'warn crd-policy alpha/controllers/HelmRelease/web/tools: spec.upgrade.crds: CreateReplace → Skip',
-      'warn chart-version alpha/controllers/HelmRelease/web/engine: spec.chart.spec.version: 1.0.0 → 1.1.0',
-      'warn chart-version alpha/controllers/OCIRepository/web/oci-engine: spec.ref.tag: 2.0.0 → 2.1.0',
+      'warn chart-version alpha/controllers/HelmRelease/web/engine: spec.chart.spec.version: 1.0.0 → 1.1.0 (minor upgrade)',
+      'warn chart-version alpha/controllers/OCIRepository/web/oci-engine: spec.ref.tag: 2.0.0 → 2.1.0 (minor upgrade)',
       // image.pullPolicy also changed; it changes no image, so it is not flagged.
       'warn image alpha/controllers/HelmRelease/web/engine: spec.values.image.tag: v1 → v2',
       'warn image alpha/apps/Deployment/web/shop: spec.template.spec.containers[name=metrics].image: (unset) → example/exporter:0.5',

@@ -23,7 +23,7 @@ const ADD_ON_KINDS = [
   'node.k8s.io/v1 RuntimeClass',
   'source.toolkit.fluxcd.io/v1 HelmRepository',
   'source.toolkit.fluxcd.io/v1 OCIRepository',
-  'source.toolkit.fluxcd.io/v1 GitRepository',
+  'fluxcd.controlplane.io/v1 FluxInstance',
   'kustomize.toolkit.fluxcd.io/v1 Kustomization',
   'helm.toolkit.fluxcd.io/v2 HelmRelease',
   'velero.io/v1 Schedule',
@@ -80,6 +80,25 @@ describe('validation gate on what the add-ons render', () => {
     c.livenessProbe = { httpGet: { path: '/live', port: 8080 } };
     d.spec.strategy = { rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } };
     expect(problemsWith(d)).toEqual([]);
+  });
+
+  it('validates the FluxInstance against the Flux Operator CRD, and resolves the sync objects its spec.sync creates', () => {
+    const instance = manifestOf('catalyst-shape', 'FluxInstance', 'flux');
+    expect(problemsWith(instance, 'flux')).toEqual([]);
+    delete instance.spec.distribution.registry;
+    instance.spec.components = ['source-controller', 'image-controller'];
+    instance.spec.sync.intervall = '5m';
+    expect(problemsWith(instance, 'flux')).toEqual([
+      'catalyst-shape/flux/FluxInstance/flux-system/flux: spec.components[1]: "image-controller" is not one of "source-controller", "kustomize-controller", "helm-controller", "notification-controller", "image-reflector-controller", "image-automation-controller", "source-watcher"',
+      'catalyst-shape/flux/FluxInstance/flux-system/flux: spec.distribution.registry: required field is missing',
+      'catalyst-shape/flux/FluxInstance/flux-system/flux: spec.sync.intervall: unknown field, not in the fluxcd.controlplane.io/v1 FluxInstance schema; did you mean "interval"?',
+    ]);
+    // Without spec.sync, nothing creates the GitRepository the layer Kustomizations read.
+    const unsynced = manifestOf('catalyst-shape', 'FluxInstance', 'flux');
+    delete unsynced.spec.sync;
+    expect(problemsWith(unsynced, 'flux')).toEqual(expect.arrayContaining([
+      'catalyst-shape/flux/Kustomization/flux-system/apps: spec.sourceRef: GitRepository flux-system/flux-system does not exist in cluster catalyst-shape',
+    ]));
   });
 
   it('honours x-kubernetes-preserve-unknown-fields and maps, and closes every other object', () => {

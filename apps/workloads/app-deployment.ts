@@ -1,5 +1,5 @@
 import { ApiObject, Duration, JsonPatch } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
+import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { Quantity } from '../../imports/k8s';
 
@@ -17,11 +17,11 @@ export interface AppDeploymentProps {
   readonly container: Omit<kplus.ContainerProps, 'securityContext' | 'imagePullPolicy'>;
   /** Volumes the container mounts. @default none */
   readonly volumes?: readonly kplus.Volume[];
-  /** RuntimeClass of the pods (cdk8s-plus-28 has no prop for it). @default the node's default runtime */
+  /** RuntimeClass of the pods (cdk8s-plus has no prop for it, cdk8s-plus-34 included). @default the node's default runtime */
   readonly runtimeClassName?: string;
   /** Run only on nodes where this label is "true". @default any node */
   readonly nodeLabel?: string;
-  /** Extended resources per pod, such as nvidia.com/gpu (cdk8s-plus-28 knows only cpu, memory, storage). @default none */
+  /** Extended resources per pod, such as nvidia.com/gpu (cdk8s-plus, cdk8s-plus-34 included, knows only cpu, memory, ephemeral storage). @default none */
   readonly extendedResources?: Readonly<Record<string, number>>;
   /** How long a stopping pod may finish its work. @default 30s */
   readonly terminationGracePeriod?: Duration;

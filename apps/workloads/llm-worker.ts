@@ -1,5 +1,5 @@
 import { Size } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
+import * as kplus from 'cdk8s-plus-34';
 import { ScaledObject } from '../../lib/addons/keda';
 import { Component } from '../../lib/component';
 import { IMAGES } from '../../lib/versions';

@@ -11,10 +11,10 @@ import { FLUX_NAMESPACE } from '../flux/cluster-sync';
 import { toYaml } from '../synth/yaml';
 import { CHARTS, ChartPin, TERRAFORM_PROVIDERS } from '../versions';
 import type { BootstrapSpec } from './index';
-import { CILIUM_VALUES, FLUX2_VALUES } from './values';
+import { CILIUM_VALUES } from './values';
 
-/** The local chart that creates the sync objects, relative to the stack's folder. */
-export const SYNC_CHART_DIR = 'charts/flux-sync';
+/** The local chart that creates the FluxInstance, relative to the stack's folder. */
+export const INSTANCE_CHART_DIR = 'charts/flux-instance';
 
 /** Cilium runs in kube-system, which Talos exempts from Pod Security admission (its agent needs host access). */
 export const CILIUM_NAMESPACE = 'kube-system';
@@ -68,7 +68,8 @@ function newApp(cdktf: Cdktf) {
 /**
  * The Terraform JSON of a cluster's bootstrap: the helm provider pointed at a kubeconfig by path, then
  * one Helm release after the other — Cilium (when it is the CNI: without it no pod starts), the Flux
- * controllers, and the sync objects that point Flux at `./clusters/<cluster>`. Keys are sorted and no
+ * Operator (its chart from the OCI registry, with its CRDs), and the FluxInstance, from which the operator
+ * installs Flux and creates the sync of `./clusters/<cluster>`. Keys are sorted and no
  * CDKTF metadata (paths, versions) is kept, so the same spec gives the same bytes.
  */
 export function synthBootstrapStack(spec: BootstrapSpec): string {
@@ -102,12 +103,13 @@ function synthStack(spec: BootstrapSpec): string {
   if (spec.cni === 'cilium') {
     helmRelease('cilium', { name: 'cilium', namespace: CILIUM_NAMESPACE, ...chartOf(CHARTS.cilium), values: valuesOf(CILIUM_VALUES) });
   }
-  helmRelease('flux2', { name: 'flux2', namespace: FLUX_NAMESPACE, createNamespace: true, ...chartOf(CHARTS.flux2), values: valuesOf(FLUX2_VALUES) });
-  helmRelease('flux_sync', {
-    name: 'flux-sync',
+  // The chart's defaults: CRDs installed, restricted-compatible security context, one replica.
+  helmRelease('flux_operator', { name: 'flux-operator', namespace: FLUX_NAMESPACE, createNamespace: true, ...chartOf(CHARTS.fluxOperator) });
+  helmRelease('flux_instance', {
+    name: 'flux-instance',
     namespace: FLUX_NAMESPACE,
-    chart: `\${path.module}/${SYNC_CHART_DIR}`,
-    values: valuesOf({ objects: spec.syncObjects() }),
+    chart: `\${path.module}/${INSTANCE_CHART_DIR}`,
+    values: valuesOf({ objects: [spec.fluxInstance()] }),
   });
   return `${cdktf.Testing.synth(stack, true)}\n`;
 }

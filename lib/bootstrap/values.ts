@@ -3,21 +3,6 @@
  */
 import { KUBEPRISM_PORT } from '../talos/machine-config';
 
-/** flux2 chart values we set (schemas/upstream/charts/flux2/values.yaml, chart 2.18.3). */
-export interface Flux2Values {
-  readonly imageAutomationController: { readonly create: boolean };
-  readonly imageReflectionController: { readonly create: boolean };
-}
-
-/**
- * The controllers `flux bootstrap` installs by default: source, kustomize, helm and notification. The
- * image automation controllers are off; nothing in the fleet uses them.
- */
-export const FLUX2_VALUES: Flux2Values = {
-  imageAutomationController: { create: false },
-  imageReflectionController: { create: false },
-};
-
 /** cilium chart values we set: the Talos guide's (siderolabs docs, kubernetes-guides/cni/deploying-cilium). */
 export interface CiliumValues {
   readonly ipam: { readonly mode: 'kubernetes' };

@@ -1,11 +1,11 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { Manifest } from '../synth/manifest';
-import { GitRepositorySource } from './git-repository';
+import { FluxInstanceSync } from './flux-instance';
 import { FluxKustomization } from './kustomization';
 import { FluxObjectRef } from './refs';
 
-/** Namespace Flux runs in; created by the Flux bootstrap, not by this tree. */
+/** Namespace the Flux Operator and Flux run in; created by the bootstrap, not by this tree. */
 export const FLUX_NAMESPACE = 'flux-system';
 
 export interface ClusterSyncProps {
@@ -13,6 +13,10 @@ export interface ClusterSyncProps {
   readonly cluster: string;
   /** The repository Flux syncs from. */
   readonly git: { readonly url: string; readonly branch: string; readonly secretRef: string };
+  /** The Flux distribution the FluxInstance installs: exact version and image registry. */
+  readonly distribution: { readonly version: string; readonly registry: string };
+  /** Kubernetes and Talos minors of the cluster, recorded on the FluxInstance for the review. */
+  readonly versions: { readonly kubernetes: string; readonly talos: string };
   /** Layers in apply order; each depends on the one before. */
   readonly layers: readonly string[];
   /** Reconcile timings of the layer Kustomizations. */
@@ -22,28 +26,22 @@ export interface ClusterSyncProps {
 }
 
 /**
- * What Flux reads for one cluster, as `flux bootstrap` would lay it out: the `flux-system`
- * GitRepository and Kustomization syncing `./clusters/<cluster>`, and one Kustomization per layer
- * pointing at `./dist/<cluster>/<layer>`, each depending on the layer before it.
+ * What Flux reads for one cluster: the Flux Operator's FluxInstance, which installs Flux and syncs
+ * `./clusters/<cluster>` (the operator creates the `flux-system` GitRepository and Kustomization, named as
+ * `flux bootstrap` names them), and one Kustomization per layer pointing at `./dist/<cluster>/<layer>`,
+ * each depending on the layer before it. Flux thus manages its own FluxInstance: a Flux upgrade is a commit.
  * The first layer (controllers) waits for everything it installs, so CRDs exist before configs apply.
  */
 export class ClusterSync extends Construct {
-  private readonly sync: readonly Construct[];
+  private readonly instance: FluxInstanceSync;
 
   constructor(scope: Construct, id: string, props: ClusterSyncProps) {
     super(scope, id);
-    const repo = new GitRepositorySource(this, 'repository', {
-      name: FLUX_NAMESPACE,
+    this.instance = new FluxInstanceSync(this, 'instance', {
       namespace: FLUX_NAMESPACE,
-      url: props.git.url,
-      branch: props.git.branch,
-      secretRef: props.git.secretRef,
-    });
-    const self = new FluxKustomization(this, 'self', {
-      name: FLUX_NAMESPACE,
-      namespace: FLUX_NAMESPACE,
-      source: repo.ref,
-      path: `./clusters/${props.cluster}`,
+      distribution: props.distribution,
+      sync: { url: props.git.url, branch: props.git.branch, path: `./clusters/${props.cluster}`, secretRef: props.git.secretRef },
+      versions: props.versions,
     });
 
     let previous: FluxObjectRef | undefined;
@@ -51,7 +49,7 @@ export class ClusterSync extends Construct {
       const k = new FluxKustomization(this, layer, {
         name: layer,
         namespace: FLUX_NAMESPACE,
-        source: repo.ref,
+        source: this.instance.sourceRef,
         path: `./dist/${props.cluster}/${layer}`,
         dependsOn: previous ? [previous] : [],
         wait: i === 0,
@@ -62,14 +60,13 @@ export class ClusterSync extends Construct {
       });
       previous = k.ref;
     });
-    this.sync = [repo, self];
   }
 
   /**
-   * The `flux-system` GitRepository and Kustomization as JSON: what the bootstrap creates before Flux reads
-   * them from Git. Read after rendering, they carry the labels the synth pipeline adds.
+   * The FluxInstance as JSON: what the bootstrap creates before Flux reads it from Git. Read after
+   * rendering, it carries the labels the synth pipeline adds.
    */
-  get syncManifests(): Manifest[] {
-    return this.sync.map((c) => (c.node.findChild('resource') as ApiObject).toJson() as Manifest);
+  get instanceManifest(): Manifest {
+    return (this.instance.node.findChild('resource') as ApiObject).toJson() as Manifest;
   }
 }

@@ -1,3 +1,4 @@
+import { KUBERNETES_VERSION_ANNOTATION, TALOS_VERSION_ANNOTATION } from '../synth/labels';
 import { apiGroup } from '../synth/manifest';
 import { POD_SECURITY_ENFORCE_LABEL, POD_SECURITY_LEVELS, TALOS_DEFAULT_POD_SECURITY } from '../talos/pod-security';
 import type { ObjectChange } from './diff';
@@ -13,10 +14,14 @@ export const RISK_KINDS = {
   'policy-exception': { severity: 'high', title: 'Policy exception added or changed' },
   'pod-security-lowered': { severity: 'high', title: 'Pod Security level lowered' },
   'immutable-field': { severity: 'high', title: 'Immutable field changed' },
+  'platform-version-skip': { severity: 'high', title: 'Kubernetes/Talos minor skipped or lowered' },
+  'chart-major-version': { severity: 'high', title: 'Major version changed' },
   deleted: { severity: 'warn', title: 'Object deleted' },
   moved: { severity: 'warn', title: 'Object moved to another layer' },
   'crd-policy': { severity: 'warn', title: 'HelmRelease CRD policy changed' },
+  'platform-version': { severity: 'warn', title: 'Kubernetes/Talos minor upgraded' },
   'chart-version': { severity: 'warn', title: 'Chart version changed' },
+  'api-version': { severity: 'warn', title: 'apiVersion changed' },
   image: { severity: 'warn', title: 'Image changed' },
 } as const;
 
@@ -179,15 +184,94 @@ function valueChanges(change: ObjectChange, paths: readonly string[][]): string[
     .map((p) => `${p.join('.')}: ${show(get(change.before?.value, ...p))} → ${show(get(change.after?.value, ...p))}`);
 }
 
-/** Fields that say which chart (and version) runs, by `group/Kind`. */
-const CHART_VERSION: Record<string, readonly string[][]> = {
-  'helm.toolkit.fluxcd.io/HelmRelease': [['spec', 'chart', 'spec', 'chart'], ['spec', 'chart', 'spec', 'version'], ['spec', 'chartRef', 'name']],
-  'source.toolkit.fluxcd.io/OCIRepository': [['spec', 'url'], ['spec', 'ref', 'tag'], ['spec', 'ref', 'semver'], ['spec', 'ref', 'digest']],
-  'source.toolkit.fluxcd.io/HelmChart': [['spec', 'chart'], ['spec', 'version']],
+/** Fields that say which chart (and version) runs, by `group/Kind`; the versions among them are compared. */
+const CHART_VERSION: Record<string, { readonly fields: readonly string[][]; readonly versions: readonly string[][] }> = {
+  'helm.toolkit.fluxcd.io/HelmRelease': { fields: [['spec', 'chart', 'spec', 'chart'], ['spec', 'chartRef', 'name']], versions: [['spec', 'chart', 'spec', 'version']] },
+  'source.toolkit.fluxcd.io/OCIRepository': { fields: [['spec', 'url'], ['spec', 'ref', 'semver'], ['spec', 'ref', 'digest']], versions: [['spec', 'ref', 'tag']] },
+  'source.toolkit.fluxcd.io/HelmChart': { fields: [['spec', 'chart']], versions: [['spec', 'version']] },
+  // The Flux distribution the Flux Operator installs: a Flux upgrade of the whole cluster.
+  'fluxcd.controlplane.io/FluxInstance': { fields: [], versions: [['spec', 'distribution', 'version']] },
 };
 
-const chartVersion: Detector = (change) =>
-  change.status === 'changed' ? valueChanges(change, CHART_VERSION[`${groupOf(change.after)}/${change.kind}`] ?? []).map((what) => ['chart-version', what]) : [];
+/** major, minor, patch of `1.2.3`, `v1.2`, `26.7.0-rc.1`; undefined for anything else (a range, a digest). */
+function versionParts(v: unknown): [number, number, number] | undefined {
+  const m = typeof v === 'string' ? /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:[-+].*)?$/.exec(v) : null;
+  return m ? [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0)] : undefined;
+}
+
+/** What a version change is: a major bump (or downgrade) is high, anything else a warning. */
+export function versionChange(from: unknown, to: unknown): { kind: 'chart-major-version' | 'chart-version'; what: string } {
+  const [a, b] = [versionParts(from), versionParts(to)];
+  if (!a || !b) return { kind: 'chart-version', what: 'changed' };
+  const order = a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+  if (order === 0) return { kind: 'chart-version', what: 'pre-release or build changed' };
+  const direction = order > 0 ? 'downgrade' : 'upgrade';
+  if (a[0] !== b[0]) return { kind: 'chart-major-version', what: `major ${direction}: read the release notes for breaking changes` };
+  return { kind: 'chart-version', what: `${a[1] !== b[1] ? 'minor' : 'patch'} ${direction}` };
+}
+
+const chartVersion: Detector = (change) => {
+  if (change.status !== 'changed') return [];
+  const spec = CHART_VERSION[`${groupOf(change.after)}/${change.kind}`];
+  if (!spec) return [];
+  const versions = spec.versions
+    .filter((p) => !deepEqual(get(change.before?.value, ...p), get(change.after?.value, ...p)))
+    .map((p): [RiskKind, string] => {
+      const [from, to] = [get(change.before?.value, ...p), get(change.after?.value, ...p)];
+      const { kind, what } = versionChange(from, to);
+      return [kind, `${p.join('.')}: ${show(from)} → ${show(to)} (${what})`];
+    });
+  return [...versions, ...valueChanges(change, spec.fields).map((what): [RiskKind, string] => ['chart-version', what])];
+};
+
+/** The charts the bootstrap's Terraform JSON installs (`helm_release.<id>.version`), by release id. */
+function bootstrapCharts(o: TreeObject | undefined): Map<string, unknown> {
+  const releases = get(o?.value, 'resource', 'helm_release');
+  return new Map(isPlainObject(releases) ? Object.entries(releases).map(([id, r]) => [id, get(r, 'version')]) : []);
+}
+
+/** A chart of the bootstrap (Cilium, the Flux Operator) changing version: applied by the next `tofu apply`. */
+const bootstrapChartVersion: Detector = (change) => {
+  if (change.status !== 'changed' || change.kind !== 'File' || !/(^|\/)bootstrap\/main\.tf\.json$/.test(change.name)) return [];
+  const [before, after] = [bootstrapCharts(change.before), bootstrapCharts(change.after)];
+  return [...after]
+    .filter(([id, to]) => before.has(id) && to !== undefined && before.get(id) !== to)
+    .map(([id, to]): [RiskKind, string] => {
+      const from = before.get(id);
+      const { kind, what } = versionChange(from, to);
+      return [kind, `helm_release.${id}.version: ${show(from)} → ${show(to)} (${what}; the bootstrap applies it: tofu apply)`];
+    });
+};
+
+/** A `major.minor` version as [major, minor]. */
+const minorParts = (v: unknown): [number, number] | undefined => {
+  const m = typeof v === 'string' ? /^v?(\d+)\.(\d+)/.exec(v) : null;
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
+};
+
+/**
+ * A cluster's Kubernetes or Talos minor changing, read from the annotations the FluxInstance records them
+ * in. Both upgrade one minor at a time: a skipped minor, or going back, is high.
+ */
+const platformVersion: Detector = (change) => {
+  if (change.status !== 'changed') return [];
+  return ([['Kubernetes', KUBERNETES_VERSION_ANNOTATION], ['Talos', TALOS_VERSION_ANNOTATION]] as const).flatMap(([what, key]): Array<[RiskKind, string]> => {
+    const [from, to] = [get(change.before?.value, 'metadata', 'annotations', key), get(change.after?.value, 'metadata', 'annotations', key)];
+    if (from === undefined || to === undefined || from === to) return [];
+    const [a, b] = [minorParts(from), minorParts(to)];
+    const prefix = `${what} ${show(from)} → ${show(to)}`;
+    if (!a || !b) return [['platform-version-skip', `${prefix}: not a minor version`]];
+    if (a[0] !== b[0] || b[1] < a[1]) return [['platform-version-skip', `${prefix}: goes backwards; ${what} does not downgrade (restore the nodes or rebuild the cluster)`]];
+    if (b[1] - a[1] > 1) return [['platform-version-skip', `${prefix}: skips ${b[1] - a[1] - 1} minor${b[1] - a[1] > 2 ? 's' : ''}; ${what} upgrades one minor at a time (${from} → ${a[0]}.${a[1] + 1} first)`]];
+    return [['platform-version', `${prefix}: one minor up; upgrade the nodes (talosctl ${what === 'Talos' ? 'upgrade' : 'upgrade-k8s'}) in step with this commit`]];
+  });
+};
+
+/** The same object (group, kind, name) served under another version of its API group. */
+const apiVersionChange: Detector = (change) =>
+  change.status === 'changed' && change.before?.apiVersion !== change.after?.apiVersion
+    ? [['api-version', `${show(change.before?.apiVersion)} → ${show(change.after?.apiVersion)}: check that every cluster version serves it and that moved fields came along`]]
+    : [];
 
 const crdPolicy: Detector = (change) =>
   change.status === 'changed' && change.kind === 'HelmRelease' && groupOf(change.after) === 'helm.toolkit.fluxcd.io'
@@ -231,7 +315,10 @@ const moved: Detector = (change) =>
     ? [['moved', `from ${change.movedFrom} to ${change.layer}: if the old layer reconciles first, Flux deletes the object before the new layer re-creates it`]]
     : [];
 
-const DETECTORS: readonly Detector[] = [deletion, podSecurity, policyWeakened, policyException, immutable, crdPolicy, chartVersion, images, moved];
+const DETECTORS: readonly Detector[] = [deletion, podSecurity, policyWeakened, policyException, immutable, platformVersion, apiVersionChange, crdPolicy, chartVersion, images, moved];
+
+/** Detectors of plain files (the bootstrap's Terraform JSON). */
+const FILE_DETECTORS: readonly Detector[] = [bootstrapChartVersion];
 
 const KIND_ORDER = Object.keys(RISK_KINDS);
 
@@ -252,7 +339,7 @@ function pruneLookup(trees: readonly (readonly TreeObject[])[]): PruneOf {
 export function risksOf(changes: readonly ObjectChange[], before: readonly TreeObject[], after: readonly TreeObject[]): Risk[] {
   const pruneOf = pruneLookup([after, before]);
   const risks = changes.flatMap((change) =>
-    change.kind === 'File' ? [] : DETECTORS.flatMap((d) => d(change, pruneOf)).map(([kind, message]): Risk => ({ kind, severity: RISK_KINDS[kind].severity, change, message })));
+    (change.kind === 'File' ? FILE_DETECTORS : DETECTORS).flatMap((d) => d(change, pruneOf)).map(([kind, message]): Risk => ({ kind, severity: RISK_KINDS[kind].severity, change, message })));
   const rank = (r: Risk) => (r.severity === 'high' ? 0 : 1);
   return risks
     .map((r, i) => ({ r, i }))

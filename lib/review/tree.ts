@@ -52,9 +52,25 @@ function asObject(doc: unknown): { apiVersion: string; kind: string; metadata: {
   return doc as ReturnType<typeof asObject>;
 }
 
+/**
+ * The bootstrap's Terraform JSON holds each release's Helm values as YAML text: read as data, so a diff
+ * shows the fields that change (a FluxInstance annotation) instead of one long line.
+ */
+function withParsedHelmValues(file: string, value: unknown): unknown {
+  const resource = isPlainObject(value) ? value.resource : undefined;
+  const releases = isPlainObject(resource) ? resource.helm_release : undefined;
+  if (!/(^|\/)bootstrap\/main\.tf\.json$/.test(file) || !isPlainObject(value) || !isPlainObject(resource) || !isPlainObject(releases)) return value;
+  const parsed = Object.fromEntries(Object.entries(releases).map(([id, release]) => {
+    if (!isPlainObject(release) || !Array.isArray(release.values)) return [id, release];
+    const values = release.values.map((v) => (typeof v === 'string' ? parseDocuments(v)?.[0] ?? v : v));
+    return [id, { ...release, values }];
+  }));
+  return { ...value, resource: { ...resource, helm_release: parsed } };
+}
+
 function fileObject(file: string, cluster: string, content: string): TreeObject {
   const docs = /\.(ya?ml|json)$/.test(file) ? parseDocuments(content) : undefined;
-  const value = docs === undefined ? content : docs.length === 1 ? docs[0] : docs;
+  const value = withParsedHelmValues(file, docs === undefined ? content : docs.length === 1 ? docs[0] : docs);
   const name = file.split('/').slice(2).join('/');
   return { key: `${cluster}|file|${file}`, cluster, layer: 'files', kind: 'File', name, file, value };
 }

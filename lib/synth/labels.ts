@@ -7,3 +7,10 @@ export const MANAGED_BY = 'talos-flux-synth';
 export function commonLabels(cluster: string, component: string): Record<string, string> {
   return { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_PART_OF]: component, [LABEL_CLUSTER]: cluster };
 }
+
+/**
+ * Annotations of a cluster's FluxInstance that record the Kubernetes and Talos minors its output was
+ * rendered for: `npm run diff` reads them to flag a minor changing.
+ */
+export const KUBERNETES_VERSION_ANNOTATION = 'talos-flux-synth.dev/kubernetes-version';
+export const TALOS_VERSION_ANNOTATION = 'talos-flux-synth.dev/talos-version';

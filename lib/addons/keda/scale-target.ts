@@ -1,4 +1,4 @@
-import * as kplus from 'cdk8s-plus-28';
+import * as kplus from 'cdk8s-plus-34';
 
 /** A workload given by reference, for kinds without a cdk8s-plus construct (anything with a /scale subresource). */
 export interface ScaleTargetRef {

@@ -45,6 +45,10 @@ export class ClusterView {
     this.objects.push(o);
     const key = identityOf(o.manifest);
     if (!this.provided.has(key)) this.provided.set(key, { destination: o.destination, manifest: o.manifest });
+    for (const ref of fluxInstanceSync(o.manifest)) {
+      const k = refKey(ref);
+      if (!this.provided.has(k)) this.provided.set(k, { destination: o.destination });
+    }
   }
 
   /** Adds what HelmReleases create from their values (see CHART_OBJECTS); run after every object is added. */
@@ -63,6 +67,23 @@ export class ClusterView {
       }
     }
   }
+}
+
+/**
+ * What a Flux Operator FluxInstance with `spec.sync` creates: a source of the sync's kind and a Flux
+ * Kustomization, both named `spec.sync.name` or else after the instance's namespace.
+ */
+function fluxInstanceSync(m: Manifest): ObjectRef[] {
+  if (apiGroup(m.apiVersion) !== 'fluxcd.controlplane.io' || m.kind !== 'FluxInstance') return [];
+  const sync = record(at(m, 'spec', 'sync'));
+  const namespace = m.metadata.namespace;
+  const kind = sync?.kind;
+  const name = typeof sync?.name === 'string' ? sync.name : namespace;
+  if (typeof kind !== 'string' || !namespace || !name) return [];
+  return [
+    { group: 'source.toolkit.fluxcd.io', kind, namespace, name },
+    { group: 'kustomize.toolkit.fluxcd.io', kind: 'Kustomization', namespace, name },
+  ];
 }
 
 const optionalString = (x: unknown) => x === undefined || typeof x === 'string';
