@@ -22,6 +22,8 @@ export const CHARTS = {
   kyverno: { repository: 'https://kyverno.github.io/kyverno/', chart: 'kyverno', version: '3.9.0' },
   keda: { repository: 'https://kedacore.github.io/charts', chart: 'keda', version: '2.20.2' },
   gpuOperator: { repository: 'https://helm.ngc.nvidia.com/nvidia', chart: 'gpu-operator', version: 'v26.7.0' },
+  /** Prometheus, the prometheus-operator (v0.93.1) and its CRDs, kube-state-metrics: the Monitoring add-on. */
+  kubePrometheusStack: { repository: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version: '88.5.3' },
   flux2: { repository: 'https://fluxcd-community.github.io/helm-charts', chart: 'flux2', version: '2.18.3' },
   /** Installed by the bootstrap stack (lib/bootstrap) when a cluster chooses Cilium as its CNI; 1.19 is the stable line for Kubernetes 1.34. */
   cilium: { repository: 'https://helm.cilium.io/', chart: 'cilium', version: '1.19.2' },

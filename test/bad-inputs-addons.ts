@@ -75,7 +75,7 @@ const DESCHEDULER: readonly BadInput[] = [
 
 const MINIO: VeleroProps = {
   credentials: { existingSecret: 'velero-credentials' },
-  backupStorageLocations: [{ type: 's3-compatible', name: 'default', bucket: 'velero', s3Url: 'http://minio.minio.svc:9000' }],
+  backupStorageLocations: [{ type: 's3-compatible', name: 'default', bucket: 'velero', s3Url: 'https://minio.example.lan:9000' }],
 };
 const velero = (props: Partial<VeleroProps>): FleetBuilder => demo(({ cluster }) => new Velero(cluster, 'velero', { ...MINIO, ...props }));
 const s3 = (name: string, more: { default?: boolean; bucket?: string; region?: string } = {}) =>
@@ -261,7 +261,7 @@ function withWeb(fn: (c: { cluster: Cluster; app: Component; web: kplus.Deployme
   });
 }
 
-const PROMETHEUS: ScaledObjectTrigger = { type: 'prometheus', serverAddress: 'http://prometheus.monitoring:9090', query: 'sum(rate(http_requests_total{app="web"}[2m]))', threshold: 50 };
+const PROMETHEUS: ScaledObjectTrigger = { type: 'prometheus', serverAddress: 'http://prometheus.example.lan:9090', query: 'sum(rate(http_requests_total{app="web"}[2m]))', threshold: 50 };
 const WORKDAY = { type: 'cron', timezone: 'Europe/Berlin', start: '0 8 * * 1-5', end: '0 20 * * 1-5', desiredReplicas: 2 } as const;
 
 /** A ScaledObject of the web Deployment with `props` over a valid baseline. */

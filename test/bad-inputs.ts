@@ -91,7 +91,7 @@ function velero(values: object, { version = CHARTS.velero.version as string, mor
   });
 }
 
-const MINIO = veleroValues('velero', { region: 'minio', s3ForcePathStyle: 'true', s3Url: 'http://minio.minio.svc:9000' });
+const MINIO = veleroValues('velero', { region: 'minio', s3ForcePathStyle: 'true', s3Url: 'https://minio.example.lan:9000' });
 
 /** A daily Velero Schedule with the given template. */
 const dailyBackup = (template: Record<string, unknown>): Raw => {

@@ -135,7 +135,7 @@ const awsRegion = mostly(fc.constantFrom('eu-central-1', 'us-east-1'), 'europe',
 /** A location without its name and default flag, which depend on the other locations. */
 const backupStore = mostly(fc.oneof(
   fields({ type: fc.constant('s3'), bucket, region: awsRegion }, { prefix: mostly(fc.constant('cluster-a'), '/cluster-a') }),
-  fields({ type: fc.constant('s3-compatible'), bucket, s3Url: mostly(fc.constant('http://minio.minio.svc:9000'), 'minio.minio.svc:9000') }, {
+  fields({ type: fc.constant('s3-compatible'), bucket, s3Url: mostly(fc.constant('https://minio.example.lan:9000'), 'minio.minio.svc:9000') }, {
     region: mostly(fc.constant('minio'), ''), s3ForcePathStyle: fc.boolean(),
   }),
 ), { type: 'gcs', bucket: 'backups' });

@@ -65,6 +65,8 @@ export interface VeleroChartValues {
   readonly snapshotsEnabled: boolean;
   /** Run the node-agent DaemonSet. */
   readonly deployNodeAgent: boolean;
+  /** A ServiceMonitor for the server's metrics (on by default in the chart): on when the cluster has a monitoring add-on. */
+  readonly metrics?: { readonly serviceMonitor: { readonly enabled: boolean } };
 }
 
 const DEFAULT_TTL = '720h';
@@ -167,6 +169,7 @@ export class Velero extends AddOn {
       pin: CHARTS.velero,
       namespace: this.namespace,
       values: chartValues(p, this.defaultLocation),
+      late: this.whenMonitored<VeleroChartValues>({ metrics: { serviceMonitor: { enabled: true } } }),
     }).release;
 
     const configs = this.scope('configs');
