@@ -113,7 +113,7 @@ describe('charts with ServiceMonitors', () => {
     if (monitoring === 'before') new Monitoring(cluster, 'monitoring');
     new Keda(cluster, 'keda');
     new Kyverno(cluster, 'kyverno');
-    new Velero(cluster, 'velero', { credentials: { existingSecret: 'velero-s3' }, backupStorageLocations: [{ type: 's3', name: 'aws', region: 'eu-central-1', bucket: 'backups' }] });
+    new Velero(cluster, 'velero', { credentials: { existingSecret: 'velero-s3' }, backupStorageLocations: [{ type: 's3', name: 'aws', region: 'eu-central-1', bucket: 'backups' }], fileSystemBackup: true });
     new GpuOperator(cluster, 'gpu-operator', { nodeSelector: { [GPU_LABEL]: 'true' } });
     if (monitoring === 'after') new Monitoring(cluster, 'monitoring');
   }, GPU_CLUSTER);
@@ -129,7 +129,7 @@ describe('charts with ServiceMonitors', () => {
       expect(kyverno.values[controller].serviceMonitor).toEqual({ enabled: true });
     }
     const velero = specOf(find(objects, 'HelmRelease', 'velero'));
-    expect(velero.values.metrics).toEqual({ serviceMonitor: { enabled: true } });
+    expect(velero.values.metrics).toEqual({ serviceMonitor: { enabled: true }, nodeAgentPodMonitor: { enabled: true } });
     const gpu = specOf(find(objects, 'HelmRelease', 'gpu-operator'));
     expect(gpu.values.dcgmExporter).toEqual({ enabled: true, serviceMonitor: { enabled: true } });
     for (const release of [keda, kyverno, velero, gpu]) expect(release.dependsOn).toEqual([MONITORED]);

@@ -126,7 +126,7 @@ function listed(services: ServicePorts, namespace: string): string {
   const keys = [...services.keys()].sort();
   const inNamespace = keys.filter((k) => k.startsWith(`${namespace}/`));
   const shown = inNamespace.length ? inNamespace : keys;
-  const text = shown.slice(0, MAX_LISTED).map((k) => `${k}:${services.get(k)?.join(',')}`).join(', ');
+  const text = shown.slice(0, MAX_LISTED).map((k) => `${inNamespace.length ? k.slice(namespace.length + 1) : k}:${services.get(k)?.join(',')}`).join(', ');
   return `${inNamespace.length ? `services in ${namespace}` : 'services'}: ${text}${shown.length > MAX_LISTED ? ', …' : ''}`;
 }
 
