@@ -439,6 +439,11 @@ export const BAD_INPUTS: readonly BadInput[] = [
     message: 'demo/controllers/HelmRelease/app/demo: spec.values.upstream: http://search.app.svc:9200 names Service app/search, which serves no port 9200 (ports: 9300)',
   },
   {
+    name: 'chart Service declared without ports',
+    build: demo(({ app }) => void pinned(app, { services: [{ name: 'search', ports: [] }] })),
+    message: 'demo/PinnedChart[chart]: services[0].ports: list the ports the Service serves (at least one)',
+  },
+  {
     name: 'RuntimeClass that does not exist',
     build: withObject(deployment({ runtimeClassName: 'kata', containers: [container] }), 'apps'),
     message: 'demo/apps/Deployment/app/web: spec.template.spec.runtimeClassName: RuntimeClass kata does not exist in cluster demo; render one (node.k8s.io/v1) or install the add-on that creates it',

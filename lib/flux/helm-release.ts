@@ -82,7 +82,8 @@ const releaseName = () =>
 const chartService = z.strictObject({
   name: dnsLabel(),
   namespace: dnsLabel().optional(),
-  ports: z.array(z.number().int().min(1).max(65535)).min(1),
+  ports: z.array(z.number().int().min(1).max(65535), { error: (iss) => `${JSON.stringify(iss.input)} is not a list of port numbers` })
+    .min(1, { error: 'list the ports the Service serves (at least one)' }),
 });
 
 const fluxRef = z.strictObject({ kind: z.string().min(1), name: dnsSubdomain(), namespace: dnsLabel() });
