@@ -106,10 +106,11 @@ const QUANTITY_SUFFIX: Readonly<Record<string, number>> = {
 /** The value of a quantity (bytes, for memory and storage); NaN when it is not one. */
 export function quantityBytes(q: string | number): number {
   if (typeof q === 'number') return q;
-  const m = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/.exec(q);
+  const m = QUANTITY.exec(q);
   if (!m) return NaN;
-  const suffix = m[2] ?? '';
-  return Number(m[1]) * (/^[eE]/.test(suffix) ? 10 ** Number(suffix.slice(1)) : QUANTITY_SUFFIX[suffix]);
+  const suffix = m[3] ?? '';
+  // parseFloat reads the number, and an exponent suffix (1e3) with it; the other suffixes are factors.
+  return parseFloat(q) * (/^[eE]./.test(suffix) ? 1 : QUANTITY_SUFFIX[suffix]);
 }
 
 /** A Kubernetes quantity of at least 0 (what requests, limits and overheads take), such as `250m`, `512Mi` or `2`. */
