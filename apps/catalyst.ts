@@ -2,6 +2,7 @@ import { App } from 'cdk8s';
 import { Descheduler } from '../lib/addons/descheduler';
 import { KataRuntime } from '../lib/addons/kata';
 import { Keda } from '../lib/addons/keda';
+import { Monitoring } from '../lib/addons/monitoring';
 import { Velero } from '../lib/addons/velero';
 import { Cluster } from '../lib/cluster';
 import { Component } from '../lib/component';
@@ -25,19 +26,21 @@ export function catalyst(app: App, name = 'catalyst'): Cluster {
   });
 
   new Keda(cluster, 'keda');
+  const monitoring = new Monitoring(cluster, 'monitoring'); // Prometheus for the scaler; scrapes KEDA, Kyverno and Velero too
   securityBaseline(cluster); // every policy in Audit until switched to Deny deliberately
   const kata = new KataRuntime(cluster, 'kata', { nodeSelector: { [KATA_NODE_LABEL]: 'true' } }); // RuntimeClass `kata`; talos01 gets the extension
 
   const llm = new Component(cluster, 'llm');
   new TalosNamespace(llm.scope('controllers'), 'namespace', { name: 'llm' });
-  llmWorker(llm, { namespace: 'llm', runtimeClassName: kata.name });
+  llmWorker(llm, { namespace: 'llm', runtimeClassName: kata.name, prometheusUrl: monitoring.prometheusUrl });
 
   // Rebalance after talos01 joined: the default profile (duplicates, LowNodeUtilization 20/50 %, node affinity, topology spread).
   new Descheduler(cluster, 'descheduler', { run: { kind: 'CronJob', schedule: '*/10 * * * *' }, evictor: { nodeFit: true } });
-  // Backups to the in-cluster MinIO; the Secret velero-minio (key `cloud`) is created by hand, never rendered.
+  // Backups to the MinIO on the LAN, outside the cluster they protect; the Secret velero-minio (key `cloud`)
+  // is created by hand, never rendered.
   new Velero(cluster, 'velero', {
     credentials: { existingSecret: 'velero-minio' },
-    backupStorageLocations: [{ type: 's3-compatible', name: 'minio', s3Url: 'http://minio.minio.svc:9000', bucket: 'velero', default: true }],
+    backupStorageLocations: [{ type: 's3-compatible', name: 'minio', s3Url: 'https://minio.catalyst.lan:9000', bucket: 'velero', default: true }],
     fileSystemBackup: true,
     schedules: [
       { name: 'daily', schedule: '0 3 * * *', ttl: '720h' },

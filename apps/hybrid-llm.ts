@@ -2,6 +2,7 @@ import { App } from 'cdk8s';
 import { Descheduler } from '../lib/addons/descheduler';
 import { GpuOperator } from '../lib/addons/gpu-operator';
 import { Keda } from '../lib/addons/keda';
+import { Monitoring } from '../lib/addons/monitoring';
 import { Velero } from '../lib/addons/velero';
 import { Cluster } from '../lib/cluster';
 import { Component } from '../lib/component';
@@ -25,13 +26,14 @@ export function hybridLlm(app: App, name = 'hybrid-llm'): Cluster {
   });
 
   new Keda(cluster, 'keda');
+  const monitoring = new Monitoring(cluster, 'monitoring'); // Prometheus for the scaler; scrapes DCGM, KEDA, Kyverno and Velero too
   // The GPU workers get the NVIDIA production driver extensions and kernel modules through their Talos config.
   const gpu = new GpuOperator(cluster, 'gpu-operator', { nodeSelector: { [GPU_NODE_LABEL]: 'true' }, driver: 'production' });
   securityBaseline(cluster, { registriesMode: 'Deny' });
 
   const inference = new Component(cluster, 'inference');
   new TalosNamespace(inference.scope('controllers'), 'namespace', { name: 'inference' });
-  vllm(inference, { namespace: 'inference', gpuNodeLabel: GPU_NODE_LABEL, runtimeClassName: gpu.runtimeClassName, gpuResource: gpu.gpuResource });
+  vllm(inference, { namespace: 'inference', gpuNodeLabel: GPU_NODE_LABEL, runtimeClassName: gpu.runtimeClassName, gpuResource: gpu.gpuResource, prometheusUrl: monitoring.prometheusUrl });
 
   // GPU nodes only. A node takes evicted pods only while its GPUs are idle (threshold 0); GPU use alone never
   // evicts (target 100), since reloading a model costs minutes. Evicted pods must fit elsewhere, one per node a run.

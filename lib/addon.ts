@@ -1,5 +1,7 @@
 import { Cluster, LAYERS } from './cluster';
 import { Component } from './component';
+import type { LateReleaseSettings, PartialValues } from './flux/helm-release';
+import type { FluxObjectRef } from './flux/refs';
 import { TalosNamespace } from './talos/namespace';
 
 /**
@@ -13,6 +15,36 @@ export abstract class AddOn extends Component {
       .flatMap((scope) => scope?.node.findAll() ?? [])
       .filter((c): c is TalosNamespace => c instanceof TalosNamespace)
       .map((ns) => ns.name);
+  }
+
+  /**
+   * The HelmRelease that installs the prometheus-operator CRDs and a Prometheus that collects every
+   * ServiceMonitor and PodMonitor of the cluster, when this add-on is that collector (Monitoring).
+   */
+  get monitorsCollectedBy(): FluxObjectRef | undefined {
+    return undefined;
+  }
+
+  /**
+   * The release of the cluster's monitoring add-on (see monitorsCollectedBy), if it has one. Add-ons
+   * whose charts render ServiceMonitors turn them on, and depend on it, only then. Read it lazily
+   * (at render time), so a monitoring add-on defined later counts.
+   */
+  static monitoringOf(cluster: Cluster): FluxObjectRef | undefined {
+    const addOns = cluster.node.children.filter((c): c is AddOn => c instanceof AddOn);
+    return addOns.map((a) => a.monitorsCollectedBy).find((ref) => ref !== undefined);
+  }
+
+  /**
+   * Late settings for this add-on's chart: `values` (those that turn on its ServiceMonitors) and a
+   * dependency on the monitoring release (which installs the ServiceMonitor CRD) when the cluster
+   * has a monitoring add-on, defined before or after this one; nothing otherwise.
+   */
+  protected whenMonitored<V extends object>(values: PartialValues<V>): () => LateReleaseSettings<V> {
+    return () => {
+      const monitoring = AddOn.monitoringOf(this.cluster);
+      return monitoring ? { values, dependsOn: [monitoring] } : {};
+    };
   }
 
   /**

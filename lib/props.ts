@@ -57,3 +57,13 @@ type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ?
  * other then fails to compile, so the documented props and the validation cannot drift apart.
  */
 export type SchemaMatches<Props, Output> = Same<Mutable<Props>, Mutable<Output>>;
+
+/**
+ * Props with `name` defaulting to the construct id, so validation checks the id as a name. Anything
+ * but an object (null, undefined from untyped code) is passed on for validation to reject.
+ */
+export function withDefaultName(props: unknown, id: string): unknown {
+  if (typeof props !== 'object' || props === null || Array.isArray(props)) return props;
+  const p = props as { name?: unknown };
+  return { ...p, name: p.name ?? id };
+}

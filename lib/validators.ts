@@ -98,6 +98,21 @@ export function isQuantity(s: string): boolean {
 
 const NOT_A_QUANTITY = 'is not a Kubernetes quantity (for example 250m, 512Mi, 2Gi)';
 
+const QUANTITY_SUFFIX: Readonly<Record<string, number>> = {
+  '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+};
+
+/** The value of a quantity (bytes, for memory and storage); NaN when it is not one. */
+export function quantityBytes(q: string | number): number {
+  if (typeof q === 'number') return q;
+  const m = QUANTITY.exec(q);
+  if (!m) return NaN;
+  const suffix = m[3] ?? '';
+  // parseFloat reads the number, and an exponent suffix (1e3) with it; the other suffixes are factors.
+  return parseFloat(q) * (/^[eE]./.test(suffix) ? 1 : QUANTITY_SUFFIX[suffix]);
+}
+
 /** A Kubernetes quantity of at least 0 (what requests, limits and overheads take), such as `250m`, `512Mi` or `2`. */
 export const quantity = () =>
   z.union([z.number(), z.string()], { error: (iss) => `${showValue(iss.input)} ${NOT_A_QUANTITY}` }).superRefine((q, ctx) => {

@@ -33,6 +33,9 @@ export const CHARTS = {
   keda: { repository: 'https://kedacore.github.io/charts', chart: 'keda', version: '2.20.2' },
   // renovate: datasource=helm depName=gpu-operator registryUrl=https://helm.ngc.nvidia.com/nvidia
   gpuOperator: { repository: 'https://helm.ngc.nvidia.com/nvidia', chart: 'gpu-operator', version: 'v26.7.0' },
+  /** Prometheus, the prometheus-operator (v0.93.1) and its CRDs, kube-state-metrics: the Monitoring add-on. */
+  // renovate: datasource=helm depName=kube-prometheus-stack registryUrl=https://prometheus-community.github.io/helm-charts
+  kubePrometheusStack: { repository: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version: '88.5.3' },
   /** Installed by the bootstrap stack (lib/bootstrap) when a cluster chooses Cilium as its CNI; 1.19 is the stable line for Kubernetes 1.34. */
   // renovate: datasource=helm depName=cilium registryUrl=https://helm.cilium.io/
   cilium: { repository: 'https://helm.cilium.io/', chart: 'cilium', version: '1.19.2' },

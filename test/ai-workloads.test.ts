@@ -51,7 +51,7 @@ describe('catalyst: llm-worker scaled by llm-scaler', () => {
           type: 'prometheus',
           name: 'pending-requests',
           metricType: 'AverageValue',
-          metadata: { serverAddress: 'http://prometheus.monitoring:9090', query: 'sum(pending_llm_requests)', threshold: '5' },
+          metadata: { serverAddress: 'http://kube-prometheus-stack-prometheus.monitoring.svc:9090', query: 'sum(pending_llm_requests)', threshold: '5' },
         },
         {
           type: 'cron',
@@ -76,6 +76,7 @@ describe('catalyst: llm-worker scaled by llm-scaler', () => {
       name: 'worker',
       image: 'ghcr.io/catalyst-lab/llm-worker:1.4.2',
       imagePullPolicy: 'IfNotPresent',
+      ports: [{ containerPort: 8080, name: 'metrics' }],
       resources: { requests: { cpu: '500m', memory: '1024Mi' }, limits: { cpu: '2', memory: '4096Mi' } },
       securityContext: HARDENED_CONTAINER,
       volumeMounts: [{ mountPath: '/tmp', name: 'tmp' }],
@@ -121,7 +122,7 @@ describe('hybrid-llm: the GPU operator and vllm', () => {
         type: 'prometheus',
         name: 'queue-depth',
         metricType: 'AverageValue',
-        metadata: { serverAddress: 'http://prometheus.monitoring:9090', query: 'sum(vllm:num_requests_waiting{namespace="inference"})', threshold: '4' },
+        metadata: { serverAddress: 'http://kube-prometheus-stack-prometheus.monitoring.svc:9090', query: 'sum(vllm:num_requests_waiting{namespace="inference"})', threshold: '4' },
       }],
     });
   });
@@ -182,5 +183,38 @@ describe('reference workloads pass the cluster policies', () => {
       expect(c.resources.limits).toEqual(expect.objectContaining({ cpu: expect.any(String), memory: expect.any(String) }));
       expect(c.securityContext).toMatchObject({ runAsNonRoot: true, privileged: false, allowPrivilegeEscalation: false });
     }
+  });
+});
+
+describe('monitoring in the reference fleet', () => {
+  const matches = (selector: Json | undefined, labels: Json | undefined) =>
+    !!selector && Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+
+  it.each(['catalyst', 'hybrid-llm'])('%s: every workload of the apps layer has a monitor that selects it, on a port of the same name', (cluster) => {
+    const apps = objectsOf(cluster, 'apps');
+    const workloads = apps.filter((m) => m.kind === 'Deployment');
+    expect(workloads.length).toBeGreaterThan(0);
+    for (const workload of workloads) {
+      const pod = (workload.spec as Json).template;
+      const containerPorts: string[] = pod.spec.containers.flatMap((c: Json) => (c.ports ?? []).map((p: Json) => p.name));
+      const byPod = apps.filter((m) => m.kind === 'PodMonitor' && m.metadata.namespace === workload.metadata.namespace
+        && matches((m.spec as Json).selector.matchLabels, pod.metadata.labels)
+        && (m.spec as Json).podMetricsEndpoints.every((e: Json) => containerPorts.includes(e.port)));
+      const services = apps.filter((m) => m.kind === 'Service' && m.metadata.namespace === workload.metadata.namespace && matches((m.spec as Json).selector, pod.metadata.labels));
+      const servicePorts = (m: Manifest): string[] => ((m.spec as Json).ports ?? []).map((p: Json) => p.name);
+      const byService = apps.filter((m) => m.kind === 'ServiceMonitor' && services.some((s) => m.metadata.namespace === s.metadata.namespace
+        && matches((m.spec as Json).selector.matchLabels, s.metadata.labels)
+        && (m.spec as Json).endpoints.every((e: Json) => servicePorts(s).includes(e.port))));
+      expect({ workload: workload.metadata.name, monitors: byPod.length + byService.length }).toEqual({ workload: workload.metadata.name, monitors: 1 });
+    }
+  });
+
+  it.each([['catalyst', 'llm-scaler'], ['hybrid-llm', 'vllm-scaler']])('%s: %s reads the Prometheus of the monitoring add-on', (cluster, scaler) => {
+    const release = find(objectsOf(cluster, 'controllers'), 'HelmRelease', 'kube-prometheus-stack');
+    expect(release.metadata.namespace).toBe('monitoring');
+    expect((release.metadata.annotations as Json)['talos-flux-synth.dev/chart-services']).toContain('kube-prometheus-stack-prometheus:9090');
+    expect((release.spec as Json).values).toMatchObject({ fullnameOverride: 'kube-prometheus-stack', prometheus: { service: { port: 9090 } } });
+    const triggers = (find(objectsOf(cluster, 'apps'), 'ScaledObject', scaler).spec as Json).triggers;
+    expect(triggers[0].metadata.serverAddress).toBe('http://kube-prometheus-stack-prometheus.monitoring.svc:9090');
   });
 });

@@ -19,6 +19,7 @@ import {
   VerifyImageSignatures,
   CustomValidatingPolicy,
 } from '../lib/addons/kyverno';
+import { Monitoring, MonitoringProps, PodMonitor, ServiceMonitor } from '../lib/addons/monitoring';
 import { Velero, VeleroProps } from '../lib/addons/velero';
 import { Cluster, NodeSpec } from '../lib/cluster';
 import { Component } from '../lib/component';
@@ -75,7 +76,7 @@ const DESCHEDULER: readonly BadInput[] = [
 
 const MINIO: VeleroProps = {
   credentials: { existingSecret: 'velero-credentials' },
-  backupStorageLocations: [{ type: 's3-compatible', name: 'default', bucket: 'velero', s3Url: 'http://minio.minio.svc:9000' }],
+  backupStorageLocations: [{ type: 's3-compatible', name: 'default', bucket: 'velero', s3Url: 'https://minio.example.lan:9000' }],
 };
 const velero = (props: Partial<VeleroProps>): FleetBuilder => demo(({ cluster }) => new Velero(cluster, 'velero', { ...MINIO, ...props }));
 const s3 = (name: string, more: { default?: boolean; bucket?: string; region?: string } = {}) =>
@@ -261,7 +262,7 @@ function withWeb(fn: (c: { cluster: Cluster; app: Component; web: kplus.Deployme
   });
 }
 
-const PROMETHEUS: ScaledObjectTrigger = { type: 'prometheus', serverAddress: 'http://prometheus.monitoring:9090', query: 'sum(rate(http_requests_total{app="web"}[2m]))', threshold: 50 };
+const PROMETHEUS: ScaledObjectTrigger = { type: 'prometheus', serverAddress: 'http://prometheus.example.lan:9090', query: 'sum(rate(http_requests_total{app="web"}[2m]))', threshold: 50 };
 const WORKDAY = { type: 'cron', timezone: 'Europe/Berlin', start: '0 8 * * 1-5', end: '0 20 * * 1-5', desiredReplicas: 2 } as const;
 
 /** A ScaledObject of the web Deployment with `props` over a valid baseline. */
@@ -409,6 +410,60 @@ const GPU_OPERATOR: readonly BadInput[] = [
   },
 ];
 
+// ---- Monitoring -----------------------------------------------------------------------------------
+
+const monitoring = (props: MonitoringProps): FleetBuilder => demo(({ cluster }) => new Monitoring(cluster, 'monitoring', props));
+
+/** A Deployment web (metrics port `metrics`) and its Service in namespace app; a Monitoring add-on unless `withMonitoring` is false. */
+function scrapedApp(app: Component, withMonitoring = true): { workload: kplus.Deployment; service: kplus.Service } {
+  if (withMonitoring) new Monitoring(app.cluster, 'monitoring');
+  const apps = app.scope('apps');
+  const workload = new kplus.Deployment(apps, 'web', {
+    metadata: { name: 'web', namespace: 'app' },
+    containers: [{ name: 'web', image: 'ghcr.io/example/web:1.0.0', ports: [{ number: 8080, name: 'metrics' }] }],
+  });
+  const service = new kplus.Service(apps, 'web-service', { metadata: { name: 'web', namespace: 'app' }, ports: [{ name: 'http', port: 8080 }] });
+  return { workload, service };
+}
+
+const MONITORING: readonly BadInput[] = [
+  {
+    name: 'prometheus retention in Kubernetes duration words',
+    build: monitoring({ retention: '3 days' }),
+    message: 'demo/Monitoring[monitoring]: retention: "3 days" is not a Prometheus duration (units y, w, d, h, m, s, ms, largest first, as in 3d or 1h30m)',
+  },
+  {
+    name: 'prometheus retention size larger than its storage',
+    build: monitoring({ retentionSize: '10GB', storage: { kind: 'emptyDir', size: '4Gi' } }),
+    message: 'demo/Monitoring[monitoring]: retentionSize: "10GB" does not fit in the 4Gi of storage; keep it below (Prometheus also needs room for its WAL)',
+  },
+  {
+    name: 'prometheus retention size in Kubernetes units',
+    build: monitoring({ retentionSize: '3Gi' }),
+    message: 'demo/Monitoring[monitoring]: retentionSize: "3Gi" is not a Prometheus size (a whole number and B, KB, MB, GB, TB or PB, as in 3GB)',
+  },
+  {
+    name: 'prometheus memory request above its limit',
+    build: monitoring({ prometheusMemory: { request: '2Gi', limit: '1Gi' } }),
+    message: 'demo/Monitoring[monitoring]: prometheusMemory.request: 2Gi is above the limit 1Gi',
+  },
+  {
+    name: 'pod monitor on a port the workload does not name',
+    build: demo(({ app }) => new PodMonitor(app, 'web-monitor', { target: scrapedApp(app).workload, port: 'http-metrics' })),
+    message: 'demo/PodMonitor[web-monitor]: port: Deployment "web" has no container port named "http-metrics" (it has metrics); name the metrics port',
+  },
+  {
+    name: 'service monitor for a Service without labels',
+    build: demo(({ app }) => new ServiceMonitor(app, 'web-monitor', { service: scrapedApp(app).service, port: 'http' })),
+    message: 'demo/ServiceMonitor[web-monitor]: service: Service "web" has no labels to select it by; set metadata.labels (such as app.kubernetes.io/name)',
+  },
+  {
+    name: 'pod monitor in a cluster without monitoring',
+    build: demo(({ app }) => new PodMonitor(app, 'web-monitor', { target: scrapedApp(app, false).workload, port: 'metrics' })),
+    message: "demo/PodMonitor[web-monitor]: no Monitoring add-on in cluster demo: add one (new Monitoring(cluster, 'monitoring')) so the monitoring.coreos.com CRDs and a Prometheus that reads this monitor exist",
+  },
+];
+
 /** The corpus of every add-on, by add-on. */
 export const ADDON_BAD_INPUTS: Readonly<Record<string, readonly BadInput[]>> = {
   Descheduler: DESCHEDULER,
@@ -417,4 +472,5 @@ export const ADDON_BAD_INPUTS: Readonly<Record<string, readonly BadInput[]>> = {
   KataRuntime: KATA,
   Keda: KEDA,
   GpuOperator: GPU_OPERATOR,
+  Monitoring: MONITORING,
 };

@@ -91,7 +91,7 @@ function velero(values: object, { version = CHARTS.velero.version as string, mor
   });
 }
 
-const MINIO = veleroValues('velero', { region: 'minio', s3ForcePathStyle: 'true', s3Url: 'http://minio.minio.svc:9000' });
+const MINIO = veleroValues('velero', { region: 'minio', s3ForcePathStyle: 'true', s3Url: 'https://minio.example.lan:9000' });
 
 /** A daily Velero Schedule with the given template. */
 const dailyBackup = (template: Record<string, unknown>): Raw => {
@@ -395,6 +395,53 @@ export const BAD_INPUTS: readonly BadInput[] = [
       raw(app, 'apps', scaledObject({ scaleTargetRef: { name: 'web' }, triggers: [{ ...cronTrigger, authenticationRef: { name: 'prometheus' } }] }));
     }),
     message: 'demo/apps/ScaledObject/app/web: spec.triggers[0].authenticationRef: TriggerAuthentication app/prometheus does not exist in cluster demo',
+  },
+  {
+    name: 'KEDA trigger reading a Prometheus no cluster Service serves',
+    build: demo(({ app }) => {
+      raw(app, 'apps', deployment({ containers: [container] }));
+      raw(app, 'apps', scaledObject({ scaleTargetRef: { name: 'web' }, triggers: [{ type: 'prometheus', metadata: { serverAddress: 'http://prometheus.monitoring:9090', query: 'sum(up)', threshold: '5' } }] }));
+    }),
+    message: 'demo/apps/ScaledObject/app/web: spec.triggers[0].metadata.serverAddress: http://prometheus.monitoring:9090 names no Service of the cluster (services: default/kubernetes:443)',
+  },
+  {
+    name: 'KEDA trigger on a port the Service does not serve',
+    build: demo(({ app }) => {
+      raw(app, 'apps', deployment({ containers: [container] }));
+      raw(app, 'apps', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'prometheus', namespace: 'app' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 9090 }] } });
+      raw(app, 'apps', scaledObject({ scaleTargetRef: { name: 'web' }, triggers: [{ type: 'prometheus', metadata: { serverAddress: 'http://prometheus.app.svc.cluster.local:9091/', query: 'sum(up)', threshold: '5' } }] }));
+    }),
+    message: 'demo/apps/ScaledObject/app/web: spec.triggers[0].metadata.serverAddress: http://prometheus.app.svc.cluster.local:9091/ names Service app/prometheus, which serves no port 9091 (ports: 9090)',
+  },
+  {
+    name: 'Velero chart values backing up to an in-cluster MinIO that does not exist',
+    build: velero(veleroValues('velero', { region: 'minio', s3ForcePathStyle: 'true', s3Url: 'http://minio.minio.svc:9000' })),
+    message: 'demo/controllers/HelmRelease/velero/velero: spec.values.configuration.backupStorageLocation[0].config.s3Url: http://minio.minio.svc:9000 names no Service of the cluster (services: default/kubernetes:443)',
+  },
+  {
+    name: 'BackupStorageLocation object naming a Service nothing renders or declares',
+    build: velero(MINIO, {
+      more: [{ apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation', metadata: { name: 'local', namespace: 'velero' }, spec: { provider: 'aws', objectStorage: { bucket: 'velero' }, config: { region: 'minio', s3Url: 'http://minio.velero.svc:9000' } } }],
+    }),
+    message: 'demo/configs/BackupStorageLocation/velero/local: spec.config.s3Url: http://minio.velero.svc:9000 names no Service of the cluster (services: default/kubernetes:443)',
+  },
+  {
+    name: 'container env naming a Service of another namespace',
+    build: demo(({ app }) => {
+      raw(app, 'apps', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'app' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80 }] } });
+      raw(app, 'apps', deployment({ containers: [{ ...container, env: [{ name: 'SELF', value: 'http://api.app' }, { name: 'API_URL', value: 'https://api.backend.svc/v1' }] }] }));
+    }),
+    message: 'demo/apps/Deployment/app/web: spec.template.spec.containers[0].env[1].value: https://api.backend.svc/v1 names no Service of the cluster (services: app/api:80, default/kubernetes:443)',
+  },
+  {
+    name: 'Helm values naming a Service the chart does not declare on that port',
+    build: demo(({ app }) => void pinned(app, { values: { upstream: 'http://search.app.svc:9200' }, services: [{ name: 'search', ports: [9300] }] })),
+    message: 'demo/controllers/HelmRelease/app/demo: spec.values.upstream: http://search.app.svc:9200 names Service app/search, which serves no port 9200 (ports: 9300)',
+  },
+  {
+    name: 'chart Service declared without ports',
+    build: demo(({ app }) => void pinned(app, { services: [{ name: 'search', ports: [] }] })),
+    message: 'demo/PinnedChart[chart]: services[0].ports: list the ports the Service serves (at least one)',
   },
   {
     name: 'RuntimeClass that does not exist',

@@ -15,7 +15,7 @@ import { BASE_CHECKS, Check } from '../lib/synth/checks';
 import { TalosNamespace } from '../lib/talos/namespace';
 import { configErrorOf, find, renderCluster } from './helpers';
 
-const PROMETHEUS: ScaledObjectTrigger = { type: 'prometheus', serverAddress: 'http://prometheus.monitoring:9090', query: 'sum(queue)', threshold: 5 };
+const PROMETHEUS: ScaledObjectTrigger = { type: 'prometheus', serverAddress: 'http://prometheus.example.lan:9090', query: 'sum(queue)', threshold: 5 };
 
 interface Fixture {
   readonly cluster: Cluster;
@@ -119,7 +119,7 @@ describe('ScaledObject', () => {
           type: 'prometheus',
           name: 'queue',
           metricType: 'AverageValue',
-          metadata: { serverAddress: 'http://prometheus.monitoring:9090', query: 'sum(queue)', threshold: '5', activationThreshold: '0.5', ignoreNullValues: 'false' },
+          metadata: { serverAddress: 'http://prometheus.example.lan:9090', query: 'sum(queue)', threshold: '5', activationThreshold: '0.5', ignoreNullValues: 'false' },
         },
         {
           type: 'cron',

@@ -26,6 +26,7 @@ import {
   RestrictImageRegistries,
   VerifyImageSignatures,
 } from '../lib/addons/kyverno';
+import { Monitoring, PodMonitor, ServiceMonitor } from '../lib/addons/monitoring';
 import { Velero } from '../lib/addons/velero';
 import { Cluster, ClusterProps, NodeSpec } from '../lib/cluster';
 import { Component } from '../lib/component';
@@ -135,7 +136,7 @@ const awsRegion = mostly(fc.constantFrom('eu-central-1', 'us-east-1'), 'europe',
 /** A location without its name and default flag, which depend on the other locations. */
 const backupStore = mostly(fc.oneof(
   fields({ type: fc.constant('s3'), bucket, region: awsRegion }, { prefix: mostly(fc.constant('cluster-a'), '/cluster-a') }),
-  fields({ type: fc.constant('s3-compatible'), bucket, s3Url: mostly(fc.constant('http://minio.minio.svc:9000'), 'minio.minio.svc:9000') }, {
+  fields({ type: fc.constant('s3-compatible'), bucket, s3Url: mostly(fc.constant('https://minio.example.lan:9000'), 'minio.minio.svc:9000') }, {
     region: mostly(fc.constant('minio'), ''), s3ForcePathStyle: fc.boolean(),
   }),
 ), { type: 'gcs', bucket: 'backups' });
@@ -430,6 +431,59 @@ const KEDA: readonly ConstructArbitrary[] = [
   },
 ];
 
+// ---- Monitoring and its monitors -------------------------------------------------------------------
+
+const promDuration = mostly(fc.constantFrom('30s', '1m', '12h', '3d', '2w', '1h30m'), '30 s', '1.5h', 'm', '', '30d1h');
+const monitorEndpoint = { name: mostly(fc.constant('web'), 'Web Monitor'), port: mostly(fc.constant('metrics'), 'http', 'Metrics', '', 'a-port-name-too-long'), path: mostly(fc.constant('/metrics'), 'metrics', ''), interval: promDuration };
+
+/** A workload (Deployment with a metrics port) and a Service in front of it, in namespace app, and a Monitoring add-on unless `monitoring` is false. */
+function scraped(app: Component, monitoring: boolean): { workload: kplus.Deployment; service: kplus.Service } {
+  if (monitoring) new Monitoring(app.cluster, 'monitoring');
+  const apps = app.scope('apps');
+  const workload = new kplus.Deployment(apps, 'web', {
+    metadata: { name: 'web', namespace: 'app' },
+    containers: [{ name: 'web', image: 'ghcr.io/example/web:1.0.0', ports: [{ number: 8080, name: 'metrics' }], securityContext: { ensureNonRoot: false } }],
+  });
+  const service = new kplus.Service(apps, 'web-service', { metadata: { name: 'web', namespace: 'app', labels: { app: 'web' } }, ports: [{ name: 'metrics', port: 8080 }] });
+  return { workload, service };
+}
+
+const MONITORING: readonly ConstructArbitrary[] = [
+  {
+    name: 'Monitoring',
+    props: propsOf(fields({}, {
+      namespace: name,
+      retention: promDuration,
+      retentionSize: mostly(fc.constantFrom('1GB', '3GB', '500MB'), '3 GB', '3Gi', '40GB'),
+      storage: mostly(
+        fields({ kind: fc.constant('emptyDir'), size: anyQuantity }, {}),
+        { kind: 'persistentVolumeClaim', size: '20Gi', storageClassName: 'local-path' },
+        { kind: 'persistentVolumeClaim', size: '20Gi' },
+        { kind: 'hostPath', size: '4Gi' },
+      ),
+      scrapeInterval: promDuration,
+      prometheusMemory: fields({ request: anyQuantity, limit: anyQuantity }, {}),
+    })),
+    build: (p: never) => inCluster((app) => new Monitoring(app.cluster, 'monitoring', p)),
+  },
+  {
+    name: 'PodMonitor',
+    props: fc.tuple(fc.boolean(), propsOf(fields({ port: monitorEndpoint.port }, { name: monitorEndpoint.name, path: monitorEndpoint.path, interval: monitorEndpoint.interval }))),
+    build: ([monitoring, p]: [boolean, unknown]) => inCluster((app) => {
+      const { workload } = scraped(app, monitoring);
+      new PodMonitor(app, 'web-monitor', (p !== null && typeof p === 'object' && !Array.isArray(p) ? { target: workload, ...p } : p) as never);
+    }),
+  },
+  {
+    name: 'ServiceMonitor',
+    props: fc.tuple(fc.boolean(), propsOf(fields({ port: monitorEndpoint.port }, { name: monitorEndpoint.name, path: monitorEndpoint.path, interval: monitorEndpoint.interval }))),
+    build: ([monitoring, p]: [boolean, unknown]) => inCluster((app) => {
+      const { service } = scraped(app, monitoring);
+      new ServiceMonitor(app, 'web-monitor', (p !== null && typeof p === 'object' && !Array.isArray(p) ? { service, ...p } : p) as never);
+    }),
+  },
+];
+
 // ---- every add-on construct ------------------------------------------------------------------------
 
 const ADDONS: readonly ConstructArbitrary[] = [
@@ -457,6 +511,7 @@ const ADDONS: readonly ConstructArbitrary[] = [
     build: ([cluster, p]: [Partial<ClusterProps>, never]) => inCluster((app) => new KataRuntime(app.cluster, 'kata', p), cluster),
   },
   ...KEDA,
+  ...MONITORING,
   {
     name: 'GpuOperator',
     props: fc.tuple(clusterOf(gpuNodes), propsOf(fields({}, {

@@ -62,6 +62,7 @@ const CONSTRUCTS: readonly ConstructArbitrary[] = [
       namespace,
       values: maybe(values),
       timeout: maybe(duration),
+      services: maybe(fc.array(fc.record({ name: label, namespace: maybe(fc.constantFrom('app', 'kube-system')), ports: fc.array(fc.integer({ min: 0, max: 70000 }), { maxLength: 2 }) }), { maxLength: 2 })),
     })),
     build: (props: never) => inCluster((app) => new PinnedChart(app.scope('controllers'), 'chart', props)),
   },

@@ -1,5 +1,5 @@
 import { decodePointer } from '../lib/synth/validation/access';
-import { cronError, isDnsLabel, isDuration, isExactVersion, isLabelKey, isQuantity, isTimeZone } from '../lib/validators';
+import { cronError, isDnsLabel, isDuration, isExactVersion, isLabelKey, isQuantity, isTimeZone, quantityBytes } from '../lib/validators';
 
 describe('cron', () => {
   it.each(['*/10 * * * *', '0 3 * * *', '0 8-20 * * MON-FRI', '15,45 */2 1 JAN,jul SUN', '@daily', '@hourly', '0 0 * * 7'])('accepts %s', (expr) => {
@@ -69,5 +69,15 @@ describe('time zone', () => {
   // Go's LoadLocation opens tzdata files by exact name: no other case, no offsets, no "Local".
   it.each(['America/NewYork', 'america/new_york', 'America/New_york', '+05:00', 'Local', 'Mars/Olympus_Mons', ''])('rejects %s', (tz) => {
     expect(isTimeZone(tz)).toBe(false);
+  });
+});
+
+describe('quantityBytes', () => {
+  it.each([['4Gi', 4 * 2 ** 30], ['512Mi', 512 * 2 ** 20], ['250m', 0.25], ['1e3', 1000], ['1E3', 1000], ['2E', 2e18], ['.5Ki', 512], ['+1k', 1000], [3, 3]] as const)('%s is %d', (q, value) => {
+    expect(quantityBytes(q)).toBe(value);
+  });
+
+  it.each(['3GB', '1.2.3', 'Mi', ''])('%s is no quantity', (q) => {
+    expect(quantityBytes(q)).toBeNaN();
   });
 });

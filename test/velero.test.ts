@@ -14,7 +14,7 @@ type Values = Record<string, any>;
 
 const MINIO: VeleroProps = {
   credentials: { existingSecret: 'velero-minio' },
-  backupStorageLocations: [{ type: 's3-compatible', name: 'minio', s3Url: 'http://minio.minio.svc:9000', bucket: 'velero' }],
+  backupStorageLocations: [{ type: 's3-compatible', name: 'minio', s3Url: 'https://minio.example.lan:9000', bucket: 'velero' }],
 };
 
 const S3_WITH_SNAPSHOTS: VeleroProps = {
@@ -63,7 +63,7 @@ describe('Velero', () => {
           provider: 'aws',
           bucket: 'velero',
           default: true,
-          config: { region: 'minio', s3ForcePathStyle: 'true', s3Url: 'http://minio.minio.svc:9000' },
+          config: { region: 'minio', s3ForcePathStyle: 'true', s3Url: 'https://minio.example.lan:9000' },
         }],
         volumeSnapshotLocation: [],
       },
@@ -267,10 +267,10 @@ describe('Velero in the reference fleet', () => {
   const objects = synthesize(buildFleet).objects;
   const schedule = (cluster: string, name: string) => objects.find((o) => o.cluster === cluster && o.manifest.kind === 'Schedule' && o.manifest.metadata.name === name);
 
-  it('catalyst: MinIO, node-agent, a daily backup of everything kept 30 days and an hourly one of llm kept 2 days', () => {
+  it('catalyst: MinIO on the LAN (outside the cluster), node-agent, a daily backup of everything kept 30 days and an hourly one of llm kept 2 days', () => {
     const values = (objects.find((o) => o.cluster === 'catalyst' && o.manifest.kind === 'HelmRelease' && o.manifest.metadata.name === 'velero')?.manifest.spec as Values).values;
     expect(values.configuration.backupStorageLocation).toEqual([
-      { name: 'minio', provider: 'aws', bucket: 'velero', default: true, config: { region: 'minio', s3ForcePathStyle: 'true', s3Url: 'http://minio.minio.svc:9000' } },
+      { name: 'minio', provider: 'aws', bucket: 'velero', default: true, config: { region: 'minio', s3ForcePathStyle: 'true', s3Url: 'https://minio.catalyst.lan:9000' } },
     ]);
     expect(values.deployNodeAgent).toBe(true);
     expect(schedule('catalyst', 'daily')?.manifest.spec).toEqual({

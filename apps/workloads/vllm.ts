@@ -1,6 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { ScaledObject } from '../../lib/addons/keda';
+import { ServiceMonitor } from '../../lib/addons/monitoring';
 import { Component } from '../../lib/component';
 import { IMAGES } from '../../lib/versions';
 import { appDeployment } from './app-deployment';
@@ -18,13 +19,15 @@ export interface VllmOptions {
   readonly runtimeClassName: string;
   /** Extended resource of one GPU. */
   readonly gpuResource: string;
+  /** In-cluster address of the Prometheus that scrapes vLLM (Monitoring's prometheusUrl). */
+  readonly prometheusUrl: string;
 }
 
 /**
  * hybrid-llm's inference server: vLLM on one GPU per replica, scaled by KEDA on the requests waiting in
  * its queue (one replica per 4), with both GPU workers in use while Prometheus cannot be read.
  */
-export function vllm(inference: Component, opts: VllmOptions): { deployment: kplus.Deployment; service: kplus.Service; scaler: ScaledObject } {
+export function vllm(inference: Component, opts: VllmOptions): { deployment: kplus.Deployment; service: kplus.Service; monitor: ServiceMonitor; scaler: ScaledObject } {
   const scope = inference.scope('apps');
   const models = kplus.Volume.fromEmptyDir(scope, 'vllm-models', 'models', { sizeLimit: Size.gibibytes(60) });
   const shm = kplus.Volume.fromEmptyDir(scope, 'vllm-shm', 'shm', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.gibibytes(2) });
@@ -62,10 +65,12 @@ export function vllm(inference: Component, opts: VllmOptions): { deployment: kpl
     },
   });
   const service = new kplus.Service(scope, 'vllm-service', {
-    metadata: { name: 'vllm', namespace: opts.namespace },
+    metadata: { name: 'vllm', namespace: opts.namespace, labels: { 'app.kubernetes.io/name': 'vllm' } },
     ports: [{ name: 'http', port: PORT, targetPort: PORT }],
   });
   service.selectLabel('app.kubernetes.io/name', 'vllm');
+  // vLLM serves its metrics (vllm:num_requests_waiting, …) on its API port, at /metrics.
+  const monitor = new ServiceMonitor(inference, 'vllm-monitor', { name: 'vllm', service, port: 'http' });
   const scaler = new ScaledObject(inference, 'vllm-scaler', {
     scaleTarget: deployment,
     // A cold start downloads and loads the model: keep one replica warm.
@@ -79,10 +84,10 @@ export function vllm(inference: Component, opts: VllmOptions): { deployment: kpl
     triggers: [{
       type: 'prometheus',
       name: 'queue-depth',
-      serverAddress: 'http://prometheus.monitoring:9090',
+      serverAddress: opts.prometheusUrl,
       query: `sum(vllm:num_requests_waiting{namespace="${opts.namespace}"})`,
       threshold: 4,
     }],
   });
-  return { deployment, service, scaler };
+  return { deployment, service, monitor, scaler };
 }

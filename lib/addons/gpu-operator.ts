@@ -28,7 +28,7 @@ export interface GpuOperatorProps {
   readonly migStrategy?: MigStrategy;
   /** Run the DCGM exporter (GPU metrics for Prometheus on port 9400). @default true */
   readonly dcgmExporter?: boolean;
-  /** Create a ServiceMonitor for the DCGM exporter; needs the Prometheus Operator's CRDs. @default false */
+  /** Create a ServiceMonitor for the DCGM exporter; needs the Prometheus Operator's CRDs. @default whether the cluster has a monitoring add-on */
   readonly dcgmServiceMonitor?: boolean;
   /** Install node-feature-discovery with the operator; turn it off where NFD already runs. @default true */
   readonly nodeFeatureDiscovery?: boolean;
@@ -108,6 +108,8 @@ export class GpuOperator extends AddOn {
         dcgmExporter: { enabled: dcgmExporter, serviceMonitor: { enabled: p.dcgmServiceMonitor ?? false } },
         nfd: { enabled: p.nodeFeatureDiscovery ?? true },
       },
+      // The operator creates the DCGM exporter's ServiceMonitor itself, once the monitoring release has the CRD.
+      late: p.dcgmServiceMonitor === undefined && dcgmExporter ? this.whenMonitored<GpuOperatorValues>({ dcgmExporter: { serviceMonitor: { enabled: true } } }) : undefined,
     });
     this.release = chart.release;
   }

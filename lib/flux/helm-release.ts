@@ -1,3 +1,4 @@
+import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import {
@@ -14,6 +15,33 @@ import { ChartPin } from '../versions';
 import { HelmRepositorySource } from './helm-repository';
 import { OciChartSource } from './oci-repository';
 import { ChartSource, FluxObjectRef } from './refs';
+
+/** Chart values with every level optional: what late settings add to the values. */
+export type PartialValues<V> = { readonly [K in keyof V]?: V[K] extends readonly unknown[] ? V[K] : V[K] extends object ? PartialValues<V[K]> : V[K] };
+
+/** Settings known only once the whole cluster is defined (such as whether it has a monitoring add-on). */
+export interface LateReleaseSettings<V extends object> {
+  /** Values merged over the release's values (maps merge, anything else replaces). @default none */
+  readonly values?: PartialValues<V>;
+  /** More HelmReleases that must be ready first. @default none */
+  readonly dependsOn?: readonly FluxObjectRef[];
+}
+
+/** A Service a chart creates, which in-cluster addresses (http://<name>.<namespace>.svc:<port>) may name. */
+export interface ChartService {
+  /** Service name, as the chart's templates make it from the release name. */
+  readonly name: string;
+  /** Namespace. @default the release's */
+  readonly namespace?: string;
+  /** Ports it serves. */
+  readonly ports: readonly number[];
+}
+
+/**
+ * Annotation of a HelmRelease listing the Services its chart creates, for the gate's address check
+ * (`name:port,port`, `namespace/name:port` outside the release's namespace, separated by spaces).
+ */
+export const CHART_SERVICES_ANNOTATION = 'talos-flux-synth.dev/chart-services';
 
 /** What Flux does with the chart's CRDs on install and upgrade. */
 export type CrdPolicy = 'Skip' | 'Create' | 'CreateReplace';
@@ -41,11 +69,22 @@ export interface FluxHelmReleaseProps<V extends object> {
   readonly timeout?: string;
   /** Retries before Flux gives up on a failed install or upgrade. @default 3 */
   readonly retries?: number;
+  /** Settings read when the release renders, after every construct of the cluster exists. @default none */
+  readonly late?: () => LateReleaseSettings<V>;
+  /** Services the chart creates that in-cluster addresses may name (see CHART_SERVICES_ANNOTATION). @default none */
+  readonly services?: readonly ChartService[];
 }
 
 /** Helm release names end up in labels and object names: at most 53 characters (helm's own limit). */
 const releaseName = () =>
   dnsLabel().refine((s) => s.length <= 53, { error: (iss) => `${JSON.stringify(iss.input)} is longer than the 53 characters Helm allows for a release name` });
+
+const chartService = z.strictObject({
+  name: dnsLabel(),
+  namespace: dnsLabel().optional(),
+  ports: z.array(z.number().int().min(1).max(65535), { error: (iss) => `${JSON.stringify(iss.input)} is not a list of port numbers` })
+    .min(1, { error: 'list the ports the Service serves (at least one)' }),
+});
 
 const fluxRef = z.strictObject({ kind: z.string().min(1), name: dnsSubdomain(), namespace: dnsLabel() });
 
@@ -64,6 +103,8 @@ const releaseSchema = z.strictObject({
   interval: duration().optional(),
   timeout: duration().optional(),
   retries: z.number().int().min(0).optional(),
+  late: z.function().optional(),
+  services: z.array(chartService).optional(),
 });
 
 /**
@@ -79,24 +120,46 @@ export class FluxHelmRelease<V extends object = Record<string, unknown>> extends
     validateProps(this, releaseSchema, { ...props, source: props?.source && { ref: props.source.ref } });
     const crds = props.crds ?? 'CreateReplace';
     const retries = props.retries ?? 3;
+    // Checked to be plain JSON above; the copy gives cdk8s ordinary objects (no null prototypes).
+    const values = props.values === undefined ? undefined : (JSON.parse(JSON.stringify(props.values)) as Record<string, unknown>);
+    const dependsOn = (late: readonly FluxObjectRef[]) => {
+      const all = [...(props.dependsOn ?? []), ...late];
+      return all.length || props.dependsOn ? all.map((d) => ({ name: d.name, namespace: d.namespace })) : undefined;
+    };
+    const late = props.late;
     const spec: HelmReleaseSpec = {
       interval: props.interval ?? '30m',
       timeout: props.timeout ?? '10m',
       releaseName: props.name,
       ...chartOf(props),
-      dependsOn: props.dependsOn?.map((d) => ({ name: d.name, namespace: d.namespace })),
+      dependsOn: late ? Lazy.any({ produce: () => dependsOn(late().dependsOn ?? []) }) : dependsOn([]),
       install: { crds: crds as HelmReleaseSpecInstallCrds, remediation: { retries } },
       upgrade: {
         crds: crds as HelmReleaseSpecUpgradeCrds,
         cleanupOnFail: true,
         remediation: { retries, remediateLastFailure: true },
       },
-      // Checked to be plain JSON above; the copy gives cdk8s ordinary objects (no null prototypes).
-      values: props.values === undefined ? undefined : (JSON.parse(JSON.stringify(props.values)) as Record<string, unknown>),
+      values: late ? Lazy.any({ produce: () => mergeValues(values, late().values) }) : values,
     };
-    this.node.defaultChild = new HelmRelease(this, 'resource', { metadata: { name: props.name, namespace: props.namespace }, spec });
+    const services = props.services?.map((s) => `${s.namespace && s.namespace !== props.namespace ? `${s.namespace}/` : ''}${s.name}:${s.ports.join(',')}`).join(' ');
+    const annotations = services ? { [CHART_SERVICES_ANNOTATION]: services } : undefined;
+    this.node.defaultChild = new HelmRelease(this, 'resource', { metadata: { name: props.name, namespace: props.namespace, annotations }, spec });
     this.ref = { kind: 'HelmRelease', name: props.name, namespace: props.namespace };
   }
+}
+
+type Values = Record<string, unknown>;
+const isMap = (x: unknown): x is Values => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** Late values over values: maps merge, anything else replaces (undefined leaves the value as it is). */
+function mergeValues(values: Values | undefined, late: object | undefined): Values | undefined {
+  if (late === undefined) return values;
+  const out: Values = { ...(values ?? {}) };
+  for (const [k, v] of Object.entries(late)) {
+    if (v === undefined) continue;
+    out[k] = isMap(v) && isMap(out[k]) ? mergeValues(out[k] as Values, v) : JSON.parse(JSON.stringify(v));
+  }
+  return out;
 }
 
 function chartOf(props: FluxHelmReleaseProps<object>): Pick<HelmReleaseSpec, 'chart' | 'chartRef'> {
@@ -129,6 +192,10 @@ export interface PinnedChartProps<V extends object> {
   readonly dependsOn?: readonly FluxObjectRef[];
   /** How long Helm actions may take. @default 10m */
   readonly timeout?: string;
+  /** Settings read when the release renders (see FluxHelmReleaseProps.late). @default none */
+  readonly late?: () => LateReleaseSettings<V>;
+  /** Services the chart creates (see FluxHelmReleaseProps.services). @default none */
+  readonly services?: readonly ChartService[];
 }
 
 const pinnedChartSchema = z.strictObject({
@@ -142,6 +209,8 @@ const pinnedChartSchema = z.strictObject({
   values: jsonObject().optional(),
   dependsOn: z.array(fluxRef).optional(),
   timeout: duration().optional(),
+  late: z.function().optional(),
+  services: z.array(chartService).optional(),
 });
 
 /**
@@ -167,6 +236,8 @@ export class PinnedChart<V extends object = Record<string, unknown>> extends Con
       values: props.values,
       dependsOn: props.dependsOn,
       timeout: props.timeout,
+      late: props.late,
+      services: props.services,
     });
   }
 }

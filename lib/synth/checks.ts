@@ -1,5 +1,6 @@
 import { Problem } from '../errors';
 import { describeObject, identityOf, RenderedObject } from './manifest';
+import { inClusterAddresses } from './validation/addresses';
 import { helmValues } from './validation/helm-values';
 import { schemaValidation } from './validation/objects';
 import { fluxReferences, kedaReferences, namespaceReferences, runtimeClassReferences, veleroReferences } from './validation/references';
@@ -35,7 +36,7 @@ export const uniqueIdentities: Check = (objects) => {
 export const BASE_CHECKS: readonly Check[] = [namedObjects, uniqueIdentities];
 
 /** Cross-references within each cluster's tree (see lib/synth/validation/references.ts). */
-export const REFERENCE_CHECKS: readonly Check[] = [namespaceReferences, fluxReferences, kedaReferences, runtimeClassReferences, veleroReferences];
+export const REFERENCE_CHECKS: readonly Check[] = [namespaceReferences, fluxReferences, kedaReferences, runtimeClassReferences, veleroReferences, inClusterAddresses];
 
 /**
  * The validation gate every synth and `npm run validate` run: the base checks, every object against

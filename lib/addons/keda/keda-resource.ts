@@ -17,12 +17,4 @@ export abstract class KedaResource extends Construct {
   }
 }
 
-/**
- * Props with `name` defaulting to the construct id, so validation checks the id as a name. Anything
- * but an object (null, undefined from untyped code) is passed on for validation to reject.
- */
-export function withDefaultName(props: unknown, id: string): unknown {
-  if (typeof props !== 'object' || props === null || Array.isArray(props)) return props;
-  const p = props as { name?: unknown };
-  return { ...p, name: p.name ?? id };
-}
+export { withDefaultName } from '../../props';

@@ -30,6 +30,17 @@ export interface KedaValues {
     readonly webhooks: { readonly level: KedaLogLevel };
   };
   readonly enableServiceLinks: boolean;
+  /** Metrics of the operator, the metrics server and the webhooks, with a ServiceMonitor each: on when the cluster has a monitoring add-on. */
+  readonly prometheus?: {
+    readonly metricServer: KedaMetricsValues;
+    readonly operator: KedaMetricsValues;
+    readonly webhooks: KedaMetricsValues;
+  };
+}
+
+interface KedaMetricsValues {
+  readonly enabled: boolean;
+  readonly serviceMonitor: { readonly enabled: boolean };
 }
 
 const schema = z.strictObject({
@@ -70,6 +81,13 @@ export class Keda extends AddOn {
         logging: { operator: { level: logLevel }, metricServer: { zapLevel: logLevel }, webhooks: { level: logLevel } },
         enableServiceLinks: false,
       },
+      late: this.whenMonitored<KedaValues>({
+        prometheus: {
+          metricServer: { enabled: true, serviceMonitor: { enabled: true } },
+          operator: { enabled: true, serviceMonitor: { enabled: true } },
+          webhooks: { enabled: true, serviceMonitor: { enabled: true } },
+        },
+      }),
     });
     this.release = chart.release;
   }

@@ -80,6 +80,8 @@ export interface KyvernoChartValues {
 interface KyvernoControllerValues {
   readonly replicas: number;
   readonly podDisruptionBudget: { readonly enabled: boolean };
+  /** A ServiceMonitor for the controller's metrics: on when the cluster has a monitoring add-on. */
+  readonly serviceMonitor?: { readonly enabled: boolean };
 }
 
 const replicaCount = () =>
@@ -137,6 +139,12 @@ export class Kyverno extends AddOn {
       pin: CHARTS.kyverno,
       namespace: this.namespace,
       values: this.chartValues(haReplicas(cluster, p.replicas)),
+      late: this.whenMonitored<KyvernoChartValues>({
+        admissionController: { serviceMonitor: { enabled: true } },
+        backgroundController: { serviceMonitor: { enabled: true } },
+        cleanupController: { serviceMonitor: { enabled: true } },
+        reportsController: { serviceMonitor: { enabled: true } },
+      }),
     });
     this.release = chart.release.ref;
   }

@@ -65,6 +65,11 @@ export interface VeleroChartValues {
   readonly snapshotsEnabled: boolean;
   /** Run the node-agent DaemonSet. */
   readonly deployNodeAgent: boolean;
+  /**
+   * A ServiceMonitor for the server's metrics (served by default in the chart) and a PodMonitor for the
+   * node-agent's: on when the cluster has a monitoring add-on (the node-agent's when it runs).
+   */
+  readonly metrics?: { readonly serviceMonitor: { readonly enabled: boolean }; readonly nodeAgentPodMonitor?: { readonly enabled: boolean } };
 }
 
 const DEFAULT_TTL = '720h';
@@ -167,6 +172,9 @@ export class Velero extends AddOn {
       pin: CHARTS.velero,
       namespace: this.namespace,
       values: chartValues(p, this.defaultLocation),
+      late: this.whenMonitored<VeleroChartValues>({
+        metrics: { serviceMonitor: { enabled: true }, nodeAgentPodMonitor: fileSystemBackup ? { enabled: true } : undefined },
+      }),
     }).release;
 
     const configs = this.scope('configs');
