@@ -24,7 +24,7 @@ export const helmValues: Check = (objects) =>
         return [{
           where,
           field: chart.versionField,
-          message: `no values schema for ${chart.name} ${chart.version ?? '(no version)'} (schemas/ has ${known.join(', ')}); pin one of those, or add the chart version to schemas/sources.yaml and run npm run import`,
+          message: `no values schema for ${chart.name} ${chart.version ?? '(no version)'} (schemas/ has ${known.join(', ')}); pin one of those, or add its values schema with npm run import -- --chart-schema ${chart.name}@${chart.version ?? '<version>'} <values.schema.json> [values.yaml]`,
         }];
       }
       const merged = coalesce(values.defaults, record(at(o.manifest, 'spec', 'values')) ?? {});
