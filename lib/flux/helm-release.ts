@@ -18,6 +18,12 @@ import { ChartSource, FluxObjectRef } from './refs';
 /** What Flux does with the chart's CRDs on install and upgrade. */
 export type CrdPolicy = 'Skip' | 'Create' | 'CreateReplace';
 
+/**
+ * Construct metadata on a rendered HelmRelease whose values a user wrote without a type checked against
+ * the chart (a generic chart add-on): the validation gate warns when no values schema checks them.
+ */
+export const VALUES_SCHEMA_EXPECTED = 'talos-flux-synth:values-schema-expected';
+
 export interface FluxHelmReleaseProps<V extends object> {
   /** Object name; also the Helm release name. */
   readonly name: string;
@@ -41,15 +47,18 @@ export interface FluxHelmReleaseProps<V extends object> {
   readonly timeout?: string;
   /** Retries before Flux gives up on a failed install or upgrade. @default 3 */
   readonly retries?: number;
+  /** Warn at synth when no values schema of the chart checks the values. @default false (the add-on types its values by hand) */
+  readonly expectValuesSchema?: boolean;
 }
 
 /** Helm release names end up in labels and object names: at most 53 characters (helm's own limit). */
-const releaseName = () =>
+export const releaseName = () =>
   dnsLabel().refine((s) => s.length <= 53, { error: (iss) => `${JSON.stringify(iss.input)} is longer than the 53 characters Helm allows for a release name` });
 
 const fluxRef = z.strictObject({ kind: z.string().min(1), name: dnsSubdomain(), namespace: dnsLabel() });
 
-const chartName = () =>
+/** A chart name as Helm repositories index it. */
+export const chartName = () =>
   z.string().regex(/^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$/, { error: (iss) => `${JSON.stringify(iss.input)} is not a chart name (lowercase letters, digits, '-', '.' and '_')` });
 
 const releaseSchema = z.strictObject({
@@ -64,6 +73,7 @@ const releaseSchema = z.strictObject({
   interval: duration().optional(),
   timeout: duration().optional(),
   retries: z.number().int().min(0).optional(),
+  expectValuesSchema: z.boolean().optional(),
 });
 
 /**
@@ -94,7 +104,8 @@ export class FluxHelmRelease<V extends object = Record<string, unknown>> extends
       // Checked to be plain JSON above; the copy gives cdk8s ordinary objects (no null prototypes).
       values: props.values === undefined ? undefined : (JSON.parse(JSON.stringify(props.values)) as Record<string, unknown>),
     };
-    new HelmRelease(this, 'resource', { metadata: { name: props.name, namespace: props.namespace }, spec });
+    const resource = new HelmRelease(this, 'resource', { metadata: { name: props.name, namespace: props.namespace }, spec });
+    if (props.expectValuesSchema) resource.node.addMetadata(VALUES_SCHEMA_EXPECTED, true);
     this.ref = { kind: 'HelmRelease', name: props.name, namespace: props.namespace };
   }
 }
@@ -129,6 +140,10 @@ export interface PinnedChartProps<V extends object> {
   readonly dependsOn?: readonly FluxObjectRef[];
   /** How long Helm actions may take. @default 10m */
   readonly timeout?: string;
+  /** CRD policy on install and upgrade. @default CreateReplace */
+  readonly crds?: CrdPolicy;
+  /** Warn at synth when no values schema of the chart checks the values. @default false */
+  readonly expectValuesSchema?: boolean;
 }
 
 const pinnedChartSchema = z.strictObject({
@@ -142,6 +157,8 @@ const pinnedChartSchema = z.strictObject({
   values: jsonObject().optional(),
   dependsOn: z.array(fluxRef).optional(),
   timeout: duration().optional(),
+  crds: z.enum(['Skip', 'Create', 'CreateReplace']).optional(),
+  expectValuesSchema: z.boolean().optional(),
 });
 
 /**
@@ -167,6 +184,8 @@ export class PinnedChart<V extends object = Record<string, unknown>> extends Con
       values: props.values,
       dependsOn: props.dependsOn,
       timeout: props.timeout,
+      crds: props.crds,
+      expectValuesSchema: props.expectValuesSchema,
     });
   }
 }

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { isConfigError } from '../errors';
+import { formatProblem, isConfigError } from '../errors';
 import { runDriftCheck } from './drift';
 import { FleetBuilder, formatSummary, SynthOptions, synthToDisk } from './pipeline';
 
@@ -16,6 +16,7 @@ export function runSynthCli(build: FleetBuilder, options: SynthOptions = {}, roo
       return;
     }
     const summary = synthToDisk(build, root, options);
+    for (const w of summary.warnings) console.error(`warning: ${formatProblem(w)}`);
     console.log(formatSummary(summary, Math.round(performance.now() - start)));
   } catch (err) {
     if (!isConfigError(err)) throw err;

@@ -4,6 +4,7 @@ import { Cluster, LAYERS } from '../cluster';
 import { Component } from '../component';
 import { ConfigError, isConfigError, Problem } from '../errors';
 import { describeConstruct } from '../props';
+import { VALUES_SCHEMA_EXPECTED } from '../flux/helm-release';
 import { crossLayerProblems } from '../talos/cross-layer';
 import { commonLabels } from './labels';
 import { droppedPatchesOf } from './validation/escape-hatches';
@@ -63,6 +64,7 @@ function renderChart(cluster: Cluster, chart: Chart, destination: Destination, p
         constructPath: obj.node.path,
         manifest,
         ...(droppedPatches.length ? { droppedPatches } : {}),
+        ...(obj.node.metadata.some((m) => m.type === VALUES_SCHEMA_EXPECTED) ? { valuesSchemaExpected: true as const } : {}),
       }];
     });
 }
