@@ -104,8 +104,8 @@ export class FluxHelmRelease<V extends object = Record<string, unknown>> extends
       // Checked to be plain JSON above; the copy gives cdk8s ordinary objects (no null prototypes).
       values: props.values === undefined ? undefined : (JSON.parse(JSON.stringify(props.values)) as Record<string, unknown>),
     };
-    const resource = new HelmRelease(this, 'resource', { metadata: { name: props.name, namespace: props.namespace }, spec });
-    if (props.expectValuesSchema) resource.node.addMetadata(VALUES_SCHEMA_EXPECTED, true);
+    new HelmRelease(this, 'resource', { metadata: { name: props.name, namespace: props.namespace }, spec });
+    if (props.expectValuesSchema) this.node.findChild('resource').node.addMetadata(VALUES_SCHEMA_EXPECTED, true);
     this.ref = { kind: 'HelmRelease', name: props.name, namespace: props.namespace };
   }
 }
