@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { generateSchemas } from './schemas';
-import { addChartValues, addCrd, applyEdits, Edits, UsageError } from './user-inputs';
+import { addChartSchema, addCrd, applyEdits, Edits, UsageError } from './user-inputs';
 import { ChartSchemaEntry, generateValuesTypes } from './values-types';
 
 const root = path.resolve(__dirname, '..');
@@ -56,7 +56,7 @@ async function addUserInputs(args: readonly string[]): Promise<void> {
       await addCrd(root, { location: operands[0], ...options }, edits);
     } else if (flag === '--chart-schema') {
       if (operands.length < 2 || operands.length > 3) throw new UsageError(`--chart-schema takes <chart>@<version>, the values.schema.json and optionally the values.yaml (usage: ${USAGE})`);
-      await addChartValues(root, { chart: operands[0], schema: operands[1], values: operands[2] }, edits);
+      await addChartSchema(root, { chart: operands[0], schema: operands[1], values: operands[2] }, edits);
     } else {
       throw new UsageError(`unknown option ${flag} (usage: ${USAGE})`);
     }

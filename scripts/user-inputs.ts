@@ -140,7 +140,7 @@ export async function addCrd(root: string, opts: CrdOptions, edits: Edits): Prom
   edits.added.push(`CRD ${kinds} from ${source}${version ? ` (${version})` : ''} → ${copy}${opts.binding ? ' (validated, typed binding in imports/)' : ' (validated)'}`);
 }
 
-export interface ChartValuesOptions {
+export interface ChartSchemaOptions {
   /** `<chart>@<version>` */
   readonly chart: string;
   readonly schema: string;
@@ -150,7 +150,7 @@ export interface ChartValuesOptions {
 const CHART_NAME = /^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$/;
 
 /** Reads and checks a chart's values schema (and values.yaml), and plans their copies and their `charts:` entry. */
-export async function addChartValues(root: string, opts: ChartValuesOptions, edits: Edits): Promise<void> {
+export async function addChartSchema(root: string, opts: ChartSchemaOptions, edits: Edits): Promise<void> {
   const at = opts.chart.lastIndexOf('@');
   const chart = at < 0 ? opts.chart : opts.chart.slice(0, at);
   const version = at < 0 ? '' : opts.chart.slice(at + 1);

@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { addChartValues, addCrd, Edits, UsageError } from '../scripts/user-inputs';
+import { addChartSchema, addCrd, Edits, UsageError } from '../scripts/user-inputs';
 import { snapshotTree, tempDir } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -129,7 +129,7 @@ describe('the "Adding a tool" recipe', () => {
       await expect(crd('http://example.com/crd.yaml')).rejects.toThrow(new UsageError('http://example.com/crd.yaml: only https:// URLs are downloaded (or give a local file)'));
       await expect(crd('test/fixtures/cert-manager/values.yaml')).rejects.toThrow(new UsageError('test/fixtures/cert-manager/values.yaml: not a CustomResourceDefinition (it is no Kubernetes object)'));
       await expect(crd('https://127.0.0.1:65534/crd.yaml')).rejects.toThrow(new UsageError('cannot download CRD from https://127.0.0.1:65534/crd.yaml: network error (ECONNREFUSED)'));
-      await expect(addChartValues(copy, { chart: 'cert-manager@1.21', schema: 'test/fixtures/cert-manager/values.schema.json' }, edits))
+      await expect(addChartSchema(copy, { chart: 'cert-manager@1.21', schema: 'test/fixtures/cert-manager/values.schema.json' }, edits))
         .rejects.toThrow(new UsageError('"1.21" is not a pinned chart version (an exact SemVer such as 1.2.3, not a range)'));
     } finally {
       process.chdir(cwd);
