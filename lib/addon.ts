@@ -1,3 +1,5 @@
+import { ApiObject } from 'cdk8s';
+import { IConstruct } from 'constructs';
 import { Cluster, LAYERS } from './cluster';
 import { Component } from './component';
 import type { LateReleaseSettings, PartialValues } from './flux/helm-release';
@@ -11,10 +13,20 @@ import { TalosNamespace } from './talos/namespace';
 export abstract class AddOn extends Component {
   /** Names of the namespaces this add-on creates, in any layer. */
   get namespaces(): string[] {
-    return LAYERS.map((layer) => this.cluster.layer(layer).node.tryFindChild(this.node.id))
-      .flatMap((scope) => scope?.node.findAll() ?? [])
+    return this.constructsInLayers()
       .filter((c): c is TalosNamespace => c instanceof TalosNamespace)
       .map((ns) => ns.name);
+  }
+
+  /** The HelmReleases this add-on installs, in any layer: what another add-on's Flux `dependsOn` waits for. */
+  get helmReleases(): FluxObjectRef[] {
+    return this.constructsInLayers()
+      .filter((c): c is ApiObject => ApiObject.isApiObject(c) && c.kind === 'HelmRelease' && c.apiVersion.startsWith('helm.toolkit.fluxcd.io/'))
+      .map((hr) => ({ kind: 'HelmRelease', name: hr.name, namespace: hr.metadata.namespace ?? '' }));
+  }
+
+  private constructsInLayers(): IConstruct[] {
+    return LAYERS.map((layer) => this.cluster.layer(layer).node.tryFindChild(this.node.id)).flatMap((scope) => scope?.node.findAll() ?? []);
   }
 
   /**

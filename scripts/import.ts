@@ -2,6 +2,11 @@
  * Regenerates imports/ from the `imports` list in cdk8s.yaml, and schemas/ from schemas/sources.yaml,
  * offline. `npm run import -- bindings` or `-- schemas` regenerates only one of them.
  *
+ * It also adds a user's own inputs first, then regenerates everything (see scripts/user-inputs.ts):
+ *
+ *   npm run import -- --crd <file or https URL> [--version <v>] [--no-binding]
+ *   npm run import -- --chart-schema <chart>@<version> <values.schema.json file or URL> [<values.yaml file or URL>]
+ *
  * It drives cdk8s-cli's own importer, so the output is what `cdk8s import` writes online. The one
  * difference: `k8s@<version>` would download cdk8s' Kubernetes definitions; here they are read from
  * the repository's copy in schemas/upstream/kubernetes/cdk8s-kubernetes-schemas/ (see `npm run vendor`).
@@ -11,16 +16,62 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { generateSchemas } from './schemas';
+import { addChartSchema, addCrd, applyEdits, Edits, UsageError } from './user-inputs';
+import { ChartSchemaEntry, generateValuesTypes } from './values-types';
 
 const root = path.resolve(__dirname, '..');
 const upstream = path.join(root, 'schemas', 'upstream');
 const K8S_SCHEMA_URL = /^https:\/\/raw\.githubusercontent\.com\/cdk8s-team\/cdk8s\/master\/kubernetes-schemas\/v([\d.]+)\/_definitions\.json$/;
 
+const USAGE = 'npm run import [-- bindings | schemas | --crd <file or https URL> [--version <v>] [--no-binding] | --chart-schema <chart>@<version> <values.schema.json> [<values.yaml>]]';
+
 async function main(): Promise<void> {
-  const only = process.argv[2];
-  if (only !== undefined && only !== 'bindings' && only !== 'schemas') throw new UsageError(`unknown target ${only} (bindings or schemas)`);
+  const args = process.argv.slice(2);
+  if (args.some((a) => a.startsWith('--'))) return addUserInputs(args);
+  const only = args[0];
+  if (args.length > 1 || (only !== undefined && only !== 'bindings' && only !== 'schemas')) throw new UsageError(`unknown target ${args.join(' ')} (usage: ${USAGE})`);
+  await regenerate(only);
+}
+
+async function regenerate(only?: string): Promise<void> {
   if (only !== 'schemas') await importBindings();
   if (only !== 'bindings') console.log(`schemas: ${generateSchemas(root).length} files written to schemas/`);
+}
+
+/** `--crd …` and `--chart-schema …`: reads and checks every input, writes the copies and entries, regenerates. */
+async function addUserInputs(args: readonly string[]): Promise<void> {
+  const edits: Edits = { files: new Map(), added: [] };
+  for (let i = 0; i < args.length;) {
+    const flag = args[i++];
+    const operands: string[] = [];
+    while (i < args.length && !args[i].startsWith('--')) operands.push(args[i++]);
+    if (flag === '--crd') {
+      const options: { version?: string; binding: boolean } = { binding: true };
+      while (args[i] === '--version' || args[i] === '--no-binding') {
+        if (args[i++] === '--no-binding') options.binding = false;
+        else if (args[i] === undefined || args[i].startsWith('--')) throw new UsageError('--version needs a value');
+        else options.version = args[i++];
+      }
+      if (operands.length !== 1) throw new UsageError(`--crd takes one file or https URL (usage: ${USAGE})`);
+      await addCrd(root, { location: operands[0], ...options }, edits);
+    } else if (flag === '--chart-schema') {
+      if (operands.length < 2 || operands.length > 3) throw new UsageError(`--chart-schema takes <chart>@<version>, the values.schema.json and optionally the values.yaml (usage: ${USAGE})`);
+      await addChartSchema(root, { chart: operands[0], schema: operands[1], values: operands[2] }, edits);
+    } else {
+      throw new UsageError(`unknown option ${flag} (usage: ${USAGE})`);
+    }
+  }
+  const restore = applyEdits(root, edits);
+  try {
+    await regenerate();
+  } catch (err) {
+    // The new input broke the regeneration (a kind that already has a schema, a CRD cdk8s cannot
+    // import): put the files back and regenerate what was there, so nothing changed.
+    restore();
+    await regenerate().catch(() => undefined);
+    throw new UsageError(`the added input cannot be used, nothing was changed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+  }
+  for (const line of edits.added) console.log(`added: ${line}`);
 }
 
 async function importBindings(): Promise<void> {
@@ -55,15 +106,14 @@ async function importBindings(): Promise<void> {
       {},
       { outdir: staging, targetLanguage: 'typescript', save: false },
     );
+    const sources = parse(fs.readFileSync(path.join(root, 'schemas', 'sources.yaml'), 'utf8')) as { charts?: ChartSchemaEntry[] };
+    await generateValuesTypes(root, sources.charts ?? [], staging);
     fs.rmSync(outdir, { recursive: true, force: true });
     fs.renameSync(staging, outdir);
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
 }
-
-/** A mistake in the command or the inputs, reported in one line; anything else is a bug and shows its stack. */
-class UsageError extends Error {}
 
 function isUsageError(err: unknown): boolean {
   return err instanceof UsageError || (err instanceof Error && (err as NodeJS.ErrnoException).code === 'ENOENT');

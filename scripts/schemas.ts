@@ -32,7 +32,8 @@ type Json = any;
 interface Sources {
   readonly kubernetes: { readonly source: string; readonly version: string; readonly files: readonly string[] };
   readonly crds: ReadonlyArray<{ readonly source: string; readonly version: string; readonly files: readonly string[] }>;
-  readonly charts: ReadonlyArray<{ readonly chart: string; readonly version: string; readonly source: string; readonly schema: string; readonly values: string }>;
+  /** `values`: the chart's values.yaml, whose defaults the values are merged over (none when absent). */
+  readonly charts?: ReadonlyArray<{ readonly chart: string; readonly version: string; readonly source: string; readonly schema: string; readonly values?: string }>;
   /** Talos machine-configuration schemas, one per Talos minor version. */
   readonly talos: ReadonlyArray<{ readonly version: string; readonly source: string; readonly schema: string }>;
   /** `apiVersion kind` of the kinds whose validators are compiled ahead of time. */
@@ -398,11 +399,11 @@ export function generateSchemas(root: string, outdir = path.join(root, 'schemas'
   }
 
   const charts: Record<string, Record<string, ChartEntry>> = {};
-  for (const c of sources.charts) {
+  for (const c of sources.charts ?? []) {
     const file = `charts/${c.chart}-${c.version}.json`;
     const schema = JSON.parse(fs.readFileSync(path.resolve(root, c.schema), 'utf8'));
     delete schema.$schema;
-    const content: ChartValuesFile = { source: c.source, chart: c.chart, version: c.version, schema, defaults: parse(fs.readFileSync(path.resolve(root, c.values), 'utf8')) ?? {} };
+    const content: ChartValuesFile = { source: c.source, chart: c.chart, version: c.version, schema, defaults: (c.values && parse(fs.readFileSync(path.resolve(root, c.values), 'utf8'))) || {} };
     generated.set(file, serialize(content));
     const validator = validatorFile(`charts/${c.chart}-${c.version}`);
     generated.set(validator, precompiled(new Map([[file, { schema }]]), [file], file));

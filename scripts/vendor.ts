@@ -19,6 +19,9 @@ import { byString } from '../lib/order';
 const root = path.resolve(__dirname, '..');
 const vendorDir = path.join(root, 'schemas', 'upstream');
 
+/** Copies of a user's inputs, added by `npm run import` (scripts/user-inputs.ts), not by this script. */
+const USER_FILES = /^(crds|charts)\/user\//;
+
 /** Folders never vendored: prose, read by people, not by the tool. */
 const SKIPPED = [/(^|\/)docs\//, /(^|\/)release\.toml$/];
 
@@ -74,7 +77,9 @@ function main(): void {
   const [from, ...wanted] = process.argv.slice(2);
   if (!from) throw new Error('usage: npm run vendor -- <upstream folder> [path ...]');
   const source = path.resolve(from);
-  const existing = fs.existsSync(vendorDir) ? listFiles(vendorDir).filter((f) => f !== 'SOURCES.md') : [];
+  // A user's own CRDs and chart schemas (`npm run import -- --crd`, `--chart-schema`) are not upstream
+  // files of the folder; their provenance is in schemas/sources.yaml.
+  const existing = fs.existsSync(vendorDir) ? listFiles(vendorDir).filter((f) => f !== 'SOURCES.md' && !USER_FILES.test(f)) : [];
   const files = [...new Set([...existing, ...wanted.flatMap((w) => listFiles(source, w.replace(/\/$/, '')))])]
     .filter((f) => !SKIPPED.some((re) => re.test(f)))
     .sort(byString);

@@ -8,6 +8,7 @@ import * as kplus from 'cdk8s-plus-34';
 import { App, Chart } from 'cdk8s';
 import { Descheduler, DeschedulerProps } from '../lib/addons/descheduler';
 import { GpuOperator, GpuOperatorProps } from '../lib/addons/gpu-operator';
+import { HelmChart, HelmChartProps } from '../lib/addons/helm-chart';
 import { KataRuntime, KataRuntimeProps } from '../lib/addons/kata';
 import { ClusterTriggerAuthentication, Keda, ScaledObject, ScaledObjectProps, ScaledObjectTrigger, TriggerAuthentication } from '../lib/addons/keda';
 import {
@@ -464,6 +465,44 @@ const MONITORING: readonly BadInput[] = [
   },
 ];
 
+// ---- HelmChart ------------------------------------------------------------------------------------
+
+const CERT_MANAGER: HelmChartProps = { repository: 'https://charts.jetstack.io', chart: 'cert-manager', version: 'v1.21.1', namespace: 'cert-manager' };
+const helmChart = (props: Partial<HelmChartProps>): FleetBuilder => demo(({ cluster }) => new HelmChart(cluster, 'cert-manager', { ...CERT_MANAGER, ...props }));
+
+const HELM_CHART: readonly BadInput[] = [
+  {
+    name: 'HelmChart repository over plain http',
+    build: helmChart({ repository: 'http://charts.jetstack.io' }),
+    message: 'demo/HelmChart[cert-manager]: repository: "http://charts.jetstack.io" is not a Helm repository URL (https://host/path for a chart repository, oci://registry/path for OCI)',
+  },
+  {
+    name: 'HelmChart version range',
+    build: helmChart({ version: '~1.21' }),
+    message: 'demo/HelmChart[cert-manager]: version: "~1.21" is not a pinned version (an exact SemVer such as 1.2.3, not a range)',
+  },
+  {
+    name: 'HelmChart namespace that is not a DNS label',
+    build: helmChart({ namespace: 'Cert_Manager' }),
+    message: 'demo/HelmChart[cert-manager]: namespace: "Cert_Manager" is not a DNS label (lowercase letters, digits and \'-\', at most 63 characters)',
+  },
+  {
+    name: 'HelmChart dependency that is not an add-on',
+    build: demo(({ cluster, app }) => new HelmChart(cluster, 'cert-manager', { ...CERT_MANAGER, dependsOn: [app as never] })),
+    message: 'demo/HelmChart[cert-manager]: dependsOn[0]: Component[app] is not an add-on (pass the add-on construct, such as a Kyverno or another HelmChart)',
+  },
+  {
+    name: 'HelmChart CRD policy misspelt',
+    build: helmChart({ crds: 'Replace' as never }),
+    message: 'demo/HelmChart[cert-manager]: crds: Invalid option: expected one of "CreateReplace"|"Skip"',
+  },
+  {
+    name: 'HelmChart values of the wrong type for the imported schema',
+    build: helmChart({ chart: 'velero', version: '12.1.0', namespace: 'backup', repository: 'oci://ghcr.io/vmware-tanzu/charts', values: { upgradeCRDs: 'yes' } }),
+    message: 'demo/controllers/HelmRelease/backup/velero: spec.values.upgradeCRDs: expected boolean, got string "yes"',
+  },
+];
+
 /** The corpus of every add-on, by add-on. */
 export const ADDON_BAD_INPUTS: Readonly<Record<string, readonly BadInput[]>> = {
   Descheduler: DESCHEDULER,
@@ -473,4 +512,5 @@ export const ADDON_BAD_INPUTS: Readonly<Record<string, readonly BadInput[]>> = {
   Keda: KEDA,
   GpuOperator: GPU_OPERATOR,
   Monitoring: MONITORING,
+  HelmChart: HELM_CHART,
 };

@@ -287,7 +287,7 @@ export const BAD_INPUTS: readonly BadInput[] = [
   {
     name: 'kind without a schema',
     build: withObject({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'app' }, spec: { size: 3 } }),
-    message: 'demo/configs/Widget/app/w: kind: no schema for example.com/v1 Widget, so it cannot be checked; add its CRD to schemas/sources.yaml and run npm run import',
+    message: 'demo/configs/Widget/app/w: kind: no schema for example.com/v1 Widget, so it cannot be checked; add its CRD with npm run import -- --crd <file or https URL of the CRD>',
   },
   {
     name: 'apiVersion the cluster does not serve',
@@ -521,7 +521,7 @@ export const BAD_INPUTS: readonly BadInput[] = [
   {
     name: 'velero version with no values schema',
     build: velero(MINIO, { version: '12.0.0' }),
-    message: 'demo/controllers/HelmRelease/velero/velero: spec.chart.spec.version: no values schema for velero 12.0.0 (schemas/ has 12.1.0); pin one of those, or add the chart version to schemas/sources.yaml and run npm run import',
+    message: 'demo/controllers/HelmRelease/velero/velero: spec.chart.spec.version: no values schema for velero 12.0.0 (schemas/ has 12.1.0); pin one of those, or add its values schema with npm run import -- --chart-schema velero@12.0.0 <values.schema.json> [values.yaml]',
   },
 
   // ---- Talos layer against the manifests (lib/talos/cross-layer.ts) ----

@@ -10,6 +10,7 @@ import * as kplus from 'cdk8s-plus-34';
 import * as fc from 'fast-check';
 import { Descheduler } from '../lib/addons/descheduler';
 import { GpuOperator } from '../lib/addons/gpu-operator';
+import { HelmChart } from '../lib/addons/helm-chart';
 import { KataRuntime } from '../lib/addons/kata';
 import { ClusterTriggerAuthentication, Keda, ScaledObject, TriggerAuthentication } from '../lib/addons/keda';
 import {
@@ -483,6 +484,25 @@ const MONITORING: readonly ConstructArbitrary[] = [
     }),
   },
 ];
+// ---- HelmChart ------------------------------------------------------------------------------------
+
+/**
+ * A chart add-on: a real chart over https:// or oci:// (sometimes http:// or no scheme), exact versions or
+ * ranges, values for a chart with a values schema (velero 12.1.0: right or wrong types) or without one, and a
+ * dependency on the cluster's Kyverno.
+ */
+const helmChartProps = fc.tuple(fc.boolean(), propsOf(fields({
+  repository: mostly(fc.constantFrom('https://charts.jetstack.io', 'oci://quay.io/jetstack/charts', 'https://vmware-tanzu.github.io/helm-charts/'), 'http://charts.jetstack.io', 'charts.jetstack.io'),
+  chart: mostly(fc.constantFrom('cert-manager', 'velero'), 'Cert-Manager'),
+  version: mostly(fc.constantFrom('v1.21.1', '12.1.0'), '^1.21', 'latest'),
+  namespace: name,
+}, {
+  podSecurity: mostly(fc.constantFrom('privileged', 'baseline', 'restricted'), 'strict'),
+  values: mostly(fc.constantFrom({ crds: { enabled: true } }, { upgradeCRDs: false }, { upgradeCRDs: 'yes' }, {}), [1]),
+  crds: mostly(fc.constantFrom('CreateReplace', 'Skip'), 'Create'),
+  releaseName: mostly(name, 'a'.repeat(54)),
+  timeout: anyDuration,
+})));
 
 // ---- every add-on construct ------------------------------------------------------------------------
 
@@ -521,6 +541,14 @@ const ADDONS: readonly ConstructArbitrary[] = [
       nodeFeatureDiscovery: fc.boolean(),
     }))),
     build: ([cluster, p]: [Partial<ClusterProps>, never]) => inCluster((app) => new GpuOperator(app.cluster, 'gpu-operator', p), cluster),
+  },
+  {
+    name: 'HelmChart',
+    props: helmChartProps,
+    build: ([withKyverno, p]: [boolean, Record<string, unknown>]) => inCluster((app) => {
+      const dependsOn = withKyverno ? [new Kyverno(app.cluster, 'kyverno')] : undefined;
+      new HelmChart(app.cluster, 'tool', (p && typeof p === 'object' && dependsOn ? { ...p, dependsOn } : p) as never);
+    }),
   },
 ];
 

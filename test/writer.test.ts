@@ -200,7 +200,7 @@ describe('what synth deletes', () => {
       'fleet: builds no cluster, so synth would delete every file under dist/ and clusters/; add a Cluster to the fleet, or run synth with --allow-empty if that is what you want',
     );
     expect(tree(root)).toEqual(before);
-    expect(synthToDisk(() => undefined, root, { allowEmpty: true }).stats.removed).toBe(15);
+    expect(synthToDisk(() => undefined, root, { allowEmpty: true }).stats.removed).toBe(14);
     expect(fs.readdirSync(root)).toEqual([]);
   });
 
@@ -224,7 +224,7 @@ describe('what synth deletes', () => {
     synthToDisk(fleet(['alpha', ...many]), root);
     const summary = synthToDisk(fleet(['alpha']), root);
     expect(formatSummary(summary, 5).split('\n')).toEqual([
-      'synth: 1 clusters, 6 objects (controllers 1, configs 0, apps 0, flux 5); files: 0 written, 1 changed, 7 removed, 14 unchanged; 5 ms',
+      'synth: 1 clusters, 5 objects (controllers 1, configs 0, apps 0, flux 4); files: 0 written, 1 changed, 7 removed, 13 unchanged; 5 ms',
       'removed: dist/demo/controllers/namespace_a.yaml, dist/demo/controllers/namespace_b.yaml, dist/demo/controllers/namespace_c.yaml, ' +
         'dist/demo/controllers/namespace_d.yaml, dist/demo/controllers/namespace_e.yaml and 2 more',
     ]);

@@ -46,6 +46,12 @@ export const CHART_SERVICES_ANNOTATION = 'talos-flux-synth.dev/chart-services';
 /** What Flux does with the chart's CRDs on install and upgrade. */
 export type CrdPolicy = 'Skip' | 'Create' | 'CreateReplace';
 
+/**
+ * Construct metadata on a rendered HelmRelease whose values a user wrote without a type checked against
+ * the chart (a generic chart add-on): the validation gate warns when no values schema checks them.
+ */
+export const VALUES_SCHEMA_EXPECTED = 'talos-flux-synth:values-schema-expected';
+
 export interface FluxHelmReleaseProps<V extends object> {
   /** Object name; also the Helm release name. */
   readonly name: string;
@@ -73,10 +79,12 @@ export interface FluxHelmReleaseProps<V extends object> {
   readonly late?: () => LateReleaseSettings<V>;
   /** Services the chart creates that in-cluster addresses may name (see CHART_SERVICES_ANNOTATION). @default none */
   readonly services?: readonly ChartService[];
+  /** Warn at synth when no values schema of the chart checks the values. @default false (the add-on types its values by hand) */
+  readonly expectValuesSchema?: boolean;
 }
 
 /** Helm release names end up in labels and object names: at most 53 characters (helm's own limit). */
-const releaseName = () =>
+export const releaseName = () =>
   dnsLabel().refine((s) => s.length <= 53, { error: (iss) => `${JSON.stringify(iss.input)} is longer than the 53 characters Helm allows for a release name` });
 
 const chartService = z.strictObject({
@@ -88,7 +96,8 @@ const chartService = z.strictObject({
 
 const fluxRef = z.strictObject({ kind: z.string().min(1), name: dnsSubdomain(), namespace: dnsLabel() });
 
-const chartName = () =>
+/** A chart name as Helm repositories index it. */
+export const chartName = () =>
   z.string().regex(/^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$/, { error: (iss) => `${JSON.stringify(iss.input)} is not a chart name (lowercase letters, digits, '-', '.' and '_')` });
 
 const releaseSchema = z.strictObject({
@@ -105,6 +114,7 @@ const releaseSchema = z.strictObject({
   retries: z.number().int().min(0).optional(),
   late: z.function().optional(),
   services: z.array(chartService).optional(),
+  expectValuesSchema: z.boolean().optional(),
 });
 
 /**
@@ -144,6 +154,7 @@ export class FluxHelmRelease<V extends object = Record<string, unknown>> extends
     const services = props.services?.map((s) => `${s.namespace && s.namespace !== props.namespace ? `${s.namespace}/` : ''}${s.name}:${s.ports.join(',')}`).join(' ');
     const annotations = services ? { [CHART_SERVICES_ANNOTATION]: services } : undefined;
     this.node.defaultChild = new HelmRelease(this, 'resource', { metadata: { name: props.name, namespace: props.namespace, annotations }, spec });
+    if (props.expectValuesSchema) this.node.findChild('resource').node.addMetadata(VALUES_SCHEMA_EXPECTED, true);
     this.ref = { kind: 'HelmRelease', name: props.name, namespace: props.namespace };
   }
 }
@@ -196,6 +207,10 @@ export interface PinnedChartProps<V extends object> {
   readonly late?: () => LateReleaseSettings<V>;
   /** Services the chart creates (see FluxHelmReleaseProps.services). @default none */
   readonly services?: readonly ChartService[];
+  /** CRD policy on install and upgrade. @default CreateReplace */
+  readonly crds?: CrdPolicy;
+  /** Warn at synth when no values schema of the chart checks the values. @default false */
+  readonly expectValuesSchema?: boolean;
 }
 
 const pinnedChartSchema = z.strictObject({
@@ -211,6 +226,8 @@ const pinnedChartSchema = z.strictObject({
   timeout: duration().optional(),
   late: z.function().optional(),
   services: z.array(chartService).optional(),
+  crds: z.enum(['Skip', 'Create', 'CreateReplace']).optional(),
+  expectValuesSchema: z.boolean().optional(),
 });
 
 /**
@@ -238,6 +255,8 @@ export class PinnedChart<V extends object = Record<string, unknown>> extends Con
       timeout: props.timeout,
       late: props.late,
       services: props.services,
+      crds: props.crds,
+      expectValuesSchema: props.expectValuesSchema,
     });
   }
 }

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { isConfigError } from '../errors';
+import { formatProblem, isConfigError } from '../errors';
 import { runDriftCheck } from './drift';
 import { debugRequested, describeException, mappedStack } from './exception';
 import { isOutputError } from './output-error';
@@ -23,6 +23,7 @@ export function runSynthCli(build: FleetBuilder, options: DiskOptions = {}, root
     }
     const flags = { allowEmpty: argv.includes('--allow-empty'), pruneForeign: argv.includes('--prune-foreign') };
     const summary = synthToDisk(build, root, { ...flags, ...options });
+    for (const w of summary.warnings) console.error(`warning: ${formatProblem(w)}`);
     console.log(formatSummary(summary, Math.round(performance.now() - start)));
   } catch (err) {
     process.exitCode = 1;

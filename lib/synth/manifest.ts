@@ -28,6 +28,11 @@ export interface RenderedObject {
    * the manifest because its schema has no such field. The validation gate reports them.
    */
   readonly droppedPatches?: readonly string[];
+  /**
+   * A HelmRelease whose values a user wrote for a chart the project does not type by hand (a generic chart
+   * add-on): the gate warns when no values schema of the chart checks them.
+   */
+  readonly valuesSchemaExpected?: true;
 }
 
 /** A non-Kubernetes file a cluster renders (Talos schematics, patches, bootstrap), under dist/<cluster>/. */

@@ -1,5 +1,5 @@
 import { App } from 'cdk8s';
-import { ConfigError } from '../errors';
+import { ConfigError, isWarning, Problem } from '../errors';
 import { Check, DEFAULT_CHECKS } from './checks';
 import { OUTPUT_DIRS, planFiles } from './files';
 import { Destination } from './manifest';
@@ -19,14 +19,17 @@ export interface SynthOptions {
 export interface SynthResult extends Rendering {
   /** Relative path → content of every output file, sorted by path. */
   readonly files: ReadonlyMap<string, string>;
+  /** What the checks found worth saying that fails nothing, in check order. */
+  readonly warnings: readonly Problem[];
 }
 
-/** Renders and checks the fleet; throws a ConfigError listing every problem. No I/O. */
+/** Renders and checks the fleet; throws a ConfigError listing every problem (warnings aside). No I/O. */
 export function synthesize(build: FleetBuilder, options: SynthOptions = {}): SynthResult {
   const rendering = renderFleet(build);
-  const problems = [...(options.checks ?? DEFAULT_CHECKS).flatMap((check) => check(rendering.objects)), ...rendering.clusterProblems];
+  const found = [...(options.checks ?? DEFAULT_CHECKS).flatMap((check) => check(rendering.objects)), ...rendering.clusterProblems];
+  const problems = found.filter((p) => !isWarning(p));
   if (problems.length) throw new ConfigError(problems);
-  return { ...rendering, files: planFiles(rendering.clusters, rendering.objects, rendering.artifacts) };
+  return { ...rendering, files: planFiles(rendering.clusters, rendering.objects, rendering.artifacts), warnings: found.filter(isWarning) };
 }
 
 export interface DiskOptions extends SynthOptions, WriteOptions {
@@ -38,6 +41,7 @@ export interface SynthSummary {
   readonly clusters: number;
   readonly objectsByDestination: Readonly<Record<Destination, number>>;
   readonly stats: WriteStats;
+  readonly warnings: readonly Problem[];
 }
 
 /**
@@ -53,7 +57,7 @@ export function synthToDisk(build: FleetBuilder, root: string, options: DiskOpti
   });
   const objectsByDestination = { controllers: 0, configs: 0, apps: 0, flux: 0 };
   for (const o of result.objects) objectsByDestination[o.destination]++;
-  return { clusters: result.clusters.length, objectsByDestination, stats };
+  return { clusters: result.clusters.length, objectsByDestination, stats, warnings: result.warnings };
 }
 
 /** An empty fleet would delete the whole output: almost always a fleet.ts that lost its clusters. */
@@ -66,6 +70,7 @@ export function formatSummary(s: SynthSummary, ms: number): string {
   const total = o.controllers + o.configs + o.apps + o.flux;
   const { written, changed, removed, unchanged } = s.stats;
   const line = `synth: ${s.clusters} clusters, ${total} objects (controllers ${o.controllers}, configs ${o.configs}, apps ${o.apps}, flux ${o.flux}); ` +
-    `files: ${written} written, ${changed} changed, ${removed} removed, ${unchanged} unchanged; ${ms} ms`;
+    `files: ${written} written, ${changed} changed, ${removed} removed, ${unchanged} unchanged; ` +
+    `${s.warnings.length ? `${s.warnings.length} warning${s.warnings.length === 1 ? '' : 's'}; ` : ''}${ms} ms`;
   return removed ? `${line}\nremoved: ${firstFew(s.stats.removedFiles)}` : line;
 }

@@ -3,6 +3,7 @@ import { IConstruct } from 'constructs';
 import { Cluster, LAYERS } from '../cluster';
 import { Component } from '../component';
 import { ConfigError, isConfigError, Problem } from '../errors';
+import { VALUES_SCHEMA_EXPECTED } from '../flux/helm-release';
 import { describeConstruct } from '../props';
 import { crossLayerProblems } from '../talos/cross-layer';
 import { commonLabels } from './labels';
@@ -63,6 +64,7 @@ function renderChart(cluster: Cluster, chart: Chart, destination: Destination, p
         constructPath: obj.node.path,
         manifest,
         ...(droppedPatches.length ? { droppedPatches } : {}),
+        ...(obj.node.metadata.some((m) => m.type === VALUES_SCHEMA_EXPECTED) ? { valuesSchemaExpected: true as const } : {}),
       }];
     });
 }

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { ConfigError, formatProblem, Problem } from '../errors';
+import { ConfigError, formatProblem, isWarning, Problem } from '../errors';
 import { Check, DEFAULT_CHECKS } from './checks';
 import { readTree, TreeReading } from './read';
 
@@ -15,7 +15,7 @@ export interface ValidationReport extends TreeReading {
 export function validateTree(root: string, checks: readonly Check[] = DEFAULT_CHECKS): ValidationReport {
   const tree = readTree(root);
   const objectsByCluster = Object.fromEntries(tree.clusters.map((c) => [c, tree.objects.filter((o) => o.cluster === c).length]));
-  return { ...tree, objectsByCluster, problems: [...tree.problems, ...checks.flatMap((check) => check(tree.objects))] };
+  return { ...tree, objectsByCluster, problems: [...tree.problems, ...checks.flatMap((check) => check(tree.objects))].filter((p) => !isWarning(p)) };
 }
 
 /** The `npm run validate` entry: one line per problem, a count at the end, exit code 1 when anything is wrong. */

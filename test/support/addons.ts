@@ -2,6 +2,7 @@
 import { Construct } from 'constructs';
 import * as descheduler from '../../lib/addons/descheduler';
 import * as gpuOperator from '../../lib/addons/gpu-operator';
+import * as helmChart from '../../lib/addons/helm-chart';
 import * as kata from '../../lib/addons/kata';
 import * as keda from '../../lib/addons/keda';
 import * as kyverno from '../../lib/addons/kyverno';
@@ -15,7 +16,7 @@ const BASES: readonly unknown[] = [kyverno.KyvernoPolicy, kyverno.ValidatingKyve
 
 /** Every construct class lib/addons exports (add-ons, policies, KEDA objects), sorted by name. */
 export function addOnConstructs(): ConstructClass[] {
-  return [descheduler, gpuOperator, kata, keda, kyverno, monitoring, velero]
+  return [descheduler, gpuOperator, helmChart, kata, keda, kyverno, monitoring, velero]
     .flatMap((m) => Object.values(m))
     .filter((v): v is ConstructClass => typeof v === 'function' && v.prototype instanceof Construct && !BASES.includes(v))
     .sort((a, b) => (a.name < b.name ? -1 : 1));

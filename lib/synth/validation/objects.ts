@@ -48,6 +48,6 @@ function unknownKind(where: string, apiVersion: string, kind: string): Problem {
   return {
     where,
     field: 'kind',
-    message: `no schema for ${apiVersion} ${kind}, so it cannot be checked; add its CRD to schemas/sources.yaml and run npm run import`,
+    message: `no schema for ${apiVersion} ${kind}, so it cannot be checked; add its CRD with npm run import -- --crd <file or https URL of the CRD>`,
   };
 }

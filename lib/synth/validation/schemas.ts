@@ -190,7 +190,13 @@ export class SchemaStore {
     const entry = versions && own(versions, version);
     if (!entry) return [];
     const schema = this.read<ChartValuesFile>(entry.file).schema;
-    return fieldsAt((ref) => (ref === '' ? { file: entry.file, node: schema } : undefined), '', path);
+    // Chart schemas refer within themselves only (cert-manager's: `#/$defs/helm-values.crds`).
+    const local = (ref: string) => {
+      let node: unknown = schema;
+      for (const seg of (ref.split('#')[1] ?? '').split('/').filter(Boolean)) node = (node as Record<string, unknown> | undefined)?.[seg.replace(/~1/g, '/').replace(/~0/g, '~')];
+      return node && typeof node === 'object' && (ref === '' || ref.startsWith('#')) ? { file: entry.file, node: node as SchemaNode } : undefined;
+    };
+    return fieldsAt(local, '', path);
   }
 
   /** A `$ref` (relative to the file holding it) as the file and the schema node it points at. */
