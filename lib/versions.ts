@@ -13,8 +13,25 @@ export interface ChartPin {
   readonly version: string;
 }
 
-export const KUBERNETES_VERSION = '1.34';
-export const TALOS_VERSION = '1.13';
+// ---- Kubernetes and Talos minors (per cluster: ClusterProps.kubernetesVersion / talosVersion) ----------
+
+/**
+ * The Kubernetes minors a cluster can run: every minor whose built-in schemas the repository holds
+ * (schemas/sources.yaml `kubernetes:`), oldest first. Objects are validated against their cluster's minor.
+ */
+export const KUBERNETES_VERSIONS = ['1.34', '1.35', '1.36'] as const;
+export type KubernetesVersion = (typeof KUBERNETES_VERSIONS)[number];
+/** The minor of a cluster that names none: the newest. */
+export const KUBERNETES_VERSION: KubernetesVersion = KUBERNETES_VERSIONS[KUBERNETES_VERSIONS.length - 1];
+
+/**
+ * The Talos minors a cluster's nodes can run, oldest first: each has its config schema (schemas/sources.yaml
+ * `talos:`) and its extension list (lib/talos/extensions.ts). 1.14 moves settings to multi-document configs.
+ */
+export const TALOS_VERSIONS = ['1.13', '1.14'] as const;
+export type TalosVersion = (typeof TALOS_VERSIONS)[number];
+/** The Talos minor of a cluster that names none. It stays 1.13, so a cluster that names none keeps its patches. */
+export const TALOS_VERSION: TalosVersion = '1.13';
 
 export const CHARTS = {
   descheduler: { repository: 'https://kubernetes-sigs.github.io/descheduler/', chart: 'descheduler', version: '0.36.0' },

@@ -19,6 +19,8 @@ export interface ClusterSyncProps {
   readonly timings?: { readonly interval?: string; readonly timeout?: string; readonly retryInterval?: string };
   /** Secret in flux-system with the SOPS keys the layer Kustomizations decrypt with. @default layers do not decrypt */
   readonly sopsSecretRef?: string;
+  /** Annotations of the layer Kustomizations (the minors the tree was rendered for). @default none */
+  readonly layerAnnotations?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -60,6 +62,8 @@ export class ClusterSync extends Construct {
         retryInterval: props.timings?.retryInterval,
         sopsSecretRef: props.sopsSecretRef,
       });
+      const resource = k.node.findChild('resource') as ApiObject;
+      for (const [key, value] of Object.entries(props.layerAnnotations ?? {})) resource.metadata.addAnnotation(key, value);
       previous = k.ref;
     });
     this.sync = [repo, self];

@@ -7,3 +7,10 @@ export const MANAGED_BY = 'talos-flux-synth';
 export function commonLabels(cluster: string, component: string): Record<string, string> {
   return { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_PART_OF]: component, [LABEL_CLUSTER]: cluster };
 }
+
+/**
+ * On the layer Kustomizations of clusters/<cluster>/: the Kubernetes and Talos minors the cluster's tree was
+ * rendered for, so `npm run validate` (which reads only the committed trees) checks it against the right minor.
+ */
+export const ANNOTATION_KUBERNETES_VERSION = 'talos-flux-synth.dev/kubernetes-version';
+export const ANNOTATION_TALOS_VERSION = 'talos-flux-synth.dev/talos-version';

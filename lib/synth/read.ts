@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { Problem } from '../errors';
 import { folderOf } from './files';
-import { LABEL_PART_OF } from './labels';
+import { ANNOTATION_KUBERNETES_VERSION, LABEL_PART_OF } from './labels';
 import { Destination, Manifest, RenderedObject } from './manifest';
 import { APPLY_ORDER } from './validation/cluster-view';
 
@@ -33,12 +33,18 @@ export function readTree(root: string): TreeReading {
   const objects: RenderedObject[] = [];
   const problems: Problem[] = [];
   for (const cluster of clusters) {
+    const ofCluster: RenderedObject[] = [];
     for (const destination of APPLY_ORDER) {
       const folder = folderOf(cluster, destination);
       const read = readFolder(root, folder, cluster, destination);
-      objects.push(...read.objects);
+      ofCluster.push(...read.objects);
       problems.push(...read.problems);
     }
+    // The minor the synth recorded on the layer Kustomizations of clusters/<cluster>/ (a tree without it: the newest).
+    const recorded = ofCluster.find((o) => o.destination === 'flux' && typeof o.manifest.metadata.annotations === 'object' && o.manifest.metadata.annotations !== null &&
+      typeof (o.manifest.metadata.annotations as Record<string, unknown>)[ANNOTATION_KUBERNETES_VERSION] === 'string');
+    const kubernetesVersion = recorded && (recorded.manifest.metadata.annotations as Record<string, string>)[ANNOTATION_KUBERNETES_VERSION];
+    objects.push(...(kubernetesVersion ? ofCluster.map((o) => ({ ...o, kubernetesVersion })) : ofCluster));
   }
   return { clusters, objects, problems };
 }

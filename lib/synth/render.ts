@@ -62,6 +62,7 @@ function renderChart(cluster: Cluster, chart: Chart, destination: Destination, p
         component,
         constructPath: obj.node.path,
         manifest,
+        kubernetesVersion: cluster.kubernetesVersion,
         ...(droppedPatches.length ? { droppedPatches } : {}),
       }];
     });
