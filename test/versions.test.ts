@@ -149,7 +149,7 @@ describe('Talos minor per cluster', () => {
       { apiVersion: 'v1alpha1', kind: 'KernelModuleConfig', name: 'nvidia_uvm' },
     ]);
     expect(docs(patch('controlplane'))).toEqual([
-      { apiVersion: 'v1alpha1', kind: 'KubeNodeConfig', taints: { $patch: 'delete' } },
+      { apiVersion: 'v1alpha1', kind: 'KubeNodeConfig', taints: { 'node-role.kubernetes.io/control-plane': { $patch: 'delete' } } },
       { apiVersion: 'v1alpha1', kind: 'KubePrismConfig', port: 7445 },
       { apiVersion: 'v1alpha1', kind: 'KubeFlannelCNIConfig', $patch: 'delete' },
       { apiVersion: 'v1alpha1', kind: 'KubeProxyConfig', enabled: false },

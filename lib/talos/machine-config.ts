@@ -15,6 +15,9 @@ import type { TalosVersion } from '../versions';
 /** The port KubePrism serves the Kubernetes API on at localhost: Cilium's kube-proxy replacement reaches the API through it. */
 export const KUBEPRISM_PORT = 7445;
 
+/** The taint Talos 1.14's KubeNodeConfig of a control plane lists (`NoSchedule`); a schedulable control plane drops it. */
+export const CONTROL_PLANE_TAINT = 'node-role.kubernetes.io/control-plane';
+
 export interface PatchOptions {
   /** The Talos minor of the nodes: it decides the form. */
   readonly talosVersion: TalosVersion;
@@ -30,9 +33,9 @@ export function machineConfigDocuments(config: GroupConfig, options: PatchOption
   const doc = (kind: string, fields: Record<string, unknown> = {}) => ({ apiVersion: 'v1alpha1', kind, ...fields });
   const docs: Array<Record<string, unknown>> = [];
   const labels = Object.keys(config.nodeLabels).length ? { labels: { ...config.nodeLabels } } : {};
-  // From 1.14 a control plane's NoSchedule taint is listed in its KubeNodeConfig; dropping the taints is
-  // what `.cluster.allowSchedulingOnControlPlanes` did.
-  const taints = options.schedulableControlPlane ? { taints: { $patch: 'delete' } } : {};
+  // From 1.14 a control plane's NoSchedule taint is listed in its KubeNodeConfig; deleting that one key
+  // (`key: {$patch: delete}`, as Talos patches delete a map entry) is what `.cluster.allowSchedulingOnControlPlanes` did.
+  const taints = options.schedulableControlPlane ? { taints: { [CONTROL_PLANE_TAINT]: { $patch: 'delete' } } } : {};
   if (Object.keys(labels).length || Object.keys(taints).length) docs.push(doc('KubeNodeConfig', { ...labels, ...taints }));
   if (options.cni === 'cilium') {
     docs.push(doc('KubePrismConfig', { port: KUBEPRISM_PORT }));
