@@ -13,7 +13,11 @@
  *   quantity pattern, the forms the API server accepts;
  * - `status` is dropped from each kind: the cluster writes it, a rendered object never carries one;
  * - the `metadata` of custom resources is the built-in ObjectMeta, as the API server validates it;
- * - built-in definitions are split by Go package, so validating a Namespace loads no Deployment schema.
+ * - built-in definitions are split by Go package, so validating a Namespace loads no Deployment schema;
+ * - built-ins come per Kubernetes minor (generateKubernetes): OpenAPI v3 where vendored, cdk8s' Swagger 2
+ *   definitions for the group-versions it lacks; a package the same in every minor is written once.
+ * Talos config schemas are kept as they are (documentation dropped), one per Talos minor, with an index of
+ * their multi-document kinds.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
