@@ -119,6 +119,12 @@ describe('Kubernetes minor per cluster', () => {
     expect(validateTree(root).problems.map((p) => `${p.where}: ${p.field}: ${p.message}`)).toContain(
       'fixture-135/apps/Deployment/apps/web: spec.template.spec.schedulingGroup: unknown field, not in the Kubernetes 1.35 apps/v1 Deployment schema; Kubernetes 1.36 serves it',
     );
+    // A recorded minor the release does not support is one line, and that cluster's objects are not judged against a guess.
+    const layer = path.join(root, 'clusters/fixture-134/kustomization_flux-system_apps.yaml');
+    fs.writeFileSync(layer, fs.readFileSync(layer, 'utf8').replace('kubernetes-version: "1.34"', 'kubernetes-version: "1.33"'));
+    expect(validateTree(root).problems.map((p) => `${p.where}: ${p.field}: ${p.message}`)).toContain(
+      'clusters/fixture-134/kustomization_flux-system_apps.yaml: metadata.annotations["talos-flux-synth.dev/kubernetes-version"]: "1.33" is not a supported Kubernetes version; use one of 1.34, 1.35, 1.36 (npm run synth records the cluster\'s)',
+    );
   });
 });
 

@@ -6,6 +6,7 @@ import { folderOf } from './files';
 import { ANNOTATION_KUBERNETES_VERSION, LABEL_PART_OF } from './labels';
 import { Destination, Manifest, RenderedObject } from './manifest';
 import { APPLY_ORDER } from './validation/cluster-view';
+import { KUBERNETES_VERSIONS } from '../versions';
 
 /** The committed output read back: what `npm run validate` checks. */
 export interface TreeReading {
@@ -44,6 +45,14 @@ export function readTree(root: string): TreeReading {
     const recorded = ofCluster.find((o) => o.destination === 'flux' && typeof o.manifest.metadata.annotations === 'object' && o.manifest.metadata.annotations !== null &&
       typeof (o.manifest.metadata.annotations as Record<string, unknown>)[ANNOTATION_KUBERNETES_VERSION] === 'string');
     const kubernetesVersion = recorded && (recorded.manifest.metadata.annotations as Record<string, string>)[ANNOTATION_KUBERNETES_VERSION];
+    if (recorded && kubernetesVersion && !(KUBERNETES_VERSIONS as readonly string[]).includes(kubernetesVersion)) {
+      problems.push({
+        where: recorded.constructPath,
+        field: `metadata.annotations["${ANNOTATION_KUBERNETES_VERSION}"]`,
+        message: `${JSON.stringify(kubernetesVersion)} is not a supported Kubernetes version; use one of ${KUBERNETES_VERSIONS.join(', ')} (npm run synth records the cluster's)`,
+      });
+      continue;
+    }
     objects.push(...(kubernetesVersion ? ofCluster.map((o) => ({ ...o, kubernetesVersion })) : ofCluster));
   }
   return { clusters, objects, problems };
