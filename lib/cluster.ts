@@ -9,7 +9,7 @@ import { Cni, TalosLayer } from './talos/layer';
 import { runsWorkloads } from './talos/node-groups';
 import { dnsLabel, dnsSubdomain, duration, labels } from './validators';
 import { KUBERNETES_VERSION, KUBERNETES_VERSIONS, KubernetesVersion, TALOS_VERSION, TALOS_VERSIONS, TalosVersion } from './versions';
-import { ANNOTATION_KUBERNETES_VERSION, ANNOTATION_TALOS_VERSION } from './synth/labels';
+import { KUBERNETES_VERSION_ANNOTATION, TALOS_VERSION_ANNOTATION } from './synth/labels';
 import { extensionProblem } from './talos/extensions';
 import { byKey } from './order';
 
@@ -191,7 +191,7 @@ export class Cluster extends Construct implements ClusterScope {
       layers: LAYERS,
       timings: p.flux,
       sopsSecretRef: p.sops?.secretRef,
-      layerAnnotations: { [ANNOTATION_KUBERNETES_VERSION]: this.kubernetesVersion, [ANNOTATION_TALOS_VERSION]: this.talosVersion },
+      layerAnnotations: { [KUBERNETES_VERSION_ANNOTATION]: this.kubernetesVersion, [TALOS_VERSION_ANNOTATION]: this.talosVersion },
     });
 
     for (const f of this.talos.artifacts()) this.addArtifact(f.path, f.render);

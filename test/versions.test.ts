@@ -65,7 +65,7 @@ const WORKLOAD: Raw = { apiVersion: 'scheduling.k8s.io/v1alpha1', kind: 'Workloa
 describe('Kubernetes minor per cluster', () => {
   it('defaults to the newest supported minor, and records each cluster\'s on its layer Kustomizations', () => {
     expect(KUBERNETES_VERSIONS).toEqual(['1.34', '1.35', '1.36']);
-    expect(KUBERNETES_VERSION).toBe('1.36');
+    expect(KUBERNETES_VERSION).toBe(KUBERNETES_VERSIONS[KUBERNETES_VERSIONS.length - 1]);
     const result = synthesize((app) => {
       new Cluster(app, clusterProps({ name: 'default' }));
       new Cluster(app, clusterProps({ name: 'older', kubernetesVersion: '1.34', talosVersion: '1.14' }));

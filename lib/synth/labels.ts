@@ -9,8 +9,9 @@ export function commonLabels(cluster: string, component: string): Record<string,
 }
 
 /**
- * On the layer Kustomizations of clusters/<cluster>/: the Kubernetes and Talos minors the cluster's tree was
- * rendered for, so `npm run validate` (which reads only the committed trees) checks it against the right minor.
+ * Annotations that record the Kubernetes and Talos minors a cluster's output was rendered for, on the layer
+ * Kustomizations of clusters/<cluster>/: `npm run validate`, which reads only the committed trees, checks
+ * each cluster against its recorded Kubernetes minor.
  */
-export const ANNOTATION_KUBERNETES_VERSION = 'talos-flux-synth.dev/kubernetes-version';
-export const ANNOTATION_TALOS_VERSION = 'talos-flux-synth.dev/talos-version';
+export const KUBERNETES_VERSION_ANNOTATION = 'talos-flux-synth.dev/kubernetes-version';
+export const TALOS_VERSION_ANNOTATION = 'talos-flux-synth.dev/talos-version';
