@@ -14,6 +14,7 @@ import { validateTree } from '../lib/synth/validate';
 import { writeTree } from '../lib/synth/write';
 import { OUTPUT_DIRS } from '../lib/synth/files';
 import { talosConfigErrors } from '../lib/talos/config-schema';
+import { patchYaml } from '../lib/talos/machine-config';
 import { EXTENSION_FOLDERS_1_14, EXTENSIONS, SHIPPED_EXTENSIONS } from '../lib/talos/extensions';
 import { TalosNamespace } from '../lib/talos/namespace';
 import { KUBERNETES_VERSION, KUBERNETES_VERSIONS, TALOS_VERSIONS } from '../lib/versions';
@@ -181,6 +182,19 @@ describe('Talos minor per cluster', () => {
     expect(talosConfigErrors({ apiVersion: 'v1alpha1', kind: 'KernelModuleConfig' }, '1.14')).toEqual([{ path: 'name', message: 'required field is missing' }]);
     expect(talosConfigErrors({ apiVersion: 'v1alpha1', kind: 'KernelModuleConfig', name: 'nvidia' }, '1.13')).toEqual([{ path: 'kind', message: '"KernelModuleConfig" is not a document kind of Talos 1.13' }]);
     expect(talosConfigErrors({ apiVersion: 'v1alpha1', kind: 'KubeNodeConfig', labels: {} }, '1.13')).toEqual([{ path: 'kind', message: '"KubeNodeConfig" is not a document kind of Talos 1.13' }]);
+  });
+
+  it('fails the synth on a 1.14 document that breaks its kind, naming the file, the document and the field', () => {
+    let message = '';
+    synthesize((app) => {
+      const cluster = new Cluster(app, clusterProps({ talosVersion: '1.14' }));
+      const group = cluster.talos.groups[0];
+      message = configErrorOf(() => patchYaml('test', cluster.talos.configOf(group), [
+        { apiVersion: 'v1alpha1', kind: 'KubeNodeConfig', labels: { a: 'b' } },
+        { apiVersion: 'v1alpha1', kind: 'KernelModuleConfig', name: 'nvidia', parameters: 'x=1' },
+      ], '1.14'));
+    });
+    expect(message).toBe('test/talos/controlplane/patch.yaml[1] KernelModuleConfig: parameters: expected array, got string "x=1" (Talos config schema)');
   });
 
   it('refuses an extension the Talos minor does not ship, naming the minor', () => {
