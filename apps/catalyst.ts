@@ -17,6 +17,9 @@ export const KATA_NODE_LABEL = 'runtime.talos-flux-synth.dev/kata';
 export function catalyst(app: App, name = 'catalyst'): Cluster {
   const cluster = new Cluster(app, {
     name,
+    // One minor behind hybrid-llm, as a fleet mid-upgrade is: next step 1.36 (README, "Versions").
+    kubernetesVersion: '1.35',
+    talosVersion: '1.13',
     nodes: [
       { name: 'talos00', role: 'controlplane', schedulable: true },
       { name: 'talos01', role: 'worker', group: 'kata', labels: { [KATA_NODE_LABEL]: 'true' } },

@@ -17,6 +17,9 @@ export const GPU_NODE_LABEL = 'accelerator.talos-flux-synth.dev/nvidia';
 export function hybridLlm(app: App, name = 'hybrid-llm'): Cluster {
   const cluster = new Cluster(app, {
     name,
+    // Upgraded first: Kubernetes 1.36 on Talos 1.14 (its GPU group loads the NVIDIA modules through KernelModuleConfig).
+    kubernetesVersion: '1.36',
+    talosVersion: '1.14',
     nodes: [
       { name: 'hybrid-cp-0', role: 'controlplane' },
       { name: 'hybrid-gpu-0', role: 'worker', group: 'gpu', labels: { [GPU_NODE_LABEL]: 'true' } },

@@ -8,7 +8,8 @@ import { ClusterScope, describeConstruct, propError, validateProps } from './pro
 import { Cni, TalosLayer } from './talos/layer';
 import { runsWorkloads } from './talos/node-groups';
 import { dnsLabel, dnsSubdomain, duration, labels } from './validators';
-import { FLUX_DISTRIBUTION, KUBERNETES_VERSION, TALOS_VERSION } from './versions';
+import { FLUX_DISTRIBUTION, KUBERNETES_VERSION, KUBERNETES_VERSIONS, KubernetesVersion, TALOS_VERSION, TALOS_VERSIONS, TalosVersion } from './versions';
+import { extensionProblem } from './talos/extensions';
 import { byKey } from './order';
 
 /** The Flux layers of a cluster, in the order Flux applies them. */
@@ -60,9 +61,15 @@ export interface FluxTimings {
 export interface ClusterProps {
   /** Cluster name: the folder under dist/ and clusters/, and the value of the cluster label. */
   readonly name: string;
-  /** Kubernetes minor version the cluster runs. @default 1.34 */
+  /**
+   * Kubernetes minor version the cluster runs, one of KUBERNETES_VERSIONS (lib/versions.ts): its objects are
+   * validated against that minor's schemas. Upgrade one minor at a time. @default the newest (KUBERNETES_VERSION)
+   */
   readonly kubernetesVersion?: string;
-  /** Talos Linux minor version of the nodes. @default 1.13 */
+  /**
+   * Talos Linux minor version of the nodes, one of TALOS_VERSIONS: it decides the form of the machine-config
+   * patches (1.14: multi-document configs) and which extensions exist. @default 1.13 (TALOS_VERSION)
+   */
   readonly talosVersion?: string;
   /** The nodes. */
   readonly nodes: readonly NodeSpec[];
@@ -82,8 +89,11 @@ export interface ClusterProps {
   readonly sops?: { readonly secretRef: string };
 }
 
-const minorVersion = (what: string) =>
-  z.string().regex(/^\d+\.\d+$/, { error: (iss) => `${JSON.stringify(iss.input)} is not a ${what} minor version such as 1.34` });
+/** One of a supported set of minors; anything else is one line naming the set. */
+const supportedMinor = (what: string, supported: readonly string[], why: string) =>
+  z.string().refine((v) => supported.includes(v), {
+    error: (iss) => `${JSON.stringify(iss.input)} is not a supported ${what} version; use one of ${supported.join(', ')} (${why})`,
+  });
 
 const nodeSchema = z.strictObject({
   name: dnsLabel(),
@@ -96,11 +106,9 @@ const nodeSchema = z.strictObject({
 
 const clusterSchema = z.strictObject({
   name: dnsLabel(),
-  // Only the version whose OpenAPI the validation gate checks against: another would be a promise not kept.
-  kubernetesVersion: minorVersion('Kubernetes').refine((v) => v === KUBERNETES_VERSION, {
-    error: (iss) => `${JSON.stringify(iss.input)}: this release renders and validates for Kubernetes ${KUBERNETES_VERSION} only`,
-  }).optional(),
-  talosVersion: minorVersion('Talos').optional(),
+  // Only the minors whose schemas the validation gate holds: another would be a promise not kept.
+  kubernetesVersion: supportedMinor('Kubernetes', KUBERNETES_VERSIONS, 'the minors whose schemas this release validates against').optional(),
+  talosVersion: supportedMinor('Talos', TALOS_VERSIONS, 'the minors whose machine config this release renders').optional(),
   nodes: z.array(nodeSchema).min(1, { error: 'a cluster needs at least one node' })
     .refine((nodes) => nodes.some((n) => n.role === 'controlplane'), { error: 'a cluster needs at least one controlplane node' })
     .superRefine((nodes, ctx) => {
@@ -118,6 +126,14 @@ const clusterSchema = z.strictObject({
   flux: z.strictObject({ interval: duration().optional(), timeout: duration().optional(), retryInterval: duration().optional() }).optional(),
   cni: z.enum(['flannel', 'cilium'], { error: (iss) => `${JSON.stringify(iss.input)} is not a CNI the bootstrap can set up (flannel, Talos' own, or cilium)` }).optional(),
   sops: z.strictObject({ secretRef: dnsSubdomain() }).optional(),
+}).superRefine((spec, ctx) => {
+  // Extensions are checked against the Talos minor the nodes run: an image cannot include what that release does not ship.
+  const talos = (TALOS_VERSIONS as readonly string[]).includes(spec.talosVersion ?? TALOS_VERSION) ? (spec.talosVersion ?? TALOS_VERSION) as TalosVersion : undefined;
+  if (!talos) return;
+  spec.nodes.forEach((n, i) => (n.extensions ?? []).forEach((e, j) => {
+    const problem = extensionProblem(e, talos);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['nodes', i, 'extensions', j], message: problem });
+  }));
 });
 
 /**
@@ -140,8 +156,8 @@ function clusterId(scope: Construct, props: unknown): string {
  */
 export class Cluster extends Construct implements ClusterScope {
   readonly clusterName: string;
-  readonly kubernetesVersion: string;
-  readonly talosVersion: string;
+  readonly kubernetesVersion: KubernetesVersion;
+  readonly talosVersion: TalosVersion;
   readonly nodes: readonly NodeSpec[];
   readonly cni: Cni;
   /** The chart rendered to `clusters/<name>/`: what Flux reads for this cluster. */
@@ -156,8 +172,8 @@ export class Cluster extends Construct implements ClusterScope {
     // Named before validation, so the errors of a bad spec name their cluster.
     this.clusterName = this.node.id;
     const p = validateProps(this, clusterSchema, props);
-    this.kubernetesVersion = p.kubernetesVersion ?? KUBERNETES_VERSION;
-    this.talosVersion = p.talosVersion ?? TALOS_VERSION;
+    this.kubernetesVersion = (p.kubernetesVersion ?? KUBERNETES_VERSION) as KubernetesVersion;
+    this.talosVersion = (p.talosVersion ?? TALOS_VERSION) as TalosVersion;
     this.nodes = p.nodes;
     this.cni = p.cni ?? 'flannel';
     this.talos = new TalosLayer(this, { name: p.name, nodes: p.nodes, talosVersion: this.talosVersion, cni: this.cni });

@@ -17,10 +17,29 @@ export interface ChartPin {
   readonly version: string;
 }
 
+// ---- Kubernetes and Talos minors (per cluster: ClusterProps.kubernetesVersion / talosVersion) ----------
+
+/**
+ * The Kubernetes minors a cluster can run: every minor whose built-in schemas the repository holds
+ * (schemas/sources.yaml `kubernetes:`), oldest first. Objects are validated against their cluster's minor.
+ */
+// not a pin: the minors the repository holds schemas for; a new one needs its schemas (npm run vendor, npm run import) first
+export const KUBERNETES_VERSIONS = ['1.34', '1.35', '1.36'] as const;
+export type KubernetesVersion = (typeof KUBERNETES_VERSIONS)[number];
+/** The minor of a cluster that names none: the newest of KUBERNETES_VERSIONS (test/versions.test.ts checks). */
 // renovate: datasource=github-releases depName=kubernetes/kubernetes extractVersion=^v(?<version>\d+\.\d+)\.\d+$ versioning=loose
-export const KUBERNETES_VERSION = '1.34';
+export const KUBERNETES_VERSION: KubernetesVersion = '1.36';
+
+/**
+ * The Talos minors a cluster's nodes can run, oldest first: each has its config schema (schemas/sources.yaml
+ * `talos:`) and its extension list (lib/talos/extensions.ts). 1.14 moves settings to multi-document configs.
+ */
+// not a pin: the minors whose machine config the project renders; a new one needs its schema and extension list first
+export const TALOS_VERSIONS = ['1.13', '1.14'] as const;
+export type TalosVersion = (typeof TALOS_VERSIONS)[number];
+/** The Talos minor of a cluster that names none; it stays 1.13 so a cluster that names none keeps its patches. */
 // renovate: datasource=github-releases depName=siderolabs/talos extractVersion=^v(?<version>\d+\.\d+)\.\d+$ versioning=loose
-export const TALOS_VERSION = '1.13';
+export const TALOS_VERSION: TalosVersion = '1.13';
 
 export const CHARTS = {
   // renovate: datasource=helm depName=descheduler registryUrl=https://kubernetes-sigs.github.io/descheduler/

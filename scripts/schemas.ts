@@ -13,7 +13,11 @@
  *   quantity pattern, the forms the API server accepts;
  * - `status` is dropped from each kind: the cluster writes it, a rendered object never carries one;
  * - the `metadata` of custom resources is the built-in ObjectMeta, as the API server validates it;
- * - built-in definitions are split by Go package, so validating a Namespace loads no Deployment schema.
+ * - built-in definitions are split by Go package, so validating a Namespace loads no Deployment schema;
+ * - built-ins come per Kubernetes minor (generateKubernetes): OpenAPI v3 where vendored, cdk8s' Swagger 2
+ *   definitions for the group-versions it lacks; a package the same in every minor is written once.
+ * Talos config schemas are kept as they are (documentation dropped), one per Talos minor, with an index of
+ * their multi-document kinds.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -30,12 +34,15 @@ type Json = any;
 
 /** schemas/sources.yaml */
 interface Sources {
-  readonly kubernetes: { readonly source: string; readonly version: string; readonly files: readonly string[] };
+  /** One entry per Kubernetes minor: its OpenAPI v3 documents, and Swagger 2 definitions for the group-versions they lack. */
+  readonly kubernetes: ReadonlyArray<{ readonly source: string; readonly version: string; readonly files: readonly string[]; readonly definitions?: string }>;
   readonly crds: ReadonlyArray<{ readonly source: string; readonly version: string; readonly files: readonly string[] }>;
   /** `values`: the chart's values.yaml, whose defaults the values are merged over (none when absent). */
   readonly charts?: ReadonlyArray<{ readonly chart: string; readonly version: string; readonly source: string; readonly schema: string; readonly values?: string }>;
   /** Talos machine-configuration schemas, one per Talos minor version. */
   readonly talos: ReadonlyArray<{ readonly version: string; readonly source: string; readonly schema: string }>;
+  /** Talos multi-document kinds whose validators are compiled ahead of time (those the node-group patches render). */
+  readonly talosPrecompile?: readonly string[];
   /** `apiVersion kind` of the kinds whose validators are compiled ahead of time. */
   readonly precompile: readonly string[];
 }
@@ -172,8 +179,33 @@ function resourcesOf(doc: Json): KubernetesResource[] {
   return [...out.values()];
 }
 
-/** Converts the built-in documents: one file per Go package, and the index entries of their kinds. */
-export function convertKubernetes(docs: readonly Json[], source: string, version: string): { files: Map<string, SchemaFile>; kinds: KubernetesResource[] } {
+/**
+ * The kinds of Swagger 2 definitions (cdk8s' `_definitions.json`): each definition tagged with one
+ * group-version-kind whose objects carry ObjectMeta, lists left out. The definitions have no paths, so
+ * whether a kind is namespaced comes from `scopeOf` (the same kind in an OpenAPI v3 document), else is unknown.
+ */
+export function resourcesOfDefinitions(definitions: Record<string, Json>, scopeOf: (apiVersion: string, kind: string) => boolean | undefined): Array<Omit<KubernetesResource, 'namespaced'> & { namespaced?: boolean }> {
+  const out = [];
+  for (const [name, def] of Object.entries<Json>(definitions)) {
+    const gvks = def['x-kubernetes-group-version-kind'] ?? [];
+    if (gvks.length !== 1 || gvks[0].kind.endsWith('List') || SUBRESOURCE_KINDS.has(gvks[0].kind) || def.properties?.metadata?.$ref !== `#/definitions/${OBJECT_META}`) continue;
+    const gvk = gvks[0];
+    const apiVersion = gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version;
+    const namespaced = scopeOf(apiVersion, gvk.kind);
+    out.push({ apiVersion, kind: gvk.kind as string, def: name, ...(namespaced === undefined ? {} : { namespaced }) });
+  }
+  return out;
+}
+
+/** Kinds that are only ever posted to a subresource of another kind (pods/eviction, the scale subresources, serviceaccounts/token). */
+const SUBRESOURCE_KINDS = new Set(['Eviction', 'Scale', 'TokenRequest']);
+
+/** Swagger 2 definitions in the shape of an OpenAPI v3 document's components, references rewritten. */
+const asComponents = (definitions: Record<string, Json>): Record<string, Json> =>
+  JSON.parse(JSON.stringify(definitions).replace(/"#\/definitions\//g, '"#/components/schemas/'));
+
+/** The kinds of one Kubernetes minor and the definitions they use: OpenAPI v3 first, Swagger 2 definitions for the group-versions v3 lacks. */
+export function kubernetesSources(docs: readonly Json[], definitions: Record<string, Json> | undefined, scopeOf: (apiVersion: string, kind: string) => boolean | undefined): { defs: Map<string, Json>; kinds: Array<Omit<KubernetesResource, 'namespaced'> & { namespaced?: boolean }> } {
   const defs = new Map<string, Json>();
   for (const doc of docs) {
     for (const [name, def] of Object.entries<Json>(doc.components.schemas)) {
@@ -182,7 +214,19 @@ export function convertKubernetes(docs: readonly Json[], source: string, version
       defs.set(name, def);
     }
   }
-  const kinds = docs.flatMap(resourcesOf);
+  const kinds: Array<Omit<KubernetesResource, 'namespaced'> & { namespaced?: boolean }> = docs.flatMap(resourcesOf);
+  if (definitions) {
+    const covered = new Set(kinds.map((k) => k.apiVersion));
+    const components = asComponents(definitions);
+    // OpenAPI v3 is authoritative: a definition it has is never replaced by the Swagger 2 one.
+    for (const [name, def] of Object.entries<Json>(components)) if (!defs.has(name)) defs.set(name, def);
+    kinds.push(...resourcesOfDefinitions(definitions, scopeOf).filter((k) => !covered.has(k.apiVersion)));
+  }
+  return { defs, kinds };
+}
+
+/** Converts the built-in definitions of one minor: one file per Go package, and the index entries of their kinds. */
+export function convertKubernetes(defs: ReadonlyMap<string, Json>, kinds: ReadonlyArray<Omit<KubernetesResource, 'namespaced'> & { namespaced?: boolean }>, source: string, version: string): { files: Map<string, SchemaFile> } {
   const kindDefs = new Set(kinds.map((k) => k.def));
 
   const converted = new Map<string, Json>();
@@ -212,7 +256,7 @@ export function convertKubernetes(docs: readonly Json[], source: string, version
     entry.schema.$defs[shortName(name)] = converted.get(name);
     files.set(file, entry);
   }
-  return { files, kinds };
+  return { files };
 }
 
 // ---- CRDs --------------------------------------------------------------------------------------------
@@ -319,6 +363,12 @@ function serialize(content: SchemaFile | ChartValuesFile | SchemaIndex): string 
       const defs = Object.entries(v.$defs as Record<string, Json>).map(([n, d]) => `${JSON.stringify(n)}:${JSON.stringify(d)}`);
       return `${JSON.stringify(k)}:{"$defs":{\n${defs.join(',\n')}\n}}`;
     }
+    if (k === 'kubernetes') {
+      // One line per minor and apiVersion.
+      const rows = Object.entries(v as Record<string, Record<string, Json>>).flatMap(([minor, apis]) =>
+        Object.entries(apis).map(([apiVersion, d], i, all) => `${i === 0 ? `${JSON.stringify(minor)}:{\n` : ''}${JSON.stringify(apiVersion)}:${JSON.stringify(d)}${i === all.length - 1 ? '}' : ''}`));
+      return `${JSON.stringify(k)}:{\n${rows.join(',\n')}\n}`;
+    }
     if (k === 'kinds' || k === 'charts' || k === 'talos') {
       const rows = Object.entries(v as Record<string, Json>).map(([n, d]) => `${JSON.stringify(n)}:${JSON.stringify(d)}`);
       return `${JSON.stringify(k)}:{\n${rows.join(',\n')}\n}`;
@@ -334,16 +384,137 @@ function serialize(content: SchemaFile | ChartValuesFile | SchemaIndex): string 
  */
 function precompiled(files: ReadonlyMap<string, { schema: object }>, needed: readonly string[], ref: string): string {
   const ajv = newAjv({ code: { source: true, lines: false } });
+  // The files of one Kubernetes minor are compiled under one neutral folder name, so minors whose kind
+  // reaches the same definitions get byte-identical code (and share one validator file).
+  const neutral = (id: string) => id.replace(/^kubernetes\/\d+\.\d+\//, 'kubernetes/minor/');
   for (const f of needed) {
     const content = files.get(f);
     if (!content) throw new Error(`${f} is not generated`);
-    ajv.addSchema(content.schema, f);
+    ajv.addSchema(content.schema, neutral(f));
   }
-  const code = standaloneCode(ajv, ajv.compile({ $ref: ref }));
-  return `// Generated by \`npm run import\` (scripts/schemas.ts) from ${ref}; do not edit.\n${transformSync(code, { minify: true, format: 'cjs', target: 'es2022' }).code}`;
+  const code = standaloneCode(ajv, ajv.compile({ $ref: neutral(ref) }));
+  return `// Generated by \`npm run import\` (scripts/schemas.ts) from ${neutral(ref)}; do not edit.\n${transformSync(code, { minify: true, format: 'cjs', target: 'es2022' }).code}`;
 }
 
 const validatorFile = (name: string) => `validators/${name.replace(/\//g, '.')}.js`;
+
+interface BuiltinKind {
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** The kind's own file, relative to schemas/. */
+  readonly file: string;
+  readonly ref: string;
+  /** Undefined when no source says (a kind only Swagger 2 definitions know, with no OpenAPI v3 twin). */
+  readonly namespaced?: boolean;
+}
+
+/**
+ * The built-in schemas of every Kubernetes minor. A package file that is the same in every minor (and
+ * refers only to such files) is written once, as `kubernetes/<package>.json`; the others per minor, as
+ * `kubernetes/<minor>/<package>.json`. So the CRDs' ObjectMeta is one file, and a kind whose schema did not
+ * change between minors has one schema (and one precompiled validator).
+ */
+export function generateKubernetes(root: string, entries: Sources['kubernetes']): { files: Map<string, SchemaFile>; kinds: Record<string, Map<string, BuiltinKind>> } {
+  const read = (f: string) => JSON.parse(fs.readFileSync(path.resolve(root, f), 'utf8'));
+  const docsOf = new Map(entries.map((e) => [e.version, e.files.map(read)]));
+  // A kind's scope as the OpenAPI v3 documents of any minor give it: by apiVersion and kind, else by group and kind.
+  const scopes = new Map<string, boolean>();
+  for (const docs of docsOf.values()) {
+    for (const r of docs.flatMap(resourcesOf)) {
+      scopes.set(`${r.apiVersion} ${r.kind}`, r.namespaced);
+      scopes.set(`${apiGroupOf(r.apiVersion)} ${r.kind}`, r.namespaced);
+    }
+  }
+  const scopeOf = (apiVersion: string, kind: string) => scopes.get(`${apiVersion} ${kind}`) ?? scopes.get(`${apiGroupOf(apiVersion)} ${kind}`) ?? (Object.hasOwn(KNOWN_SCOPES, `${apiGroupOf(apiVersion)} ${kind}`) ? KNOWN_SCOPES[`${apiGroupOf(apiVersion)} ${kind}`] : undefined);
+
+  const perVersion = new Map<string, { files: Map<string, SchemaFile>; kinds: Array<Omit<KubernetesResource, 'namespaced'> & { namespaced?: boolean }> }>();
+  for (const e of entries) {
+    const { defs, kinds } = kubernetesSources(docsOf.get(e.version) ?? [], e.definitions ? read(e.definitions).definitions : undefined, scopeOf);
+    perVersion.set(e.version, { files: convertKubernetes(defs, kinds, e.source, e.version).files, kinds });
+  }
+
+  // Shared: a package file whose definitions are the same in every minor that has them (the file then holds
+  // the union of them), referring only to shared files (a fixpoint).
+  const versions = [...perVersion.keys()];
+  const union = new Map<string, SchemaFile>();
+  const conflicting = new Set<string>();
+  for (const converted of perVersion.values()) {
+    for (const [file, content] of converted.files) {
+      const merged = union.get(file) ?? { source: entries.map((e) => e.source).join('; '), version: versions.join(', '), schema: { $defs: {} } };
+      for (const [name, def] of Object.entries(content.schema.$defs)) {
+        const prior = merged.schema.$defs[name];
+        if (prior !== undefined && JSON.stringify(prior) !== JSON.stringify(def)) conflicting.add(file);
+        merged.schema.$defs[name] = def;
+      }
+      union.set(file, merged);
+    }
+  }
+  const same = new Set([...union.keys()].filter((f) => !conflicting.has(f)));
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const f of same) {
+      if (referencedFiles(f, union.get(f) as SchemaFile).some((r) => !same.has(r))) {
+        same.delete(f);
+        changed = true;
+      }
+    }
+  }
+  const files = new Map<string, SchemaFile>();
+  const kinds: Record<string, Map<string, BuiltinKind>> = {};
+  const placed = (version: string, file: string) => (same.has(file) ? file : file.replace(/^kubernetes\//, `kubernetes/${version}/`));
+  for (const [version, converted] of perVersion) {
+    for (const [file, content] of converted.files) {
+      if (same.has(file)) {
+        const merged = union.get(file) as SchemaFile;
+        files.set(file, { ...merged, schema: { $defs: Object.fromEntries(Object.entries(merged.schema.$defs).sort(([a], [b]) => byString(a, b))) } });
+        continue;
+      }
+      // Version-specific files sit one folder deeper: their references to shared files go up one.
+      const schema = JSON.parse(JSON.stringify(content.schema), (key, value) => {
+        if (key !== '$ref' || typeof value !== 'string' || value.startsWith('#')) return value;
+        return same.has(`kubernetes/${value.slice(0, value.indexOf('#'))}`) ? `../${value}` : value;
+      });
+      files.set(placed(version, file), { ...content, schema });
+    }
+    kinds[version] = new Map(converted.kinds.map((k) => {
+      const file = placed(version, kubernetesFile(packageOf(k.def)));
+      return [`${k.apiVersion} ${k.kind}`, { apiVersion: k.apiVersion, kind: k.kind, file, ref: `${file}#/$defs/${shortName(k.def)}`, ...(k.namespaced === undefined ? {} : { namespaced: k.namespaced }) }];
+    }));
+  }
+  if (!same.has(kubernetesFile(packageOf(OBJECT_META)))) throw new Error('ObjectMeta differs between the Kubernetes minors; the CRD schemas refer to one');
+  return { files, kinds };
+}
+
+const apiGroupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '');
+
+/**
+ * Scopes of kinds that only Swagger 2 definitions know and no OpenAPI v3 document has a twin of (new
+ * alpha and beta APIs), from the Kubernetes API reference. A kind missing here is left unchecked for scope.
+ */
+const KNOWN_SCOPES: Readonly<Record<string, boolean>> = {
+  ' ComponentStatus': false,
+  'admissionregistration.k8s.io MutatingAdmissionPolicy': false,
+  'admissionregistration.k8s.io MutatingAdmissionPolicyBinding': false,
+  'apiregistration.k8s.io APIService': false,
+  'authentication.k8s.io SelfSubjectReview': false,
+  'authentication.k8s.io TokenReview': false,
+  'authorization.k8s.io LocalSubjectAccessReview': true,
+  'authorization.k8s.io SelfSubjectAccessReview': false,
+  'authorization.k8s.io SelfSubjectRulesReview': false,
+  'authorization.k8s.io SubjectAccessReview': false,
+  'certificates.k8s.io CertificateSigningRequest': false,
+  'certificates.k8s.io ClusterTrustBundle': false,
+  'certificates.k8s.io PodCertificateRequest': true,
+  'coordination.k8s.io LeaseCandidate': true,
+  'events.k8s.io Event': true,
+  'flowcontrol.apiserver.k8s.io FlowSchema': false,
+  'flowcontrol.apiserver.k8s.io PriorityLevelConfiguration': false,
+  'internal.apiserver.k8s.io StorageVersion': false,
+  'resource.k8s.io DeviceTaintRule': false,
+  'scheduling.k8s.io PodGroup': true,
+  'scheduling.k8s.io Workload': true,
+  'storagemigration.k8s.io StorageVersionMigration': false,
+};
 
 /**
  * Generates schemas/ from schemas/sources.yaml (upstream paths relative to root); returns the files
@@ -360,14 +531,8 @@ export function generateSchemas(root: string, outdir = path.join(root, 'schemas'
     kinds.set(key, { apiVersion, kind, ...entry });
   };
 
-  const k8s = sources.kubernetes;
-  const docs = k8s.files.map((f) => JSON.parse(fs.readFileSync(path.resolve(root, f), 'utf8')));
-  const builtins = convertKubernetes(docs, k8s.source, k8s.version);
+  const builtins = generateKubernetes(root, sources.kubernetes);
   for (const [file, content] of builtins.files) files.set(file, content);
-  for (const k of builtins.kinds) {
-    const file = kubernetesFile(packageOf(k.def));
-    addKind(k.apiVersion, k.kind, { file, ref: `${file}#/$defs/${shortName(k.def)}`, namespaced: k.namespaced });
-  }
 
   for (const group of sources.crds) {
     for (const f of group.files.flatMap((p) => expandPattern(root, p))) {
@@ -385,7 +550,30 @@ export function generateSchemas(root: string, outdir = path.join(root, 'schemas'
 
   const generated = new Map<string, string>();
   const precompile = new Set(sources.precompile);
-  for (const key of precompile) if (!kinds.has(key)) throw new Error(`precompile: no schema for ${key}`);
+  for (const key of precompile) if (!kinds.has(key) && !Object.values(builtins.kinds).some((v) => v.has(key))) throw new Error(`precompile: no schema for ${key}`);
+  // Built-in kinds, per minor. A minor whose kind has the same schema files as an older minor's gets the same
+  // precompiled validator (one file), so supporting another minor adds only the validators that differ.
+  const kubernetes: Record<string, Record<string, Record<string, KindEntry>>> = {};
+  const validatorsByCode = new Map<string, string>();
+  for (const [version, versionKinds] of Object.entries(builtins.kinds)) {
+    const sorted: Record<string, Record<string, KindEntry>> = {};
+    for (const k of [...versionKinds.values()].sort((a, b) => byString(a.apiVersion, b.apiVersion) || byString(a.kind, b.kind))) {
+      const needed = closure(k.file, files);
+      let entry: KindEntry = { ref: k.ref, files: needed, ...(k.namespaced === undefined ? {} : { namespaced: k.namespaced }) };
+      if (precompile.has(`${k.apiVersion} ${k.kind}`)) {
+        const code = precompiled(files, needed, k.ref);
+        const validator = validatorsByCode.get(code) ?? validatorFile(`${version}/${k.apiVersion}/${k.kind}`);
+        if (!validatorsByCode.has(code)) {
+          validatorsByCode.set(code, validator);
+          generated.set(validator, code);
+        }
+        entry = { ...entry, validator };
+      }
+      sorted[k.apiVersion] ??= {};
+      sorted[k.apiVersion][k.kind] = entry;
+    }
+    kubernetes[version] = sorted;
+  }
   const sortedKinds: Record<string, Record<string, KindEntry>> = {};
   for (const k of [...kinds.values()].sort((a, b) => byString(a.apiVersion, b.apiVersion) || byString(a.kind, b.kind))) {
     const needed = closure(k.file, files);
@@ -410,17 +598,34 @@ export function generateSchemas(root: string, outdir = path.join(root, 'schemas'
     charts[c.chart] = { ...charts[c.chart], [c.version]: { file, validator } };
   }
   const talos: Record<string, TalosEntry> = {};
+  const talosPrecompile = new Set(sources.talosPrecompile ?? []);
   for (const t of sources.talos) {
     const file = `talos/config-${t.version}.json`;
-    const content = convertTalos(JSON.parse(fs.readFileSync(path.resolve(root, t.schema), 'utf8')), t.source, t.version);
+    const upstream = JSON.parse(fs.readFileSync(path.resolve(root, t.schema), 'utf8'));
+    const content = convertTalos(upstream, t.source, t.version);
     generated.set(file, serialize(content));
     const ref = `${file}#/$defs/${TALOS_CONFIG_DEF}`;
     const validator = validatorFile(`talos/config-${t.version}`);
     generated.set(validator, precompiled(new Map([[file, content]]), [file], ref));
-    talos[t.version] = { file, ref, validator };
+    // The multi-document kinds (KernelModuleConfig, KubeNodeConfig, ...): the top-level oneOf, by their `kind`.
+    const documents: Record<string, { ref: string; validator?: string }> = {};
+    for (const alt of (upstream.oneOf ?? []) as Json[]) {
+      const def = /^#\/\$defs\/(.+)$/.exec(alt.$ref ?? '')?.[1];
+      const kind = def && upstream.$defs[def]?.properties?.kind?.enum?.[0];
+      if (!def || typeof kind !== 'string' || def === TALOS_CONFIG_DEF) continue;
+      const docRef = `${file}#/$defs/${def}`;
+      if (!talosPrecompile.has(kind)) {
+        documents[kind] = { ref: docRef };
+        continue;
+      }
+      const docValidator = validatorFile(`talos/${t.version}/${kind}`);
+      generated.set(docValidator, precompiled(new Map([[file, content]]), [file], docRef));
+      documents[kind] = { ref: docRef, validator: docValidator };
+    }
+    talos[t.version] = { file, ref, validator, documents: Object.fromEntries(Object.entries(documents).sort(([a], [b]) => byString(a, b))) };
   }
   for (const [rel, content] of files) generated.set(rel, serialize(content));
-  generated.set('index.json', serialize({ kinds: sortedKinds, charts, talos }));
+  generated.set('index.json', serialize({ kinds: sortedKinds, kubernetes, charts, talos }));
 
   for (const sub of ['kubernetes', 'crds', 'charts', 'talos', 'validators']) fs.rmSync(path.join(outdir, sub), { recursive: true, force: true });
   for (const [rel, content] of generated) {

@@ -115,9 +115,27 @@ export const BAD_INPUTS: readonly BadInput[] = [
     message: 'test/Cluster[test]: nodes: a cluster needs at least one controlplane node',
   },
   {
-    name: 'Kubernetes version other than the one the schemas are for',
+    name: 'Kubernetes version the schemas do not cover',
     build: (a) => new Cluster(a, clusterProps({ kubernetesVersion: '1.30' })),
-    message: 'test/Cluster[test]: kubernetesVersion: "1.30": this release renders and validates for Kubernetes 1.34 only',
+    message: 'test/Cluster[test]: kubernetesVersion: "1.30" is not a supported Kubernetes version; use one of 1.34, 1.35, 1.36 (the minors whose schemas this release validates against)',
+  },
+  {
+    name: 'Talos version the project renders no machine config for',
+    build: (a) => new Cluster(a, clusterProps({ talosVersion: '1.15' })),
+    message: 'test/Cluster[test]: talosVersion: "1.15" is not a supported Talos version; use one of 1.13, 1.14 (the minors whose machine config this release renders)',
+  },
+  {
+    name: 'extension the Talos version does not ship',
+    build: (a) => new Cluster(a, clusterProps({ talosVersion: '1.14', nodes: [{ name: 'cp-0', role: 'controlplane', extensions: ['siderolabs/nvidia-container-toolkit-beta'] }] })),
+    message: 'test/Cluster[test]: nodes[0].extensions[0]: "siderolabs/nvidia-container-toolkit-beta" is not an extension Talos 1.14 ships (its NVIDIA, Kata and gVisor extensions: ' +
+      'siderolabs/kata-containers, siderolabs/nonfree-kmod-nvidia-production, siderolabs/nonfree-kmod-nvidia-lts, siderolabs/nvidia-open-gpu-kernel-modules-production, ' +
+      'siderolabs/nvidia-open-gpu-kernel-modules-lts, siderolabs/nvidia-container-toolkit-production, siderolabs/nvidia-container-toolkit-lts, siderolabs/kata-containers-snp, ' +
+      'siderolabs/gvisor, siderolabs/gvisor-debug, siderolabs/nvidia-fabricmanager-lts, siderolabs/nvidia-fabricmanager-production, siderolabs/nvidia-gdrdrv-device)',
+  },
+  {
+    name: 'kind the cluster\'s Kubernetes version does not serve',
+    build: demo(({ app }) => new ApiObject(app.scope('configs'), 'policy', { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingAdmissionPolicy', metadata: { name: 'add-label' }, spec: { failurePolicy: 'Fail' } }), { kubernetesVersion: '1.35' }),
+    message: 'demo/configs/MutatingAdmissionPolicy/add-label: apiVersion: admissionregistration.k8s.io/v1 MutatingAdmissionPolicy is not served by Kubernetes 1.35 (served from 1.36); use admissionregistration.k8s.io/v1alpha1 or admissionregistration.k8s.io/v1beta1',
   },
   {
     name: 'object created straight in a component, not in a layer',
@@ -235,12 +253,12 @@ export const BAD_INPUTS: readonly BadInput[] = [
   {
     name: 'unknown field in a core kind',
     build: withObject(configMap({ mode: 'fast' }, { dat: { other: 'x' } })),
-    message: 'demo/configs/ConfigMap/app/settings: dat: unknown field, not in the v1 ConfigMap schema; did you mean "data"?',
+    message: 'demo/configs/ConfigMap/app/settings: dat: unknown field, not in the Kubernetes 1.36 v1 ConfigMap schema; did you mean "data"?',
   },
   {
     name: 'misspelt field deep in a pod template',
     build: withObject(deployment({ containers: [{ ...container, imagePullPolicie: 'Always' }] }), 'apps'),
-    message: 'demo/apps/Deployment/app/web: spec.template.spec.containers[0].imagePullPolicie: unknown field, not in the apps/v1 Deployment schema; did you mean "imagePullPolicy"?',
+    message: 'demo/apps/Deployment/app/web: spec.template.spec.containers[0].imagePullPolicie: unknown field, not in the Kubernetes 1.36 apps/v1 Deployment schema; did you mean "imagePullPolicy"?',
   },
   {
     name: 'unknown field set through an escape hatch on a typed object',
@@ -312,7 +330,7 @@ export const BAD_INPUTS: readonly BadInput[] = [
   {
     name: 'included YAML file with a misspelt field',
     build: demo(({ app }) => new Include(app.scope('apps'), 'legacy', { url: path.join(__dirname, 'fixtures/legacy-service.yaml') })),
-    message: 'demo/apps/Service/app/legacy: spec.ports[0].targetPorts: unknown field, not in the v1 Service schema; did you mean "targetPort"?',
+    message: 'demo/apps/Service/app/legacy: spec.ports[0].targetPorts: unknown field, not in the Kubernetes 1.36 v1 Service schema; did you mean "targetPort"?',
   },
 
   // ---- cross-references within the cluster ----

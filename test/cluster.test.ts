@@ -42,7 +42,7 @@ describe('Cluster', () => {
       metadata: {
         name: 'flux',
         namespace: 'flux-system',
-        annotations: { 'kustomize.toolkit.fluxcd.io/prune': 'disabled', 'talos-flux-synth.dev/kubernetes-version': '1.34', 'talos-flux-synth.dev/talos-version': '1.13' },
+        annotations: { 'kustomize.toolkit.fluxcd.io/prune': 'disabled', 'talos-flux-synth.dev/kubernetes-version': '1.36', 'talos-flux-synth.dev/talos-version': '1.13' },
         labels: { 'app.kubernetes.io/managed-by': 'talos-flux-synth', 'app.kubernetes.io/part-of': 'flux-system', 'talos-flux-synth.dev/cluster': 'test' },
       },
       spec: {

@@ -29,7 +29,8 @@ const values = fc.dictionary(fc.constantFrom('replicas', 'image', 'resources', '
 const ORDINARY_VALUE = fc.anything();
 
 /** A Kubernetes kind the schemas know, to build escape-hatch objects with. */
-const knownKind = fc.constantFrom(...Object.entries(schemas.index.kinds).flatMap(([apiVersion, kinds]) => Object.keys(kinds).map((kind) => ({ apiVersion, kind }))));
+const knownKind = fc.constantFrom(...[schemas.index.kinds, ...Object.values(schemas.index.kubernetes)]
+  .flatMap((index) => Object.entries(index).flatMap(([apiVersion, kinds]) => Object.keys(kinds).map((kind) => ({ apiVersion, kind })))));
 
 const CONSTRUCTS: readonly ConstructArbitrary[] = [
   {
@@ -39,7 +40,8 @@ const CONSTRUCTS: readonly ConstructArbitrary[] = [
       nodes: fc.uniqueArray(fc.record({ name: label, role: fc.constantFrom('controlplane', 'worker'), schedulable: maybe(fc.boolean()), labels: maybe(labels), extensions: maybe(fc.constantFrom(['siderolabs/kata-containers'])) }), { minLength: 1, maxLength: 3, selector: (n) => n.name })
         .map((nodes) => [{ ...nodes[0], role: 'controlplane' as const }, ...nodes.slice(1)]),
       git: fc.record({ url: fc.constantFrom('ssh://git@example.com/fleet.git', 'https://example.com/fleet.git'), branch: maybe(fc.constantFrom('main', 'prod')), secretRef: maybe(label) }),
-      kubernetesVersion: maybe(fc.constantFrom('1.34', '1.35')),
+      kubernetesVersion: maybe(fc.constantFrom('1.33', '1.34', '1.35', '1.36')),
+      talosVersion: maybe(fc.constantFrom('1.13', '1.14', '1.15')),
       flux: maybe(fc.record({ interval: maybe(duration), timeout: maybe(duration), retryInterval: maybe(duration) })),
     })),
     build: (props: ClusterProps) => (a) => new Cluster(a, props),

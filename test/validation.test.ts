@@ -9,7 +9,7 @@ import { runValidateCli, validateTree } from '../lib/synth/validate';
 import { coalesce } from '../lib/synth/validation/helm';
 import { secretGuard } from '../lib/synth/validation/secrets';
 import { schemas } from '../lib/synth/validation/schemas';
-import { CHARTS } from '../lib/versions';
+import { CHARTS, KUBERNETES_VERSIONS } from '../lib/versions';
 import { generateSchemas } from '../scripts/schemas';
 import { representativeFleet } from './fixtures/representative-fleet';
 import { tempDir } from './helpers';
@@ -66,9 +66,12 @@ describe('validation gate on what the add-ons render', () => {
   });
 
   it('has a precompiled validator for every add-on kind and every kind the fleets render', () => {
+    // On every minor a cluster can run: each minor's built-in kinds have validators of their own (or shared).
     for (const key of new Set([...ADD_ON_KINDS, ...kindsOf(representative.objects), ...kindsOf(reference.objects)])) {
       const [apiVersion, kind] = key.split(' ');
-      expect({ key, validator: schemas.kind(apiVersion, kind)?.validator }).toEqual({ key, validator: expect.stringMatching(/^validators\/.+\.js$/) });
+      for (const minor of KUBERNETES_VERSIONS) {
+        expect({ key, minor, validator: schemas.kind(apiVersion, kind, minor)?.validator }).toEqual({ key, minor, validator: expect.stringMatching(/^validators\/.+\.js$/) });
+      }
     }
   });
 
@@ -118,7 +121,7 @@ describe('validation gate on what the add-ons render', () => {
     d.spec.template.spec.nodeSelectors = { disk: 'ssd' };
     expect(problemsWith(d)).toEqual([
       'catalyst-shape/apps/Deployment/llm/llm-worker: spec.paused: expected boolean, got string "no"',
-      'catalyst-shape/apps/Deployment/llm/llm-worker: spec.template.spec.nodeSelectors: unknown field, not in the apps/v1 Deployment schema; did you mean "nodeSelector"?',
+      'catalyst-shape/apps/Deployment/llm/llm-worker: spec.template.spec.nodeSelectors: unknown field, not in the Kubernetes 1.36 apps/v1 Deployment schema; did you mean "nodeSelector"?',
       'catalyst-shape/apps/Deployment/llm/llm-worker: spec.template.spec.containers[0].name: required field is missing',
     ]);
   });
@@ -234,7 +237,10 @@ describe('generated schemas', () => {
   it('record their upstream source and version', () => {
     const file = schemas.read<{ source: string; version: string }>(schemas.kind('helm.toolkit.fluxcd.io/v2', 'HelmRelease')?.files[0] ?? '');
     expect(file).toMatchObject({ source: expect.stringContaining('fluxcd/helm-controller'), version: 'v1.6.3' });
-    expect(schemas.read<{ version: string }>('kubernetes/io.k8s.api.core.v1.json').version).toBe('1.34');
+    expect(schemas.read<{ version: string }>('kubernetes/1.34/io.k8s.api.core.v1.json').version).toBe('1.34');
+    expect(schemas.read<{ source: string }>('kubernetes/1.36/io.k8s.api.core.v1.json').source).toContain('kubernetes-schemas/v1.36.0');
+    // ObjectMeta is the same in every minor: one file, which the CRD schemas share.
+    expect(schemas.read<{ version: string }>('kubernetes/io.k8s.apimachinery.pkg.apis.meta.v1.json').version).toBe('1.34, 1.35, 1.36');
   });
 
   it('know which kinds are namespaced', () => {
@@ -276,7 +282,7 @@ describe('npm run validate', () => {
       'dist/catalyst/apps/broken.yaml: not listed in kustomization.yaml, so Flux never applies it',
       expect.stringMatching(/^dist\/catalyst\/apps\/broken\.yaml: not valid YAML: /),
       'clusters/hybrid-llm/kustomization.yaml: resources: lists kustomization_flux-system_apps.yaml, which does not exist',
-      'catalyst/controllers/Namespace/llm: spec.finalisers: unknown field, not in the v1 Namespace schema; did you mean "finalizers"?',
+      'catalyst/controllers/Namespace/llm: spec.finalisers: unknown field, not in the Kubernetes 1.35 v1 Namespace schema; did you mean "finalizers"?',
     ]);
   });
 
@@ -291,7 +297,7 @@ describe('npm run validate', () => {
       runValidateCli(root);
       expect(process.exitCode).toBe(1);
       expect(errors.mock.calls.map((c) => c[0])).toEqual([
-        'error: hybrid-llm/controllers/Namespace/inference: metadata.label: unknown field, not in the v1 Namespace schema; did you mean "labels"?',
+        'error: hybrid-llm/controllers/Namespace/inference: metadata.label: unknown field, not in the Kubernetes 1.36 v1 Namespace schema; did you mean "labels"?',
         `validate failed: 1 problem; ${counted}; ${timeOf(errors.mock.calls[1][0])} ms`,
       ]);
       process.exitCode = undefined;

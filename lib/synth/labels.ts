@@ -9,8 +9,9 @@ export function commonLabels(cluster: string, component: string): Record<string,
 }
 
 /**
- * Annotations of a cluster's FluxInstance that record the Kubernetes and Talos minors its output was
- * rendered for: `npm run diff` reads them to flag a minor changing.
+ * Annotations of a cluster's FluxInstance (clusters/<cluster>/) that record the Kubernetes and Talos minors
+ * its output was rendered for: `npm run diff` reads them to flag a minor changing, and `npm run validate`,
+ * which reads only the committed trees, checks each cluster against its recorded Kubernetes minor.
  */
 export const KUBERNETES_VERSION_ANNOTATION = 'talos-flux-synth.dev/kubernetes-version';
 export const TALOS_VERSION_ANNOTATION = 'talos-flux-synth.dev/talos-version';

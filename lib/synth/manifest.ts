@@ -23,6 +23,8 @@ export interface RenderedObject {
   /** Construct path, for errors. */
   readonly constructPath: string;
   readonly manifest: Manifest;
+  /** The Kubernetes minor of its cluster: built-in kinds are validated against that minor's schemas. @default the newest */
+  readonly kubernetesVersion?: string;
   /**
    * JSON pointers an escape hatch (`addJsonPatch`) set, but the typed binding of the kind left out of
    * the manifest because its schema has no such field. The validation gate reports them.

@@ -3,9 +3,10 @@ import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { Problem } from '../errors';
 import { folderOf } from './files';
-import { LABEL_PART_OF } from './labels';
+import { KUBERNETES_VERSION_ANNOTATION, LABEL_PART_OF } from './labels';
 import { Destination, Manifest, RenderedObject } from './manifest';
 import { APPLY_ORDER } from './validation/cluster-view';
+import { KUBERNETES_VERSIONS } from '../versions';
 
 /** The committed output read back: what `npm run validate` checks. */
 export interface TreeReading {
@@ -33,12 +34,26 @@ export function readTree(root: string): TreeReading {
   const objects: RenderedObject[] = [];
   const problems: Problem[] = [];
   for (const cluster of clusters) {
+    const ofCluster: RenderedObject[] = [];
     for (const destination of APPLY_ORDER) {
       const folder = folderOf(cluster, destination);
       const read = readFolder(root, folder, cluster, destination);
-      objects.push(...read.objects);
+      ofCluster.push(...read.objects);
       problems.push(...read.problems);
     }
+    // The minor the synth recorded on the layer Kustomizations of clusters/<cluster>/ (a tree without it: the newest).
+    const recorded = ofCluster.find((o) => o.destination === 'flux' && typeof o.manifest.metadata.annotations === 'object' && o.manifest.metadata.annotations !== null &&
+      typeof (o.manifest.metadata.annotations as Record<string, unknown>)[KUBERNETES_VERSION_ANNOTATION] === 'string');
+    const kubernetesVersion = recorded && (recorded.manifest.metadata.annotations as Record<string, string>)[KUBERNETES_VERSION_ANNOTATION];
+    if (recorded && kubernetesVersion && !(KUBERNETES_VERSIONS as readonly string[]).includes(kubernetesVersion)) {
+      problems.push({
+        where: recorded.constructPath,
+        field: `metadata.annotations["${KUBERNETES_VERSION_ANNOTATION}"]`,
+        message: `${JSON.stringify(kubernetesVersion)} is not a supported Kubernetes version; use one of ${KUBERNETES_VERSIONS.join(', ')} (npm run synth records the cluster's)`,
+      });
+      continue;
+    }
+    objects.push(...(kubernetesVersion ? ofCluster.map((o) => ({ ...o, kubernetesVersion })) : ofCluster));
   }
   return { clusters, objects, problems };
 }

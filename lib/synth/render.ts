@@ -63,6 +63,7 @@ function renderChart(cluster: Cluster, chart: Chart, destination: Destination, p
         component,
         constructPath: obj.node.path,
         manifest,
+        kubernetesVersion: cluster.kubernetesVersion,
         ...(droppedPatches.length ? { droppedPatches } : {}),
         ...(obj.node.metadata.some((m) => m.type === VALUES_SCHEMA_EXPECTED) ? { valuesSchemaExpected: true as const } : {}),
       }];

@@ -3,13 +3,14 @@ import type { NodeSpec } from '../cluster';
 import { ConfigError, Problem } from '../errors';
 import { byString, sortedRecord } from '../order';
 import { describeConstruct, propError } from '../props';
-import { machineConfigPatch, patchYaml } from './machine-config';
+import { machineConfigDocuments, patchYaml } from './machine-config';
 import { formatLabels, matchesSelector, NodeGroup, nodeGroupsOf } from './node-groups';
 import { nvidiaExtensionProblem } from './nvidia';
+import { extensionProblem } from './extensions';
 import { NodeRequirement, NodeSelection, PrivilegedPods, RuntimeClassSpec } from './requirements';
 import { handlersRegisteredBy } from './runtime-handlers';
 import { schematicYaml } from './schematic';
-import { TALOS_VERSION } from '../versions';
+import type { TalosVersion } from '../versions';
 
 /** The container network the cluster runs: Talos' built-in Flannel, or Cilium installed by the bootstrap. */
 export type Cni = 'flannel' | 'cilium';
@@ -19,7 +20,7 @@ export interface TalosClusterSpec {
   readonly name: string;
   readonly nodes: readonly NodeSpec[];
   /** Talos minor version of the nodes. */
-  readonly talosVersion: string;
+  readonly talosVersion: TalosVersion;
   readonly cni: Cni;
 }
 
@@ -61,9 +62,6 @@ interface Declared<T> {
 
 /** Control planes carry this label; Kubernetes taints them unless they are schedulable. */
 export const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
-
-/** `1.13` → 13: Talos 1.x minor versions compare by their minor. */
-const minorOf = (version: string) => (Number(version.split('.')[0]) - 1) * 1000 + Number(version.split('.')[1]);
 
 const sortedUnique = (xs: Iterable<string>) => [...new Set(xs)].sort(byString);
 
@@ -187,13 +185,10 @@ export class TalosLayer {
       const config = this.configOf(group);
       const problem = nvidiaExtensionProblem(config.extensions);
       if (problem) problems.push({ where, field: 'nodes', message: `node group ${this.describeGroup(group)} ${problem}${provenance(config, 'extensions')}` });
-      if (config.kernelModules.length && minorOf(this.spec.talosVersion) > minorOf(TALOS_VERSION)) {
-        problems.push({
-          where,
-          field: 'talosVersion',
-          message: `node group ${group.name} needs kernel modules (${config.kernelModules.join(', ')}), which Talos ${this.spec.talosVersion} loads through ` +
-            `KernelModuleConfig documents; this project generates machine-config patches for Talos ${TALOS_VERSION}: use talosVersion ${TALOS_VERSION}`,
-        });
+      for (const extension of config.extensions) {
+        const shipped = extensionProblem(extension, this.spec.talosVersion);
+        // Extensions from nodes[].extensions are checked with the cluster spec; these came from an add-on.
+        if (shipped && !group.extensions.includes(extension)) problems.push({ where, field: 'nodes', message: `node group ${this.describeGroup(group)}: ${shipped}${provenance(config, 'extensions')}` });
       }
     }
     return problems;
@@ -203,13 +198,13 @@ export class TalosLayer {
   artifacts(): Array<{ readonly path: string; readonly render: () => string }> {
     return this.groups.flatMap((group) => [
       { path: `talos/${group.name}/schematic.yaml`, render: () => schematicYaml(this.spec.name, this.configOf(group)) },
-      { path: `talos/${group.name}/patch.yaml`, render: () => patchYaml(this.spec.name, this.configOf(group), this.patchOf(group)) },
+      { path: `talos/${group.name}/patch.yaml`, render: () => patchYaml(this.spec.name, this.configOf(group), this.patchOf(group), this.spec.talosVersion) },
     ]);
   }
 
-  /** The machine-config patch of a group, as a document. */
-  patchOf(group: NodeGroup): Record<string, unknown> {
-    return machineConfigPatch(this.configOf(group), { cni: this.spec.cni, schedulableControlPlane: group.role === 'controlplane' && group.runsWorkloads });
+  /** The machine-config patch of a group, as its documents (one v1alpha1 document on Talos 1.13). */
+  patchOf(group: NodeGroup): Array<Record<string, unknown>> {
+    return machineConfigDocuments(this.configOf(group), { talosVersion: this.spec.talosVersion, cni: this.spec.cni, schedulableControlPlane: group.role === 'controlplane' && group.runsWorkloads });
   }
 
   /** `gpu (hybrid-gpu-0, hybrid-gpu-1)`. */

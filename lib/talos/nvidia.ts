@@ -27,7 +27,7 @@ export const NVIDIA_TOOLKIT_EXTENSIONS: readonly string[] = Object.keys(TOOLKITS
 /** Every NVIDIA extension: what a node lists when the cluster spec marks it as a GPU node. */
 export const NVIDIA_EXTENSIONS: readonly string[] = [...Object.keys(KERNEL_MODULE_EXTENSIONS), ...NVIDIA_TOOLKIT_EXTENSIONS];
 
-/** The kernel modules the NVIDIA extensions ship, loaded through `machine.kernel.modules` (Talos ≤ 1.13). */
+/** The kernel modules the NVIDIA extensions ship, loaded through `machine.kernel.modules` (Talos 1.13) or KernelModuleConfig documents (1.14). */
 export const NVIDIA_KERNEL_MODULES: readonly string[] = ['nvidia', 'nvidia_uvm', 'nvidia_drm', 'nvidia_modeset'];
 
 /** The containerd runtime handler the toolkit extension registers. */

@@ -2,7 +2,7 @@
  * The containerd runtime handlers Talos system extensions register: what a RuntimeClass `handler` can
  * name on a node whose schematic lists them, whether an add-on or the cluster spec put them there.
  */
-import { EXTENSIONS } from './extensions';
+import { EXTENSIONS, GVISOR_EXTENSION } from './extensions';
 import { NVIDIA_RUNTIME_HANDLER, NVIDIA_TOOLKIT_EXTENSIONS } from './nvidia';
 
 /** The Kata runtime handlers the kata-containers extension registers in containerd, by Talos version. */
@@ -17,5 +17,7 @@ export function handlersRegisteredBy(extensions: readonly string[], talosVersion
   return [
     ...(extensions.includes(EXTENSIONS.kataContainers) ? talosKataHandlers(talosVersion) : []),
     ...(extensions.some((e) => NVIDIA_TOOLKIT_EXTENSIONS.includes(e)) ? [NVIDIA_RUNTIME_HANDLER] : []),
+    // gVisor's containerd parts (siderolabs/extensions v1.14.0-rc.1, container-runtime/gvisor/*.part).
+    ...(extensions.includes(GVISOR_EXTENSION) ? ['runsc', 'runsc-kvm'] : []),
   ];
 }

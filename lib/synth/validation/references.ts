@@ -55,10 +55,10 @@ const defined = <T>(x: T | undefined): x is T => x !== undefined;
  */
 export const namespaceReferences: Check = perObject((o, view) => {
   const m = o.manifest;
-  const entry = schemas.kind(m.apiVersion, m.kind);
+  const entry = schemas.kind(m.apiVersion, m.kind, o.kubernetesVersion);
   const ns = str(m.metadata.namespace);
   if (entry?.namespaced && !ns) return [problem(o, ['metadata', 'namespace'], `${m.kind} is namespaced; set the namespace (without one, it lands in whatever namespace Flux applies it to)`)];
-  if (entry && !entry.namespaced && ns) return [problem(o, ['metadata', 'namespace'], `${m.kind} is cluster-scoped; remove the namespace`)];
+  if (entry?.namespaced === false && ns) return [problem(o, ['metadata', 'namespace'], `${m.kind} is cluster-scoped; remove the namespace`)];
   const needed: Array<[Path, string]> = ns ? [[['metadata', 'namespace'], ns]] : [];
   const target = isHelmRelease(m) ? str(at(m, 'spec', 'targetNamespace')) : undefined;
   if (target && at(m, 'spec', 'install', 'createNamespace') !== true) needed.push([['spec', 'targetNamespace'], target]);

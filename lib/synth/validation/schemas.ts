@@ -14,8 +14,8 @@ export interface KindEntry {
   readonly ref: string;
   /** Every schema file the kind needs, its own first. */
   readonly files: readonly string[];
-  /** Whether objects of the kind live in a namespace. */
-  readonly namespaced: boolean;
+  /** Whether objects of the kind live in a namespace; absent when no source says (a new alpha kind). */
+  readonly namespaced?: boolean;
   /** The precompiled validator module, relative to schemas/; absent when compiled at run time. */
   readonly validator?: string;
 }
@@ -30,8 +30,10 @@ export interface ChartEntry {
 
 /** schemas/index.json */
 export interface SchemaIndex {
-  /** apiVersion → kind → entry. */
+  /** Custom resources (the same for every Kubernetes minor): apiVersion → kind → entry. */
   readonly kinds: Readonly<Record<string, Readonly<Record<string, KindEntry>>>>;
+  /** Built-in kinds: Kubernetes minor → apiVersion → kind → entry. */
+  readonly kubernetes: Readonly<Record<string, Readonly<Record<string, Readonly<Record<string, KindEntry>>>>>>;
   /** Helm chart name → chart version → entry. */
   readonly charts: Readonly<Record<string, Readonly<Record<string, ChartEntry>>>>;
   /** Talos minor version → its machine-configuration schema. */
@@ -46,6 +48,8 @@ export interface TalosEntry {
   readonly ref: string;
   /** The precompiled validator of a config document, relative to schemas/. */
   readonly validator: string;
+  /** The multi-document kinds (KernelModuleConfig, ...): `$ref` and, when precompiled, validator. */
+  readonly documents?: Readonly<Record<string, { readonly ref: string; readonly validator?: string }>>;
 }
 
 /** A generated schema file: where it came from, and its definitions. */
@@ -74,6 +78,9 @@ export interface ChartValues {
   readonly validate: ValidateFunction;
   readonly defaults: Record<string, unknown>;
 }
+
+/** Where an apiVersion and kind is served: the minors that serve it, oldest first. */
+export type ServedIn = readonly string[];
 
 /** Where `npm run import` writes the schemas. */
 export const SCHEMA_DIR = path.resolve(__dirname, '../../../schemas');
@@ -121,26 +128,47 @@ export class SchemaStore {
     return this.indexCache;
   }
 
-  /** The index entry of a kind, or undefined when no schema knows it. */
-  kind(apiVersion: string, kind: string): KindEntry | undefined {
-    const kinds = own(this.index.kinds, apiVersion);
-    return kinds && own(kinds, kind);
+  /**
+   * The index entry of a kind on a Kubernetes minor (a built-in kind of that minor, or a custom resource),
+   * or undefined when neither knows it. Without a minor: the newest that has a schema for it.
+   */
+  kind(apiVersion: string, kind: string, minor?: string): KindEntry | undefined {
+    const crds = own(this.index.kinds, apiVersion);
+    const crd = crds && own(crds, kind);
+    if (crd) return crd;
+    const minors = minor === undefined ? Object.keys(this.index.kubernetes).reverse() : [minor];
+    for (const m of minors) {
+      const apis = own(this.index.kubernetes, m);
+      const kinds = apis && own(apis, apiVersion);
+      const entry = kinds && own(kinds, kind);
+      if (entry) return entry;
+    }
+    return undefined;
   }
 
-  /** The apiVersions that serve a kind. */
-  versionsOf(kind: string): string[] {
-    return Object.keys(this.index.kinds).filter((v) => Object.hasOwn(this.index.kinds[v], kind));
+  /** The apiVersions that serve a kind on a Kubernetes minor (custom resources on every minor). */
+  versionsOf(kind: string, minor: string): string[] {
+    const builtins = own(this.index.kubernetes, minor) ?? {};
+    return [...Object.keys(builtins), ...Object.keys(this.index.kinds)].filter((v) => this.kind(v, kind, minor) !== undefined).sort();
   }
 
-  /** The validator of a kind, loaded or compiled once; undefined when no schema knows the kind. */
-  validator(apiVersion: string, kind: string): ValidateFunction | undefined {
-    const key = `${apiVersion} ${kind}`;
-    const cached = this.validators.get(key);
-    if (cached) return cached;
-    const entry = this.kind(apiVersion, kind);
+  /** The Kubernetes minors whose built-in kinds include an apiVersion and kind, oldest first. */
+  servedIn(apiVersion: string, kind: string): ServedIn {
+    return Object.keys(this.index.kubernetes).filter((m) => {
+      const kinds = own(this.index.kubernetes[m], apiVersion);
+      return kinds !== undefined && own(kinds, kind) !== undefined;
+    });
+  }
+
+  /** The validator of a kind on a minor, loaded or compiled once; undefined when no schema of that minor knows the kind. */
+  validator(apiVersion: string, kind: string, minor?: string): ValidateFunction | undefined {
+    const entry = this.kind(apiVersion, kind, minor);
     if (!entry) return undefined;
-    const validate = entry.validator ? this.load(entry.validator) : this.compile(entry);
-    this.validators.set(key, validate);
+    // Keyed by the schema, not the minor: minors that share a kind's schema share its validator.
+    const cached = this.validators.get(entry.ref);
+    if (cached) return cached;
+    const validate = entry.validator ? this.load(entry.validator) : this.compile(entry.files, entry.ref);
+    this.validators.set(entry.ref, validate);
     return validate;
   }
 
@@ -152,6 +180,23 @@ export class SchemaStore {
     const validate = this.validators.get(key) ?? this.load(entry.validator);
     this.validators.set(key, validate);
     return validate;
+  }
+
+  /** The validator of a Talos multi-document kind (KernelModuleConfig, ...); undefined when the version has no such kind. */
+  talosDocument(version: string, kind: string): ValidateFunction | undefined {
+    const entry = own(this.index.talos ?? {}, version);
+    const doc = entry?.documents && own(entry.documents, kind);
+    if (!entry || !doc) return undefined;
+    const cached = this.validators.get(doc.ref);
+    if (cached) return cached;
+    const validate = doc.validator ? this.load(doc.validator) : this.compile([entry.file], doc.ref);
+    this.validators.set(doc.ref, validate);
+    return validate;
+  }
+
+  /** The multi-document kinds of a Talos version's config schema. */
+  talosDocumentKinds(version: string): string[] {
+    return Object.keys(own(this.index.talos ?? {}, version)?.documents ?? {});
   }
 
   /** Versions of a chart that have a values schema. */
@@ -173,15 +218,16 @@ export class SchemaStore {
   }
 
   /** The field names the schema of a kind allows at a path inside its objects (for "did you mean"). */
-  fieldsAt(apiVersion: string, kind: string, path: ReadonlyArray<string | number>): string[] {
-    const entry = this.kind(apiVersion, kind);
+  fieldsAt(apiVersion: string, kind: string, path: ReadonlyArray<string | number>, minor?: string): string[] {
+    const entry = this.kind(apiVersion, kind, minor);
     return entry ? fieldsAt((ref, from) => this.resolve(ref, from), entry.ref, path) : [];
   }
 
-  /** The field names the Talos config schema of a version allows at a path inside a config document. */
-  talosFieldsAt(version: string, path: ReadonlyArray<string | number>): string[] {
+  /** The field names the Talos config schema of a version allows at a path inside a config document (of `kind`, else v1alpha1). */
+  talosFieldsAt(version: string, path: ReadonlyArray<string | number>, kind?: string): string[] {
     const entry = own(this.index.talos ?? {}, version);
-    return entry ? fieldsAt((ref, from) => this.resolve(ref, from), entry.ref, path) : [];
+    const ref = kind === undefined ? entry?.ref : entry?.documents && own(entry.documents, kind)?.ref;
+    return ref ? fieldsAt((r, from) => this.resolve(r, from), ref, path) : [];
   }
 
   /** The field names a chart's values schema allows at a path inside the values. */
@@ -221,7 +267,7 @@ export class SchemaStore {
   }
 
   /** Kinds without a precompiled validator are compiled with the same ajv configuration. */
-  private compile(entry: KindEntry): ValidateFunction {
+  private compile(files: readonly string[], ref: string): ValidateFunction {
     if (!this.ajvCache) {
       // Loaded only here: ajv itself takes longer to load than all precompiled validators together.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -229,12 +275,12 @@ export class SchemaStore {
       this.ajvCache = newAjv();
     }
     const ajv = this.ajvCache;
-    for (const file of entry.files) {
+    for (const file of files) {
       if (this.added.has(file)) continue;
       ajv.addSchema(this.read<SchemaFile>(file).schema, file);
       this.added.add(file);
     }
-    return ajv.compile({ $ref: entry.ref });
+    return ajv.compile({ $ref: ref });
   }
 }
 
