@@ -315,6 +315,102 @@ export const BAD_INPUTS: readonly BadInput[] = [
     message: 'demo/apps/Service/app/legacy: spec.ports[0].targetPorts: unknown field, not in the v1 Service schema; did you mean "targetPort"?',
   },
 
+  // ---- what the API server refuses beyond the schemas: names, labels, annotations, quantities ----
+  {
+    name: 'Deployment name with capitals',
+    build: demo(({ app }) => new kplus.Deployment(app.scope('apps'), 'vllm', { metadata: { name: 'vLLM', namespace: 'app' }, containers: [{ image: 'ghcr.io/example/vllm:1.0.0' }] })),
+    message: `demo/apps/Deployment/app/vLLM: metadata.name: "vLLM" is not a valid name (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit)`,
+  },
+  {
+    name: 'Service name starting with a digit',
+    build: withObject({ apiVersion: 'v1', kind: 'Service', metadata: { name: '1web', namespace: 'app' }, spec: { ports: [{ port: 80 }] } }, 'apps'),
+    message: 'demo/apps/Service/app/1web: metadata.name: "1web" is not a valid Service name (a DNS-1035 label: lowercase letters, digits and \'-\', starting with a letter and ending with a letter or digit)',
+  },
+  {
+    name: 'CronJob name too long for the Jobs it creates',
+    build: withObject({
+      apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: `nightly-${'report'.repeat(8)}`, namespace: 'app' },
+      spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [container] } } } } },
+    }, 'apps'),
+    message: `demo/apps/CronJob/app/nightly-${'report'.repeat(8)}: metadata.name: "nightly-${'report'.repeat(8)}" has 56 characters; a CronJob name has at most 52 (the names of its Jobs add 11)`,
+  },
+  {
+    name: '64-character name that becomes a 64-character label value',
+    build: demo(({ app }) => {
+      const name = `inference-${'x'.repeat(54)}`;
+      const labels = { 'app.kubernetes.io/name': name };
+      const web = new kplus.Deployment(app.scope('apps'), 'web', { metadata: { name, namespace: 'app', labels }, podMetadata: { labels }, select: false, containers: [container] });
+      web.select(kplus.LabelSelector.of({ labels }));
+    }),
+    message: [
+      `demo/apps/Deployment/app/inference-${'x'.repeat(54)}: metadata.labels["app.kubernetes.io/name"]: "inference-${'x'.repeat(54)}" has 64 characters; a label value has at most 63`,
+      `demo/apps/Deployment/app/inference-${'x'.repeat(54)}: spec.template.metadata.labels["app.kubernetes.io/name"]: "inference-${'x'.repeat(54)}" has 64 characters; a label value has at most 63`,
+      `demo/apps/Deployment/app/inference-${'x'.repeat(54)}: spec.selector.matchLabels["app.kubernetes.io/name"]: "inference-${'x'.repeat(54)}" has 64 characters; a label value has at most 63`,
+    ].join('\n'),
+  },
+  {
+    name: 'label values YAML and Kubernetes cannot take',
+    build: withObject({ ...configMap({ a: 'b' }), metadata: { name: 'settings', namespace: 'app', labels: { owner: '~', team: 'équipe', 'Cost Center': 'r-d' } } }),
+    message: [
+      'demo/configs/ConfigMap/app/settings: metadata.labels["Cost Center"]: "Cost Center" is not a valid label key (an optional DNS subdomain prefix and \'/\', then a name of at most 63 letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit)',
+      'demo/configs/ConfigMap/app/settings: metadata.labels.owner: "~" is not a valid label value (letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit, or empty)',
+      'demo/configs/ConfigMap/app/settings: metadata.labels.team: "équipe" is not a valid label value (letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit, or empty)',
+    ].join('\n'),
+  },
+  {
+    name: 'annotation key with a space and a pod template label that is too long',
+    build: withObject(deployment({ containers: [container] }, {
+      template: { metadata: { labels: { app: 'web', commit: 'f'.repeat(64) }, annotations: { 'example.com/release notes': 'x' } }, spec: { containers: [container] } },
+    }), 'apps'),
+    message: [
+      `demo/apps/Deployment/app/web: spec.template.metadata.labels.commit: "${'f'.repeat(64)}" has 64 characters; a label value has at most 63`,
+      'demo/apps/Deployment/app/web: spec.template.metadata.annotations["example.com/release notes"]: "example.com/release notes" is not a valid annotation key (an optional DNS subdomain prefix and \'/\', then a name of at most 63 letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit)',
+    ].join('\n'),
+  },
+  {
+    name: 'selector value that no label can have',
+    build: withObject({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'app' }, spec: { selector: { app: 'web server' }, ports: [{ port: 80 }] } }, 'apps'),
+    message: 'demo/apps/Service/app/web: spec.selector.app: "web server" is not a valid label value (letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit, or empty)',
+  },
+  {
+    name: 'negative CPU request from cdk8s-plus',
+    build: demo(({ app }) => new kplus.Deployment(app.scope('apps'), 'web', {
+      metadata: { name: 'web', namespace: 'app' },
+      containers: [{ image: container.image, resources: { cpu: { request: kplus.Cpu.millis(-500), limit: kplus.Cpu.units(1) } } }],
+    })),
+    message: 'demo/apps/Deployment/app/web: spec.template.spec.containers[0].resources.requests.cpu: "-500m" is negative; requests, limits and overheads are 0 or more',
+  },
+  {
+    name: 'half a GPU',
+    build: withObject(deployment({ containers: [{ ...container, resources: { requests: { 'nvidia.com/gpu': '0.5' }, limits: { 'nvidia.com/gpu': '0.5' } } }] }), 'apps'),
+    message: [
+      'demo/apps/Deployment/app/web: spec.template.spec.containers[0].resources.limits["nvidia.com/gpu"]: "0.5" is not a whole number; nvidia.com/gpu is an extended resource, which pods get in whole units',
+      'demo/apps/Deployment/app/web: spec.template.spec.containers[0].resources.requests["nvidia.com/gpu"]: "0.5" is not a whole number; nvidia.com/gpu is an extended resource, which pods get in whole units',
+      'demo/apps/Deployment/app/web: spec.template.spec.containers[0].resources.limits["nvidia.com/gpu"]: requests nvidia.com/gpu, which none of the nodes it may run on (cp-0) advertises; GpuOperator advertises it on the nodes it selects',
+    ].join('\n'),
+  },
+  {
+    name: 'extended resource requested above its limit, memory request above its limit',
+    build: withObject(deployment({
+      initContainers: [{ ...container, name: 'migrate', resources: { requests: { memory: '4Gi' }, limits: { memory: '2Gi' } } }],
+      containers: [{ ...container, resources: { requests: { 'example.com/fpga': 2 }, limits: { 'example.com/fpga': 1 } } }],
+    }), 'apps'),
+    message: [
+      'demo/apps/Deployment/app/web: spec.template.spec.initContainers[0].resources.requests.memory: "4Gi" is above the limit "2Gi"; a request is at most its limit',
+      'demo/apps/Deployment/app/web: spec.template.spec.containers[0].resources.requests["example.com/fpga"]: 2 differs from the limit 1; example.com/fpga cannot be overcommitted: set both to the same amount',
+      'demo/apps/Deployment/app/web: spec.template.spec.containers[0].resources.limits["example.com/fpga"]: requests example.com/fpga, which none of the nodes it may run on (cp-0) advertises; ' +
+        'no add-on of the cluster declares that its nodes advertise it (NodeRequirement.resources)',
+    ].join('\n'),
+  },
+  {
+    name: 'negative pod overhead in a RuntimeClass',
+    build: withObject({ apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'gvisor' }, handler: 'runsc', overhead: { podFixed: { memory: '-64Mi' } } }),
+    message: [
+      'demo/configs/RuntimeClass/gvisor: overhead.podFixed.memory: "-64Mi" is negative; requests, limits and overheads are 0 or more',
+      'demo/configs/RuntimeClass/gvisor: handler: runsc is provided by no node of demo; no add-on of the cluster declares that its nodes provide it (NodeRequirement.runtimeHandlers)',
+    ].join('\n'),
+  },
+
   // ---- cross-references within the cluster ----
   {
     name: 'namespace that no one creates',

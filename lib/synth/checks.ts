@@ -1,6 +1,8 @@
 import { Problem } from '../errors';
 import { describeObject, identityOf, RenderedObject } from './manifest';
 import { helmValues } from './validation/helm-values';
+import { metadataRules } from './validation/metadata';
+import { resourceQuantities } from './validation/resources';
 import { schemaValidation } from './validation/objects';
 import { fluxReferences, kedaReferences, namespaceReferences, runtimeClassReferences, veleroReferences } from './validation/references';
 import { secretGuard } from './validation/secrets';
@@ -37,9 +39,12 @@ export const BASE_CHECKS: readonly Check[] = [namedObjects, uniqueIdentities];
 /** Cross-references within each cluster's tree (see lib/synth/validation/references.ts). */
 export const REFERENCE_CHECKS: readonly Check[] = [namespaceReferences, fluxReferences, kedaReferences, runtimeClassReferences, veleroReferences];
 
+/** What the API server refuses beyond the schemas (lib/synth/validation/: names, labels, annotations, quantities). */
+export const API_SERVER_CHECKS: readonly Check[] = [metadataRules, resourceQuantities];
+
 /**
  * The validation gate every synth and `npm run validate` run: the base checks, every object against
- * the schema of its kind, HelmRelease values against the chart's schema, cross-references, and the
+ * the schema of its kind and the API server's own rules, HelmRelease values against the chart's schema, cross-references, and the
  * secret guard.
  */
-export const DEFAULT_CHECKS: readonly Check[] = [...BASE_CHECKS, schemaValidation, helmValues, ...REFERENCE_CHECKS, secretGuard];
+export const DEFAULT_CHECKS: readonly Check[] = [...BASE_CHECKS, schemaValidation, ...API_SERVER_CHECKS, helmValues, ...REFERENCE_CHECKS, secretGuard];

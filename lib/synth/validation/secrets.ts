@@ -3,10 +3,10 @@
  * SOPS-encrypted; nothing else may hold a private key, an AWS access key or a literal password.
  * Messages never repeat the value.
  */
-import { formatPath, Problem } from '../../errors';
+import { Problem } from '../../errors';
 import type { Check } from '../checks';
 import { FLUX_NAMESPACE } from '../../flux/cluster-sync';
-import { apiGroup, describeObject, RenderedObject } from '../manifest';
+import { apiGroup, problemAt, RenderedObject } from '../manifest';
 import { at, list, Path, record } from './access';
 import { isHelmRelease } from './helm';
 import { isEncrypted, isSopsEncrypted } from './sops';
@@ -39,7 +39,7 @@ const normalized = (key: string) => key.toLowerCase().replace(/[-_]/g, '');
 /** A value that is not a literal: empty, or a Flux post-build substitution such as ${DB_PASSWORD}. */
 const isPlaceholder = (value: string) => value === '' || /^\$\{[A-Za-z_][A-Za-z0-9_]*(:=[^}]*)?\}$/.test(value);
 
-const problem = (o: RenderedObject, field: Path, message: string): Problem => ({ where: describeObject(o), field: formatPath(field), message });
+const problem = problemAt;
 
 /** Calls fn for every string in a value, with its path. */
 function eachString(value: unknown, path: Path, fn: (s: string, path: Path) => void): void {
