@@ -561,6 +561,32 @@ export const BAD_INPUTS: readonly BadInput[] = [
     message: `demo/configs/ConfigMap/app/settings: data.DATABASE_URL: holds a URL with a password in plain text, rendered by demo/#configs/app/ConfigMap-settings; ${PLAINTEXT_ADVICE}`,
   },
 
+  {
+    name: 'literal password in a container environment variable',
+    build: demo(({ app }) => new kplus.Deployment(app.scope('apps'), 'web', {
+      metadata: { name: 'web', namespace: 'app' },
+      containers: [{ image: container.image, envVariables: { DB_HOST: kplus.EnvValue.fromValue('db.app.svc'), DB_PASSWORD: kplus.EnvValue.fromValue('hunter2') } }],
+    })),
+    message: 'demo/apps/Deployment/app/web: spec.template.spec.containers[0].env[1].value: literal value of DB_PASSWORD, rendered by demo/#apps/app/web/Resource; ' +
+      'take it from a Secret (valueFrom.secretKeyRef; EnvValue.fromSecretValue in cdk8s-plus), committed SOPS-encrypted or synced with External Secrets',
+  },
+  {
+    name: 'literal API key in an init container of a CronJob',
+    build: withObject({
+      apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'report', namespace: 'app' },
+      spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: { spec: {
+        restartPolicy: 'Never', initContainers: [{ ...container, name: 'fetch', env: [{ name: 'apiKey', value: 'k-123' }, { name: 'API_KEY_FILE', value: '/run/key' }] }], containers: [container],
+      } } } } },
+    }, 'apps'),
+    message: 'demo/apps/CronJob/app/report: spec.jobTemplate.spec.template.spec.initContainers[0].env[0].value: literal value of apiKey, rendered by demo/#apps/app/CronJob-report; ' +
+      'take it from a Secret (valueFrom.secretKeyRef; EnvValue.fromSecretValue in cdk8s-plus), committed SOPS-encrypted or synced with External Secrets',
+  },
+  {
+    name: 'literal password in an annotation',
+    build: withObject({ ...configMap({ a: 'b' }), metadata: { name: 'settings', namespace: 'app', annotations: { 'example.com/password': 'hunter2', 'example.com/password-secret-name': 'db' } } }),
+    message: `demo/configs/ConfigMap/app/settings: metadata.annotations["example.com/password"]: literal credential in an annotation, rendered by demo/#configs/app/ConfigMap-settings; ${PLAINTEXT_ADVICE}`,
+  },
+
   // ---- Helm values against the chart's values.schema.json ----
   {
     name: 'velero values of the wrong type',

@@ -1,11 +1,13 @@
 /**
- * The gate's API-server rules (lib/synth/validation/metadata.ts, resources.ts) on single objects: what
- * they refuse is in the bad-input corpus; here, the edges they must let through and the limits.
+ * The gate's API-server rules (lib/synth/validation/metadata.ts, resources.ts) and the secret guard on
+ * environment variables and annotations, on single objects: what they refuse is in the bad-input corpus;
+ * here, the edges they must let through and the limits.
  */
 import { formatProblem } from '../lib/errors';
 import { Manifest, RenderedObject } from '../lib/synth/manifest';
 import { metadataRules } from '../lib/synth/validation/metadata';
 import { quantityValue, resourceQuantities } from '../lib/synth/validation/resources';
+import { namesCredential, secretGuard } from '../lib/synth/validation/secrets';
 
 const rendered = (manifest: Record<string, unknown>): RenderedObject => ({ cluster: 'c', destination: 'apps', component: 'app', constructPath: 'c/app/x', manifest: manifest as unknown as Manifest });
 const problemsOf = (manifest: Record<string, unknown>) => [metadataRules, resourceQuantities].flatMap((check) => check([rendered(manifest)])).map(formatProblem);
@@ -61,6 +63,31 @@ describe('resource quantities', () => {
       'c/apps/Pod/app/p: spec.containers[0].resources.requests["hugepages-2Mi"]: requested without a limit; hugepages-2Mi cannot be overcommitted: set its limit to the request',
       'c/apps/Pod/app/p: spec.resources.limits.cpu: -1 is negative; requests, limits and overheads are 0 or more',
       'c/apps/Pod/app/p: spec.overhead.cpu: "-1m" is negative; requests, limits and overheads are 0 or more',
+    ]);
+  });
+});
+
+describe('secret guard on environment variables and annotations', () => {
+  const guard = (manifest: Record<string, unknown>) => secretGuard([rendered(manifest)]).map(formatProblem);
+  const env = (vars: Record<string, string>) => pod({ containers: [{ ...container({}), env: Object.entries(vars).map(([name, value]) => ({ name, value })) }] });
+
+  it('tells credentials from references to them and settings about them by the last word of the name', () => {
+    const credentials = ['DB_PASSWORD', 'API_KEY', 'apiKey', 'APIKey', 'JWT_SECRET', 'GITHUB_TOKEN', 'SECRET_KEY_BASE', 'DB_PASS', 'AWS_SECRET_ACCESS_KEY', 'clientSecret', 'REDIS_PASSWORD_2', 'x-auth-token', 'ADMIN_CREDENTIALS'];
+    const others = ['SECRET_NAME', 'TOKEN_FILE', 'KEY_PATH', 'KEYDB_HOST', 'monkey', 'PASSWORD_MIN_LENGTH', 'PWD', 'TOKEN_TTL', 'CACHE_KEY_PREFIX', 'secretRef', 'BYPASS_CACHE', 'TOKENIZERS_PARALLELISM'];
+    expect(credentials.filter((n) => !namesCredential(n))).toEqual([]);
+    expect(others.filter(namesCredential)).toEqual([]);
+  });
+
+  it('lets empty values, substitutions, $(VAR) expansions and flags through, and references to Secrets', () => {
+    expect(guard(env({ DB_PASSWORD: '', API_TOKEN: '${API_TOKEN}', ADMIN_PASSWORD: '$(DB_PASSWORD)', USE_TOKEN: 'true', SECRET_NAME: 'db' }))).toEqual([]);
+    const fromSecret = pod({ containers: [{ ...container({}), env: [{ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }] }] });
+    expect(guard(fromSecret)).toEqual([]);
+    expect(guard(pod({ containers: [] }, { annotations: { 'vault.hashicorp.com/agent-inject-token': 'true', 'vault.hashicorp.com/agent-inject-secret-db': 'secret/data/db' } }))).toEqual([]);
+  });
+
+  it('reports a literal once, even when it also looks like a URL with a password', () => {
+    expect(guard(env({ DB_PASSWORD: 'postgres://app:hunter2@db:5432/app' }))).toEqual([
+      'c/apps/Pod/app/p: spec.containers[0].env[0].value: literal value of DB_PASSWORD, rendered by c/app/x; take it from a Secret (valueFrom.secretKeyRef; EnvValue.fromSecretValue in cdk8s-plus), committed SOPS-encrypted or synced with External Secrets',
     ]);
   });
 });
