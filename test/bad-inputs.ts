@@ -411,6 +411,32 @@ export const BAD_INPUTS: readonly BadInput[] = [
     ].join('\n'),
   },
 
+  {
+    name: 'image without a tag',
+    build: demo(({ app }) => new kplus.Deployment(app.scope('apps'), 'web', { metadata: { name: 'web', namespace: 'app' }, containers: [{ image: 'ghcr.io/example/web' }] })),
+    message: 'demo/apps/Deployment/app/web: spec.template.spec.containers[0].image: "ghcr.io/example/web" has no tag, so it runs whatever :latest is at pull time; ' +
+      'pin a version tag (ghcr.io/example/web:1.2.3) or a digest (ghcr.io/example/web@sha256:…) so the output is reproducible',
+  },
+  {
+    name: 'image tagged latest in an init container, image volume without a tag',
+    build: withObject(deployment({
+      initContainers: [{ ...container, name: 'migrate', image: 'registry.example.com:5000/web/migrate:latest' }],
+      containers: [container],
+      volumes: [{ name: 'model', image: { reference: 'ghcr.io/example/model' } }],
+    }), 'apps'),
+    message: [
+      'demo/apps/Deployment/app/web: spec.template.spec.initContainers[0].image: "registry.example.com:5000/web/migrate:latest" is tagged latest, which moves; ' +
+        'pin a version tag (registry.example.com:5000/web/migrate:1.2.3) or a digest (registry.example.com:5000/web/migrate@sha256:…) so the output is reproducible',
+      'demo/apps/Deployment/app/web: spec.template.spec.volumes[0].image.reference: "ghcr.io/example/model" has no tag, so it runs whatever :latest is at pull time; ' +
+        'pin a version tag (ghcr.io/example/model:1.2.3) or a digest (ghcr.io/example/model@sha256:…) so the output is reproducible',
+    ].join('\n'),
+  },
+  {
+    name: 'container without an image',
+    build: withObject(deployment({ containers: [{ name: 'web' }] }), 'apps'),
+    message: 'demo/apps/Deployment/app/web: spec.template.spec.containers[0].image: no image; name one with a version tag or a digest',
+  },
+
   // ---- cross-references within the cluster ----
   {
     name: 'namespace that no one creates',

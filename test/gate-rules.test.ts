@@ -1,12 +1,13 @@
 /**
  * The gate's API-server rules (lib/synth/validation/metadata.ts, resources.ts) and the secret guard on
- * environment variables and annotations, on single objects: what they refuse is in the bad-input corpus;
+ * environment variables and annotations, and pinned images, on single objects: what they refuse is in the bad-input corpus;
  * here, the edges they must let through and the limits.
  */
 import { formatProblem } from '../lib/errors';
 import { Manifest, RenderedObject } from '../lib/synth/manifest';
 import { metadataRules } from '../lib/synth/validation/metadata';
 import { quantityValue, resourceQuantities } from '../lib/synth/validation/resources';
+import { unpinnedImage } from '../lib/synth/validation/images';
 import { namesCredential, secretGuard } from '../lib/synth/validation/secrets';
 
 const rendered = (manifest: Record<string, unknown>): RenderedObject => ({ cluster: 'c', destination: 'apps', component: 'app', constructPath: 'c/app/x', manifest: manifest as unknown as Manifest });
@@ -89,5 +90,15 @@ describe('secret guard on environment variables and annotations', () => {
     expect(guard(env({ DB_PASSWORD: 'postgres://app:hunter2@db:5432/app' }))).toEqual([
       'c/apps/Pod/app/p: spec.containers[0].env[0].value: literal value of DB_PASSWORD, rendered by c/app/x; take it from a Secret (valueFrom.secretKeyRef; EnvValue.fromSecretValue in cdk8s-plus), committed SOPS-encrypted or synced with External Secrets',
     ]);
+  });
+});
+
+describe('pinned images', () => {
+  it('takes a version tag or a digest, and tells a registry port from a tag', () => {
+    const digest = `sha256:${'0'.repeat(64)}`;
+    const pinned = ['ghcr.io/example/web:1.0.0', 'localhost:5000/web:v2', `ghcr.io/example/web@${digest}`, `ghcr.io/example/web:latest@${digest}`, 'nginx:1.27-alpine'];
+    expect(pinned.map(unpinnedImage)).toEqual(pinned.map(() => undefined));
+    expect(unpinnedImage('localhost:5000/web')).toMatch(/^"localhost:5000\/web" has no tag/);
+    expect(unpinnedImage('nginx:latest')).toMatch(/^"nginx:latest" is tagged latest/);
   });
 });

@@ -1,6 +1,7 @@
 import { Problem } from '../errors';
 import { describeObject, identityOf, RenderedObject } from './manifest';
 import { helmValues } from './validation/helm-values';
+import { pinnedImages } from './validation/images';
 import { metadataRules } from './validation/metadata';
 import { resourceQuantities } from './validation/resources';
 import { schemaValidation } from './validation/objects';
@@ -39,8 +40,8 @@ export const BASE_CHECKS: readonly Check[] = [namedObjects, uniqueIdentities];
 /** Cross-references within each cluster's tree (see lib/synth/validation/references.ts). */
 export const REFERENCE_CHECKS: readonly Check[] = [namespaceReferences, fluxReferences, kedaReferences, runtimeClassReferences, veleroReferences];
 
-/** What the API server refuses beyond the schemas (lib/synth/validation/: names, labels, annotations, quantities). */
-export const API_SERVER_CHECKS: readonly Check[] = [metadataRules, resourceQuantities];
+/** What the API server refuses beyond the schemas (lib/synth/validation/: names, labels, annotations, quantities), and pinned images. */
+export const API_SERVER_CHECKS: readonly Check[] = [metadataRules, resourceQuantities, pinnedImages];
 
 /**
  * The validation gate every synth and `npm run validate` run: the base checks, every object against
