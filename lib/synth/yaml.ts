@@ -21,16 +21,16 @@ import type { ScalarTag } from 'yaml';
  * 0b/0o/0x in either case, one-digit minutes and seconds in timestamps). Not the typo in the 1.1 float
  * regexp (`[0-9.]*`), which no reader implements: `1.2.3` stays a plain string.
  */
-const YAML_1_1_TYPES = new RegExp([
+const YAML_1_1_TYPES = new RegExp(`^(?:${[
   // bool
-  /^(?:[yYnN]|[Yy]es|YES|[Nn]o|NO|[Tt]rue|TRUE|[Ff]alse|FALSE|[Oo]n|ON|[Oo]ff|OFF)$/.source,
+  /[yYnN]|[Yy]es|YES|[Nn]o|NO|[Tt]rue|TRUE|[Ff]alse|FALSE|[Oo]n|ON|[Oo]ff|OFF/.source,
   // int (binary, octal, hexadecimal), and decimal int or float, sexagesimal (1:20) included
-  /^(?:[-+]_*)?(?:0_*[bBoOxX][0-9a-fA-F_]*|[0-9][0-9_]*(?::[0-5]?[0-9])*(?:\.[0-9_]*)?(?:[eE]_*[-+]?_*[0-9][0-9_]*)?|\.[0-9_]+(?:[eE]_*[-+]?_*[0-9][0-9_]*)?)$/.source,
+  /(?:[-+]_*)?(?:0_*[bBoOxX][0-9a-fA-F_]*|[0-9][0-9_]*(?::[0-5]?[0-9])*(?:\.[0-9_]*)?(?:[eE]_*[-+]?_*[0-9][0-9_]*)?|\.[0-9_]+(?:[eE]_*[-+]?_*[0-9][0-9_]*)?)/.source,
   // timestamp: 2001-12-14, 2001-12-14t21:59:43.10-05:00, 2001-12-14 21:59:43.10 -5
-  /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?$/.source,
+  /[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?/.source,
   // merge and value keys
-  /^(?:<<|=)$/.source,
-].join('|'));
+  /<<|=/.source,
+].join('|')})$`);
 
 /** For `yaml`: quote what YAML_1_1_TYPES matches, as this writer does (the tag is never written). */
 const YAML_1_1_COMPAT: ScalarTag = { tag: 'tag:talos-flux-synth.dev,2026:yaml-1.1-lookalike', default: true, test: YAML_1_1_TYPES, resolve: (s) => s };

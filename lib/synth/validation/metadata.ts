@@ -100,28 +100,44 @@ function checkMetadata(metadata: unknown, path: Path, report: Report): void {
   if (bytes > ANNOTATIONS_MAX_BYTES) report([...path, 'annotations'], `${bytes} bytes of annotations; an object may have at most ${ANNOTATIONS_MAX_BYTES} (256 KiB)`);
 }
 
-/** Every label selector under a value: matchLabels maps and matchExpressions' keys and In/NotIn values. */
-function checkSelectors(value: unknown, path: Path, report: Report): void {
+/**
+ * Every label selector under a value: matchLabels maps and matchExpressions' keys and In/NotIn values.
+ * The walk visits every field of every object, so it keeps one path stack and copies it only to report.
+ */
+function checkSelectors(value: unknown, path: Array<string | number>, report: Report): void {
+  if (value === null || typeof value !== 'object') return;
   if (Array.isArray(value)) {
-    value.forEach((v, i) => checkSelectors(v, [...path, i], report));
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      checkSelectors(value[i], path, report);
+      path.pop();
+    }
     return;
   }
-  for (const [key, v] of Object.entries(record(value) ?? {})) {
+  for (const key of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[key];
     if (key === 'matchLabels') checkLabelMap(v, [...path, key], report);
-    else if (key === 'matchExpressions') {
-      list(v).forEach((requirement, i) => {
-        const requirementPath = [...path, key, i];
-        const k = at(requirement, 'key');
-        if (typeof k === 'string' && !isLabelKey(k)) report([...requirementPath, 'key'], `${shown(k)} is not a valid label key (${KEY_RULE})`);
-        const operator = at(requirement, 'operator');
-        if (operator !== 'In' && operator !== 'NotIn') return;
-        list(at(requirement, 'values')).forEach((value_, j) => {
-          const wrong = typeof value_ === 'string' ? labelValueProblem(value_) : undefined;
-          if (wrong) report([...requirementPath, 'values', j], wrong);
-        });
-      });
-    } else if (key !== 'metadata') checkSelectors(v, [...path, key], report);
+    else if (key === 'matchExpressions') checkRequirements(v, [...path, key], report);
+    else if (key !== 'metadata') {
+      path.push(key);
+      checkSelectors(v, path, report);
+      path.pop();
+    }
   }
+}
+
+/** A selector's matchExpressions: label keys, and label values where the operator compares with values. */
+function checkRequirements(requirements: unknown, path: Path, report: Report): void {
+  list(requirements).forEach((requirement, i) => {
+    const k = at(requirement, 'key');
+    if (typeof k === 'string' && !isLabelKey(k)) report([...path, i, 'key'], `${shown(k)} is not a valid label key (${KEY_RULE})`);
+    const operator = at(requirement, 'operator');
+    if (operator !== 'In' && operator !== 'NotIn') return;
+    list(at(requirement, 'values')).forEach((v, j) => {
+      const wrong = typeof v === 'string' ? labelValueProblem(v) : undefined;
+      if (wrong) report([...path, i, 'values', j], wrong);
+    });
+  });
 }
 
 /** Kinds whose spec.selector is a plain map of labels. */
