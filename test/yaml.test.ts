@@ -1,8 +1,10 @@
+import * as kplus from 'cdk8s-plus-28';
 import fc from 'fast-check';
 import { parseDocument, Scalar, stringify, visit } from 'yaml';
 import { buildFleet } from '../apps/fleet';
 import { synthesize } from '../lib/synth/pipeline';
 import { fastYaml, toYaml, YAML_OPTIONS } from '../lib/synth/yaml';
+import { demo } from './bad-inputs';
 import { goYamlV2, pyyaml, Reading, YAML_1_1_READERS } from './support/yaml11';
 
 const viaYaml = (v: unknown) => stringify(v, YAML_OPTIONS);
@@ -80,6 +82,15 @@ describe('YAML that 1.1 and 1.2 readers read the same', () => {
     const words = ['yes', 'No', 'on', 'OFF', 'y', 'N', '1_000', '1:20', '0b101', '-0o17', '.5', '1.', '2001-12-14', '2001-12-14t21:59:43.10-05:00', '<<', '='];
     expect(toYaml({ team: words })).toBe(`team:\n${words.map((w) => `  - "${w}"\n`).join('')}`);
     expect(toYaml({ yes: 'v1.2.3', labels: ['1.2.3', 'web', 'yEs', '250m'] })).toBe('"yes": v1.2.3\nlabels:\n  - 1.2.3\n  - web\n  - yEs\n  - 250m\n');
+  });
+
+  it('writes a label team: yes quoted into the rendered file', () => {
+    const files = synthesize(demo(({ app }) => new kplus.ConfigMap(app.scope('configs'), 'settings', {
+      metadata: { name: 'settings', namespace: 'app', labels: { team: 'yes' } }, data: { retries: '1_000', window: '1:20', enabled: 'on' },
+    }))).files;
+    const content = files.get('dist/demo/configs/configmap_app_settings.yaml') ?? [...files.keys()].join(', ');
+    expect(content).toContain('  enabled: "on"\n  retries: "1_000"\n  window: "1:20"\n');
+    expect(content).toContain('    team: "yes"\n');
   });
 
   it('reads the readers as PyYAML and go-yaml v2 do', () => {
