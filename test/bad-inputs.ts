@@ -432,6 +432,14 @@ export const BAD_INPUTS: readonly BadInput[] = [
     ].join('\n'),
   },
   {
+    name: 'chart values asking for a latest image',
+    build: demo(({ app }) => pinned(app, { values: { image: { repository: 'ghcr.io/example/demo', tag: 'latest' }, sidecar: { image: 'busybox:latest' } } })),
+    message: [
+      'demo/controllers/HelmRelease/app/demo: spec.values.image.tag: "latest" asks the chart for a latest image, which moves; pin a version tag or a digest, or leave the tag to the chart\'s pinned appVersion',
+      'demo/controllers/HelmRelease/app/demo: spec.values.sidecar.image: "busybox:latest" asks the chart for a latest image, which moves; pin a version tag or a digest, or leave the tag to the chart\'s pinned appVersion',
+    ].join('\n'),
+  },
+  {
     name: 'container without an image',
     build: withObject(deployment({ containers: [{ name: 'web' }] }), 'apps'),
     message: 'demo/apps/Deployment/app/web: spec.template.spec.containers[0].image: no image; name one with a version tag or a digest',

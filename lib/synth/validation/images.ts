@@ -1,12 +1,15 @@
 /**
  * Pinned images: every container image (and image volume) of a rendered pod spec or template names a
  * version tag other than `latest`, or a digest. An untagged image is `:latest`, which moves: the same
- * commit of dist/ would run different code from one pull to the next.
+ * commit of dist/ would run different code from one pull to the next. In HelmRelease values, where
+ * charts split images their own ways and an empty tag means the chart's pinned appVersion, only an
+ * explicit `latest` is refused (`tag: latest`, `imageTag: latest`, `image: nginx:latest`).
  */
 import { Problem } from '../../errors';
 import type { Check } from '../checks';
 import { problemAt, RenderedObject } from '../manifest';
-import { at, list, Path } from './access';
+import { at, list, Path, record } from './access';
+import { isHelmRelease } from './helm';
 import { containersOf, podSpecPath } from './pods';
 
 /** `@algorithm:hex`, as the OCI image spec writes a digest. */
@@ -41,5 +44,29 @@ function imageProblems(o: RenderedObject): Problem[] {
   });
 }
 
-/** Every image of every pod spec and template, pinned. */
-export const pinnedImages: Check = (objects) => objects.flatMap(imageProblems);
+/** Keys of chart values that hold an image's tag, or a whole image reference. */
+const TAG_KEY = /^(?:tag|imageTag|image\.tag)$/;
+const IMAGE_KEY = /^(?:image|[A-Za-z]+Image)$/;
+
+/** Values that ask a chart for a `latest` image. */
+function latestInValues(value: unknown, path: Array<string | number>, report: (path: Path, message: string) => void): void {
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => latestInValues(v, [...path, i], report));
+    return;
+  }
+  for (const [key, v] of Object.entries(record(value) ?? {})) {
+    if (typeof v === 'string' && ((TAG_KEY.test(key) && v === 'latest') || (IMAGE_KEY.test(key) && v.endsWith(':latest')))) {
+      report([...path, key], `${JSON.stringify(v)} asks the chart for a latest image, which moves; pin a version tag or a digest, or leave the tag to the chart's pinned appVersion`);
+    } else latestInValues(v, [...path, key], report);
+  }
+}
+
+function valuesProblems(o: RenderedObject): Problem[] {
+  if (!isHelmRelease(o.manifest)) return [];
+  const problems: Problem[] = [];
+  latestInValues(at(o.manifest, 'spec', 'values'), ['spec', 'values'], (path, message) => problems.push(problemAt(o, path, message)));
+  return problems;
+}
+
+/** Every image of every pod spec and template pinned, and no chart values asking for latest. */
+export const pinnedImages: Check = (objects) => objects.flatMap((o) => [...imageProblems(o), ...valuesProblems(o)]);
