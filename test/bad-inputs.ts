@@ -412,6 +412,12 @@ export const BAD_INPUTS: readonly BadInput[] = [
   },
 
   {
+    name: 'ephemeral container in a pod template',
+    build: withObject(deployment({ containers: [container], ephemeralContainers: [{ name: 'debug', image: 'busybox:1.37' }] }), 'apps'),
+    message: 'demo/apps/Deployment/app/web: spec.template.spec.ephemeralContainers: the API server refuses ephemeral containers in the pods and pod templates it creates; ' +
+      'add them to a running pod (kubectl debug), or make this an init or sidecar container',
+  },
+  {
     name: 'image without a tag',
     build: demo(({ app }) => new kplus.Deployment(app.scope('apps'), 'web', { metadata: { name: 'web', namespace: 'app' }, containers: [{ image: 'ghcr.io/example/web' }] })),
     message: 'demo/apps/Deployment/app/web: spec.template.spec.containers[0].image: "ghcr.io/example/web" has no tag, so it runs whatever :latest is at pull time; ' +

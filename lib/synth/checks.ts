@@ -1,5 +1,6 @@
 import { Problem } from '../errors';
 import { describeObject, identityOf, RenderedObject } from './manifest';
+import { noEphemeralContainers } from './validation/ephemeral-containers';
 import { helmValues } from './validation/helm-values';
 import { pinnedImages } from './validation/images';
 import { metadataRules } from './validation/metadata';
@@ -40,8 +41,8 @@ export const BASE_CHECKS: readonly Check[] = [namedObjects, uniqueIdentities];
 /** Cross-references within each cluster's tree (see lib/synth/validation/references.ts). */
 export const REFERENCE_CHECKS: readonly Check[] = [namespaceReferences, fluxReferences, kedaReferences, runtimeClassReferences, veleroReferences];
 
-/** What the API server refuses beyond the schemas (lib/synth/validation/: names, labels, annotations, quantities), and pinned images. */
-export const API_SERVER_CHECKS: readonly Check[] = [metadataRules, resourceQuantities, pinnedImages];
+/** What the API server refuses beyond the schemas (lib/synth/validation/: names, labels, annotations, quantities, ephemeral containers), and pinned images. */
+export const API_SERVER_CHECKS: readonly Check[] = [metadataRules, resourceQuantities, noEphemeralContainers, pinnedImages];
 
 /**
  * The validation gate every synth and `npm run validate` run: the base checks, every object against
