@@ -49,7 +49,6 @@ export function goYamlV2(plain: string): Reading {
   if (/[0-9]/.test(first) && GO_TIMESTAMP.test(plain)) return 'timestamp';
   const digits = plain.replace(/_/g, '');
   if (GO_INT.test(digits) || GO_FLOAT.test(digits)) return 'number';
-  if (/^-?0b[01]+$/.test(digits)) return 'number';
   return 'str';
 }
 
