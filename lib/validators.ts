@@ -14,6 +14,11 @@ export function isDnsLabel(s: string): boolean {
   return s.length <= 63 && DNS_LABEL.test(s);
 }
 
+/** True for a DNS subdomain (RFC 1123): labels joined by '.', at most 253 characters. */
+export function isDnsSubdomain(s: string): boolean {
+  return s.length <= 253 && DNS_SUBDOMAIN.test(s);
+}
+
 /** An RFC 1123 label: namespaces, most object names. */
 export const dnsLabel = () =>
   z.string().refine(isDnsLabel, {
@@ -22,7 +27,7 @@ export const dnsLabel = () =>
 
 /** An RFC 1123 subdomain: names of ConfigMaps, Secrets, most custom resources. */
 export const dnsSubdomain = () =>
-  z.string().refine((s) => s.length <= 253 && DNS_SUBDOMAIN.test(s), {
+  z.string().refine(isDnsSubdomain, {
     error: (iss) => `${JSON.stringify(iss.input)} is not a DNS subdomain (lowercase letters, digits, '-' and '.', at most 253 characters)`,
   });
 
@@ -34,7 +39,7 @@ export function isLabelKey(key: string): boolean {
   const slash = key.lastIndexOf('/');
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
   const name = slash >= 0 ? key.slice(slash + 1) : key;
-  if (prefix !== undefined && !(prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix))) return false;
+  if (prefix !== undefined && !isDnsSubdomain(prefix)) return false;
   return name.length <= 63 && LABEL_NAME.test(name);
 }
 

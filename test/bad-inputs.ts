@@ -333,6 +333,142 @@ export const BAD_INPUTS: readonly BadInput[] = [
     message: 'demo/apps/Service/app/legacy: spec.ports[0].targetPorts: unknown field, not in the Kubernetes 1.36 v1 Service schema; did you mean "targetPort"?',
   },
 
+  // ---- what the API server refuses beyond the schemas: names, labels, annotations, quantities ----
+  {
+    name: 'Deployment name with capitals',
+    build: demo(({ app }) => new kplus.Deployment(app.scope('apps'), 'vllm', { metadata: { name: 'vLLM', namespace: 'app' }, containers: [{ image: 'ghcr.io/example/vllm:1.0.0' }] })),
+    message: `demo/apps/Deployment/app/vLLM: metadata.name: "vLLM" is not a valid name (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit)`,
+  },
+  {
+    name: 'Service name starting with a digit',
+    build: withObject({ apiVersion: 'v1', kind: 'Service', metadata: { name: '1web', namespace: 'app' }, spec: { ports: [{ port: 80 }] } }, 'apps'),
+    message: 'demo/apps/Service/app/1web: metadata.name: "1web" is not a valid Service name (a DNS-1035 label: lowercase letters, digits and \'-\', starting with a letter and ending with a letter or digit)',
+  },
+  {
+    name: 'CronJob name too long for the Jobs it creates',
+    build: withObject({
+      apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: `nightly-${'report'.repeat(8)}`, namespace: 'app' },
+      spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [container] } } } } },
+    }, 'apps'),
+    message: `demo/apps/CronJob/app/nightly-${'report'.repeat(8)}: metadata.name: "nightly-${'report'.repeat(8)}" has 56 characters; a CronJob name has at most 52 (the names of its Jobs add 11)`,
+  },
+  {
+    name: '64-character name that becomes a 64-character label value',
+    build: demo(({ app }) => {
+      const name = `inference-${'x'.repeat(54)}`;
+      const labels = { 'app.kubernetes.io/name': name };
+      const web = new kplus.Deployment(app.scope('apps'), 'web', { metadata: { name, namespace: 'app', labels }, podMetadata: { labels }, select: false, containers: [container] });
+      web.select(kplus.LabelSelector.of({ labels }));
+    }),
+    message: [
+      `demo/apps/Deployment/app/inference-${'x'.repeat(54)}: metadata.labels["app.kubernetes.io/name"]: "inference-${'x'.repeat(54)}" has 64 characters; a label value has at most 63`,
+      `demo/apps/Deployment/app/inference-${'x'.repeat(54)}: spec.template.metadata.labels["app.kubernetes.io/name"]: "inference-${'x'.repeat(54)}" has 64 characters; a label value has at most 63`,
+      `demo/apps/Deployment/app/inference-${'x'.repeat(54)}: spec.selector.matchLabels["app.kubernetes.io/name"]: "inference-${'x'.repeat(54)}" has 64 characters; a label value has at most 63`,
+    ].join('\n'),
+  },
+  {
+    name: 'label values YAML and Kubernetes cannot take',
+    build: withObject({ ...configMap({ a: 'b' }), metadata: { name: 'settings', namespace: 'app', labels: { owner: '~', team: 'équipe', 'Cost Center': 'r-d' } } }),
+    message: [
+      'demo/configs/ConfigMap/app/settings: metadata.labels["Cost Center"]: "Cost Center" is not a valid label key (an optional DNS subdomain prefix and \'/\', then a name of at most 63 letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit)',
+      'demo/configs/ConfigMap/app/settings: metadata.labels.owner: "~" is not a valid label value (letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit, or empty)',
+      'demo/configs/ConfigMap/app/settings: metadata.labels.team: "équipe" is not a valid label value (letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit, or empty)',
+    ].join('\n'),
+  },
+  {
+    name: 'annotation key with a space and a pod template label that is too long',
+    build: withObject(deployment({ containers: [container] }, {
+      template: { metadata: { labels: { app: 'web', commit: 'f'.repeat(64) }, annotations: { 'example.com/release notes': 'x' } }, spec: { containers: [container] } },
+    }), 'apps'),
+    message: [
+      `demo/apps/Deployment/app/web: spec.template.metadata.labels.commit: "${'f'.repeat(64)}" has 64 characters; a label value has at most 63`,
+      'demo/apps/Deployment/app/web: spec.template.metadata.annotations["example.com/release notes"]: "example.com/release notes" is not a valid annotation key (an optional DNS subdomain prefix and \'/\', then a name of at most 63 letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit)',
+    ].join('\n'),
+  },
+  {
+    name: 'selector value that no label can have',
+    build: withObject({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'app' }, spec: { selector: { app: 'web server' }, ports: [{ port: 80 }] } }, 'apps'),
+    message: 'demo/apps/Service/app/web: spec.selector.app: "web server" is not a valid label value (letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit, or empty)',
+  },
+  {
+    name: 'negative CPU request from cdk8s-plus',
+    build: demo(({ app }) => new kplus.Deployment(app.scope('apps'), 'web', {
+      metadata: { name: 'web', namespace: 'app' },
+      containers: [{ image: container.image, resources: { cpu: { request: kplus.Cpu.millis(-500), limit: kplus.Cpu.units(1) } } }],
+    })),
+    message: 'demo/apps/Deployment/app/web: spec.template.spec.containers[0].resources.requests.cpu: "-500m" is negative; requests, limits and overheads are 0 or more',
+  },
+  {
+    name: 'half a GPU',
+    build: withObject(deployment({ containers: [{ ...container, resources: { requests: { 'nvidia.com/gpu': '0.5' }, limits: { 'nvidia.com/gpu': '0.5' } } }] }), 'apps'),
+    message: [
+      'demo/apps/Deployment/app/web: spec.template.spec.containers[0].resources.limits["nvidia.com/gpu"]: "0.5" is not a whole number; nvidia.com/gpu is an extended resource, which pods get in whole units',
+      'demo/apps/Deployment/app/web: spec.template.spec.containers[0].resources.requests["nvidia.com/gpu"]: "0.5" is not a whole number; nvidia.com/gpu is an extended resource, which pods get in whole units',
+      'demo/apps/Deployment/app/web: spec.template.spec.containers[0].resources.limits["nvidia.com/gpu"]: requests nvidia.com/gpu, which none of the nodes it may run on (cp-0) advertises; GpuOperator advertises it on the nodes it selects',
+    ].join('\n'),
+  },
+  {
+    name: 'extended resource requested above its limit, memory request above its limit',
+    build: withObject(deployment({
+      initContainers: [{ ...container, name: 'migrate', resources: { requests: { memory: '4Gi' }, limits: { memory: '2Gi' } } }],
+      containers: [{ ...container, resources: { requests: { 'example.com/fpga': 2 }, limits: { 'example.com/fpga': 1 } } }],
+    }), 'apps'),
+    message: [
+      'demo/apps/Deployment/app/web: spec.template.spec.initContainers[0].resources.requests.memory: "4Gi" is above the limit "2Gi"; a request is at most its limit',
+      'demo/apps/Deployment/app/web: spec.template.spec.containers[0].resources.requests["example.com/fpga"]: 2 differs from the limit 1; example.com/fpga cannot be overcommitted: set both to the same amount',
+      'demo/apps/Deployment/app/web: spec.template.spec.containers[0].resources.limits["example.com/fpga"]: requests example.com/fpga, which none of the nodes it may run on (cp-0) advertises; ' +
+        'no add-on of the cluster declares that its nodes advertise it (NodeRequirement.resources)',
+    ].join('\n'),
+  },
+  {
+    name: 'negative pod overhead in a RuntimeClass',
+    build: withObject({ apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'gvisor' }, handler: 'runsc', overhead: { podFixed: { memory: '-64Mi' } } }),
+    message: [
+      'demo/configs/RuntimeClass/gvisor: overhead.podFixed.memory: "-64Mi" is negative; requests, limits and overheads are 0 or more',
+      'demo/configs/RuntimeClass/gvisor: handler: runsc is provided by no node of demo; no add-on of the cluster declares that its nodes provide it (NodeRequirement.runtimeHandlers)',
+    ].join('\n'),
+  },
+
+  {
+    name: 'ephemeral container in a pod template',
+    build: withObject(deployment({ containers: [container], ephemeralContainers: [{ name: 'debug', image: 'busybox:1.37' }] }), 'apps'),
+    message: 'demo/apps/Deployment/app/web: spec.template.spec.ephemeralContainers: the API server refuses ephemeral containers in the pods and pod templates it creates; ' +
+      'add them to a running pod (kubectl debug), or make this an init or sidecar container',
+  },
+  {
+    name: 'image without a tag',
+    build: demo(({ app }) => new kplus.Deployment(app.scope('apps'), 'web', { metadata: { name: 'web', namespace: 'app' }, containers: [{ image: 'ghcr.io/example/web' }] })),
+    message: 'demo/apps/Deployment/app/web: spec.template.spec.containers[0].image: "ghcr.io/example/web" has no tag, so it runs whatever :latest is at pull time; ' +
+      'pin a version tag (ghcr.io/example/web:1.2.3) or a digest (ghcr.io/example/web@sha256:…) so the output is reproducible',
+  },
+  {
+    name: 'image tagged latest in an init container, image volume without a tag',
+    build: withObject(deployment({
+      initContainers: [{ ...container, name: 'migrate', image: 'registry.example.com:5000/web/migrate:latest' }],
+      containers: [container],
+      volumes: [{ name: 'model', image: { reference: 'ghcr.io/example/model' } }],
+    }), 'apps'),
+    message: [
+      'demo/apps/Deployment/app/web: spec.template.spec.initContainers[0].image: "registry.example.com:5000/web/migrate:latest" is tagged latest, which moves; ' +
+        'pin a version tag (registry.example.com:5000/web/migrate:1.2.3) or a digest (registry.example.com:5000/web/migrate@sha256:…) so the output is reproducible',
+      'demo/apps/Deployment/app/web: spec.template.spec.volumes[0].image.reference: "ghcr.io/example/model" has no tag, so it runs whatever :latest is at pull time; ' +
+        'pin a version tag (ghcr.io/example/model:1.2.3) or a digest (ghcr.io/example/model@sha256:…) so the output is reproducible',
+    ].join('\n'),
+  },
+  {
+    name: 'chart values asking for a latest image',
+    build: demo(({ app }) => pinned(app, { values: { image: { repository: 'ghcr.io/example/demo', tag: 'latest' }, sidecar: { image: 'busybox:latest' } } })),
+    message: [
+      'demo/controllers/HelmRelease/app/demo: spec.values.image.tag: "latest" asks the chart for a latest image, which moves; pin a version tag or a digest, or leave the tag to the chart\'s pinned appVersion',
+      'demo/controllers/HelmRelease/app/demo: spec.values.sidecar.image: "busybox:latest" asks the chart for a latest image, which moves; pin a version tag or a digest, or leave the tag to the chart\'s pinned appVersion',
+    ].join('\n'),
+  },
+  {
+    name: 'container without an image',
+    build: withObject(deployment({ containers: [{ name: 'web' }] }), 'apps'),
+    message: 'demo/apps/Deployment/app/web: spec.template.spec.containers[0].image: no image; name one with a version tag or a digest',
+  },
+
   // ---- cross-references within the cluster ----
   {
     name: 'namespace that no one creates',
@@ -528,6 +664,32 @@ export const BAD_INPUTS: readonly BadInput[] = [
     name: 'password inside a URL',
     build: withObject(configMap({ DATABASE_URL: 'postgres://app:hunter2@db.app.svc:5432/app' })),
     message: `demo/configs/ConfigMap/app/settings: data.DATABASE_URL: holds a URL with a password in plain text, rendered by demo/#configs/app/ConfigMap-settings; ${PLAINTEXT_ADVICE}`,
+  },
+
+  {
+    name: 'literal password in a container environment variable',
+    build: demo(({ app }) => new kplus.Deployment(app.scope('apps'), 'web', {
+      metadata: { name: 'web', namespace: 'app' },
+      containers: [{ image: container.image, envVariables: { DB_HOST: kplus.EnvValue.fromValue('db.app.svc'), DB_PASSWORD: kplus.EnvValue.fromValue('hunter2') } }],
+    })),
+    message: 'demo/apps/Deployment/app/web: spec.template.spec.containers[0].env[1].value: literal value of DB_PASSWORD, rendered by demo/#apps/app/web/Resource; ' +
+      'take it from a Secret (valueFrom.secretKeyRef; EnvValue.fromSecretValue in cdk8s-plus), committed SOPS-encrypted or synced with External Secrets',
+  },
+  {
+    name: 'literal API key in an init container of a CronJob',
+    build: withObject({
+      apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'report', namespace: 'app' },
+      spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: { spec: {
+        restartPolicy: 'Never', initContainers: [{ ...container, name: 'fetch', env: [{ name: 'apiKey', value: 'k-123' }, { name: 'API_KEY_FILE', value: '/run/key' }] }], containers: [container],
+      } } } } },
+    }, 'apps'),
+    message: 'demo/apps/CronJob/app/report: spec.jobTemplate.spec.template.spec.initContainers[0].env[0].value: literal value of apiKey, rendered by demo/#apps/app/CronJob-report; ' +
+      'take it from a Secret (valueFrom.secretKeyRef; EnvValue.fromSecretValue in cdk8s-plus), committed SOPS-encrypted or synced with External Secrets',
+  },
+  {
+    name: 'literal password in an annotation',
+    build: withObject({ ...configMap({ a: 'b' }), metadata: { name: 'settings', namespace: 'app', annotations: { 'example.com/password': 'hunter2', 'example.com/password-secret-name': 'db' } } }),
+    message: `demo/configs/ConfigMap/app/settings: metadata.annotations["example.com/password"]: literal credential in an annotation, rendered by demo/#configs/app/ConfigMap-settings; ${PLAINTEXT_ADVICE}`,
   },
 
   // ---- Helm values against the chart's values.schema.json ----

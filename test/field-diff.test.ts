@@ -42,13 +42,16 @@ describe('field-level diff', () => {
     const [f] = diffFields({ args: ['--port=80', '--verbose', '--tls'] }, { args: ['--port=80', '--tls', '--debug'] });
     expect(f).toEqual({ path: ['args'], op: 'changed', before: ['--port=80', '--verbose', '--tls'], after: ['--port=80', '--tls', '--debug'] });
     expect(fieldLines(f).map(lineText)).toEqual(['  args', '-   - --verbose', '+   - --debug']);
-    const [reordered] = diffFields({ a: ['x', 'y'] }, { a: ['y', 'x'] });
-    expect(fieldLines(reordered).map(lineText)).toEqual(['  a', '    order changed', '-   - x', '-   - y', '+   - y', '+   - x']);
+    const [reordered] = diffFields({ a: ['x', 'z'] }, { a: ['z', 'x'] });
+    expect(fieldLines(reordered).map(lineText)).toEqual(['  a', '    order changed', '-   - x', '-   - z', '+   - z', '+   - x']);
   });
 
   it('quotes scalars whose type would otherwise be ambiguous, and shows a changed type', () => {
     const [f] = diffFields({ v: 20 }, { v: '20' });
     expect(fieldLines(f).map(lineText)).toEqual(['  v', '-   20', '+   "20"']);
+    // As the written files quote them: a YAML 1.1 reader would take yes for a boolean.
+    const [label] = diffFields({ team: true }, { team: 'yes' });
+    expect(fieldLines(label).map(lineText)).toEqual(['  team', '-   true', '+   "yes"']);
   });
 
   it('diffs multi-line strings line by line, with two lines of context around each change', () => {

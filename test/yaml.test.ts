@@ -1,8 +1,11 @@
+import * as kplus from 'cdk8s-plus-34';
 import fc from 'fast-check';
-import { stringify } from 'yaml';
+import { parseDocument, Scalar, stringify, visit } from 'yaml';
 import { buildFleet } from '../apps/fleet';
 import { synthesize } from '../lib/synth/pipeline';
 import { fastYaml, toYaml, YAML_OPTIONS } from '../lib/synth/yaml';
+import { demo } from './bad-inputs';
+import { goYamlV2, pyyaml, Reading, YAML_1_1_READERS } from './support/yaml11';
 
 const viaYaml = (v: unknown) => stringify(v, YAML_OPTIONS);
 
@@ -44,8 +47,8 @@ describe('toYaml', () => {
   });
 
   it('nests lists under keys and maps under dashes', () => {
-    expect(fastYaml({ spec: { list: [{ a: 1, b: [] }, ['x', 'y'], null], empty: {} } })).toBe(
-      'spec:\n  list:\n    - a: 1\n      b: []\n    - - x\n      - y\n    - null\n  empty: {}\n',
+    expect(fastYaml({ spec: { list: [{ a: 1, b: [] }, ['x', 'z'], null], empty: {} } })).toBe(
+      'spec:\n  list:\n    - a: 1\n      b: []\n    - - x\n      - z\n    - null\n  empty: {}\n',
     );
   });
 
@@ -53,5 +56,68 @@ describe('toYaml', () => {
     const doc = { data: { script: 'set -e\necho hi\n' } };
     expect(fastYaml(doc)).toBeUndefined();
     expect(toYaml(doc)).toBe('data:\n  script: |\n    set -e\n    echo hi\n');
+  });
+});
+
+/** Strings made of what YAML 1.1 readers take for booleans, nulls, numbers and timestamps. */
+const yaml11Word = fc.oneof(
+  fc.string({ unit: fc.constantFrom(...'0123456789_:.-+eExXbBoOtTZ yYnN<=~'.split('')), maxLength: 10 }),
+  fc.constantFrom('y', 'Y', 'n', 'N', 'yes', 'Yes', 'YES', 'yEs', 'no', 'No', 'NO', 'on', 'On', 'ON', 'oN', 'off', 'Off', 'OFF', 'true', 'True', 'tRUE',
+    'false', 'FALSE', '~', 'null', 'Null', 'NULL', '', '1_000', '-_1', '1:20', '-1:20:30.5', '0o17', '0O17', '0x1F', '0X_1f', '0b101', '-0b1', '017', '09',
+    '.5', '._5', '1.', '1e3', '1_0e1_0', '.inf', '-.Inf', '.nan', '2001-12-14', '2001-1-2', '2001-12-14t21:59:43.10-05:00', '2001-12-14 21:59:43.10 -5',
+    '2001-12-14T21:59:43Z', '<<', '=', '1.2.3', 'v1', '250m', '2Gi', '0 3 * * *'),
+  fc.string(),
+);
+const { tree11 } = fc.letrec((tie) => ({
+  tree11: fc.oneof({ depthSize: 'small' }, yaml11Word, fc.integer(), fc.boolean(), fc.constant(null), tie('list11'), tie('map11')),
+  list11: fc.array(tie('tree11'), { maxLength: 4 }),
+  map11: fc.dictionary(yaml11Word, tie('tree11'), { maxKeys: 4 }),
+}));
+
+/** What the `yaml` library (YAML 1.2 core schema) made of a scalar, in the readers' terms. */
+const reading12 = (value: unknown): Reading => (value === null ? 'null' : typeof value === 'boolean' ? 'bool' : typeof value === 'number' ? 'number' : 'str');
+
+describe('YAML that 1.1 and 1.2 readers read the same', () => {
+  it('quotes strings YAML 1.1 reads as booleans, numbers, timestamps, merge or value keys', () => {
+    const words = ['yes', 'No', 'on', 'OFF', 'y', 'N', '1_000', '1:20', '0b101', '-0o17', '.5', '1.', '2001-12-14', '2001-12-14t21:59:43.10-05:00', '<<', '='];
+    expect(toYaml({ team: words })).toBe(`team:\n${words.map((w) => `  - "${w}"\n`).join('')}`);
+    expect(toYaml({ yes: 'v1.2.3', labels: ['1.2.3', 'web', 'yEs', '250m'] })).toBe('"yes": v1.2.3\nlabels:\n  - 1.2.3\n  - web\n  - yEs\n  - 250m\n');
+  });
+
+  it('writes a label team: yes quoted into the rendered file', () => {
+    const files = synthesize(demo(({ app }) => new kplus.ConfigMap(app.scope('configs'), 'settings', {
+      metadata: { name: 'settings', namespace: 'app', labels: { team: 'yes' } }, data: { retries: '1_000', window: '1:20', enabled: 'on' },
+    }))).files;
+    const content = files.get('dist/demo/configs/configmap_app_settings.yaml') ?? [...files.keys()].join(', ');
+    expect(content).toContain('  enabled: "on"\n  retries: "1_000"\n  window: "1:20"\n');
+    expect(content).toContain('    team: "yes"\n');
+  });
+
+  it('reads the readers as PyYAML and go-yaml v2 do', () => {
+    const cases: Array<[string, Reading, Reading]> = [
+      ['yes', 'bool', 'bool'], ['y', 'str', 'bool'], ['1_000', 'number', 'number'], ['1:20', 'number', 'str'], ['0o17', 'str', 'number'],
+      ['1e3', 'str', 'number'], ['2001-12-14', 'timestamp', 'timestamp'], ['2001-13-14', 'timestamp', 'str'], ['<<', 'merge', 'merge'], ['=', 'value', 'str'], ['1.2.3', 'str', 'str'],
+    ];
+    expect(cases.map(([s]) => [s, pyyaml(s), goYamlV2(s)])).toEqual(cases);
+  });
+
+  it('writes every scalar so that PyYAML, go-yaml v2 and yaml (1.2) read the same type', () => {
+    fc.assert(
+      fc.property(fc.dictionary(yaml11Word, tree11, { maxKeys: 5 }), (doc) => {
+        const text = toYaml(doc);
+        const disagreements: string[] = [];
+        visit(parseDocument(text), {
+          Scalar(_key, node) {
+            if (node.type !== Scalar.PLAIN) return; // quoted: a string to every reader
+            const plain = String(node.source);
+            for (const [reader, read] of Object.entries(YAML_1_1_READERS)) {
+              if (read(plain) !== reading12(node.value)) disagreements.push(`${JSON.stringify(plain)}: ${reader} reads ${read(plain)}, yaml ${reading12(node.value)}`);
+            }
+          },
+        });
+        expect(disagreements).toEqual([]);
+      }),
+      { numRuns: 3000, seed: 20261201 },
+    );
   });
 });

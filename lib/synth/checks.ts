@@ -1,7 +1,11 @@
 import { Problem } from '../errors';
 import { describeObject, identityOf, RenderedObject } from './manifest';
 import { inClusterAddresses } from './validation/addresses';
+import { noEphemeralContainers } from './validation/ephemeral-containers';
 import { helmValues } from './validation/helm-values';
+import { pinnedImages } from './validation/images';
+import { metadataRules } from './validation/metadata';
+import { resourceQuantities } from './validation/resources';
 import { schemaValidation } from './validation/objects';
 import { fluxReferences, kedaReferences, namespaceReferences, runtimeClassReferences, veleroReferences } from './validation/references';
 import { secretGuard } from './validation/secrets';
@@ -38,9 +42,12 @@ export const BASE_CHECKS: readonly Check[] = [namedObjects, uniqueIdentities];
 /** Cross-references within each cluster's tree (see lib/synth/validation/references.ts). */
 export const REFERENCE_CHECKS: readonly Check[] = [namespaceReferences, fluxReferences, kedaReferences, runtimeClassReferences, veleroReferences, inClusterAddresses];
 
+/** What the API server refuses beyond the schemas (lib/synth/validation/: names, labels, annotations, quantities, ephemeral containers), and pinned images. */
+export const API_SERVER_CHECKS: readonly Check[] = [metadataRules, resourceQuantities, noEphemeralContainers, pinnedImages];
+
 /**
  * The validation gate every synth and `npm run validate` run: the base checks, every object against
- * the schema of its kind, HelmRelease values against the chart's schema, cross-references, and the
+ * the schema of its kind and the API server's own rules, HelmRelease values against the chart's schema, cross-references, and the
  * secret guard.
  */
-export const DEFAULT_CHECKS: readonly Check[] = [...BASE_CHECKS, schemaValidation, helmValues, ...REFERENCE_CHECKS, secretGuard];
+export const DEFAULT_CHECKS: readonly Check[] = [...BASE_CHECKS, schemaValidation, ...API_SERVER_CHECKS, helmValues, ...REFERENCE_CHECKS, secretGuard];

@@ -1,5 +1,5 @@
 import type { Layer } from '../cluster';
-import { showValue } from '../errors';
+import { formatPath, Problem, showValue } from '../errors';
 
 /** A Kubernetes object as rendered: plain JSON. */
 export interface Manifest {
@@ -56,6 +56,11 @@ export function apiGroup(apiVersion: string): string {
 export function describeObject(o: Pick<RenderedObject, 'cluster' | 'destination' | 'manifest'>): string {
   const m = o.manifest.metadata;
   return [o.cluster, o.destination, o.manifest.kind, m.namespace, m.name ?? '(unnamed)'].filter((x) => x !== undefined).map(text).join('/');
+}
+
+/** A problem of a rendered object at a field (a path such as `['spec', 'containers', 0, 'image']`). */
+export function problemAt(o: Pick<RenderedObject, 'cluster' | 'destination' | 'manifest'>, field: ReadonlyArray<string | number>, message: string): Problem {
+  return { where: describeObject(o), field: formatPath(field), message };
 }
 
 /** The identity the API server keys an object by within one cluster: group, kind, namespace, name. */

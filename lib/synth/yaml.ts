@@ -5,11 +5,38 @@
  * hands every document with something rarer (a multi-line string, a control character, a non-finite
  * number, a non-plain object) to `yaml` as a whole, so what it does not know it never guesses.
  * test/yaml.test.ts checks the two agree on generated data.
+ *
+ * Strings are quoted when a YAML 1.2 reader (the core schema) or a YAML 1.1 reader (PyYAML; go-yaml v2,
+ * which kubectl and the API server read YAML through, via sigs.k8s.io/yaml) would take them for
+ * something else: `yes`, `on`, `1_000`, `1:20` or `2001-12-14` are strings to `yaml` but a boolean, a
+ * number or a timestamp to those, so a label `team: yes` would reach the cluster as `true`.
  */
 import { stringify } from 'yaml';
+import type { ScalarTag } from 'yaml';
 
-/** Keys as given (cdk8s sorts them), no line folding, no anchors. */
-export const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false } as const;
+/**
+ * Plain scalars a YAML 1.1 reader resolves to another type than a string, beyond the 1.2 core schema
+ * (OTHER_TYPE below). The union of the YAML 1.1 types (yaml.org/type: bool, int, float, timestamp,
+ * merge, value), PyYAML's resolver and go-yaml v2's (underscores anywhere after the first character,
+ * 0b/0o/0x in either case, one-digit minutes and seconds in timestamps). Not the typo in the 1.1 float
+ * regexp (`[0-9.]*`), which no reader implements: `1.2.3` stays a plain string.
+ */
+const YAML_1_1_TYPES = new RegExp(`^(?:${[
+  // bool
+  /[yYnN]|[Yy]es|YES|[Nn]o|NO|[Tt]rue|TRUE|[Ff]alse|FALSE|[Oo]n|ON|[Oo]ff|OFF/.source,
+  // int (binary, octal, hexadecimal), and decimal int or float, sexagesimal (1:20) included
+  /(?:[-+]_*)?(?:0_*[bBoOxX][0-9a-fA-F_]*|[0-9][0-9_]*(?::[0-5]?[0-9])*(?:\.[0-9_]*)?(?:[eE]_*[-+]?_*[0-9][0-9_]*)?|\.[0-9_]+(?:[eE]_*[-+]?_*[0-9][0-9_]*)?)/.source,
+  // timestamp: 2001-12-14, 2001-12-14t21:59:43.10-05:00, 2001-12-14 21:59:43.10 -5
+  /[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?/.source,
+  // merge and value keys
+  /<<|=/.source,
+].join('|')})$`);
+
+/** For `yaml`: quote what YAML_1_1_TYPES matches, as this writer does (the tag is never written). */
+const YAML_1_1_COMPAT: ScalarTag = { tag: 'tag:talos-flux-synth.dev,2026:yaml-1.1-lookalike', default: true, test: YAML_1_1_TYPES, resolve: (s) => s };
+
+/** Keys as given (cdk8s sorts them), no line folding, no anchors, strings quoted for YAML 1.1 readers too. */
+export const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false, compat: [YAML_1_1_COMPAT] };
 
 /** Deterministic YAML of one document. */
 export function toYaml(value: unknown): string {
@@ -91,7 +118,7 @@ function scalar(v: unknown): string {
 const RARE = /[\n\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]|^(?:%|---|\.\.\.)/u;
 /** Cannot be a plain scalar (yaml's plainString): indicators at the start, `: ` and ` #` inside, space or `:` at the end. */
 const NOT_PLAIN = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/;
-/** Would read back as null, a boolean or a number (the YAML 1.2 core schema), so a string must be quoted. */
+/** Would read back as null, a boolean or a number (the YAML 1.2 core schema), so a string must be quoted (YAML 1.1: YAML_1_1_TYPES). */
 const OTHER_TYPE = /^(?:~|[Nn]ull|NULL)?$|^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$|^0o[0-7]+$|^[-+]?[0-9]+$|^0x[0-9a-fA-F]+$|^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$|^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$|^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
 /** yaml writes longer keys as explicit `? key` entries. */
 const MAX_IMPLICIT_KEY = 1024;
@@ -99,7 +126,7 @@ const MAX_IMPLICIT_KEY = 1024;
 /** A single-line string: plain if it reads back as itself, else quoted the way yaml quotes it. */
 function str(s: string, isKey: boolean): string {
   if (RARE.test(s) || (isKey && s.length > MAX_IMPLICIT_KEY)) throw UNSUPPORTED;
-  if (!NOT_PLAIN.test(s) && !OTHER_TYPE.test(s)) return s;
+  if (!NOT_PLAIN.test(s) && !OTHER_TYPE.test(s) && !YAML_1_1_TYPES.test(s)) return s;
   // yaml prefers double quotes, and single quotes for a string with only double quotes in it.
   return s.includes('"') && !s.includes("'") ? `'${s}'` : JSON.stringify(s);
 }
