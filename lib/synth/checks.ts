@@ -1,12 +1,26 @@
 import { Problem } from '../errors';
+import { admitWorkloads, findingProblem, formatAdmissionSummary } from './admission/check';
 import { describeObject, identityOf, RenderedObject } from './manifest';
 import { helmValues } from './validation/helm-values';
 import { schemaValidation } from './validation/objects';
 import { fluxReferences, kedaReferences, namespaceReferences, runtimeClassReferences, veleroReferences } from './validation/references';
 import { secretGuard } from './validation/secrets';
 
-/** A check over the whole rendered fleet; returns every problem it finds (never only the first). */
-export type Check = (objects: readonly RenderedObject[]) => Problem[];
+/** What checks report besides problems; synth and validate print it. */
+export interface CheckNotes {
+  /** Findings that do not fail the synth (an Audit or Warn policy's violations): printed as `warning:` lines. */
+  readonly warnings: Problem[];
+  /** One-line summaries of what a check did (`admission: 5 pod specs checked, 0 denied, 1 warning`). */
+  readonly summaries: string[];
+}
+
+export const emptyNotes = (): CheckNotes => ({ warnings: [], summaries: [] });
+
+/**
+ * A check over the whole rendered fleet; returns every problem it finds (never only the first), and
+ * may add warnings and a summary to `notes`.
+ */
+export type Check = (objects: readonly RenderedObject[], notes?: CheckNotes) => Problem[];
 
 /** Every object has a name; generated names would change whenever a construct moves. */
 export const namedObjects: Check = (objects) =>
@@ -31,6 +45,17 @@ export const uniqueIdentities: Check = (objects) => {
   return problems;
 };
 
+/**
+ * Admission at synth (lib/synth/admission): each cluster's own Kyverno policies over every pod spec it
+ * renders. A Deny policy's violation is a problem; an Audit or Warn one a warning.
+ */
+export const admission: Check = (objects, notes) => {
+  const report = admitWorkloads(objects);
+  notes?.warnings.push(...report.findings.filter((f) => !f.denied).map(findingProblem));
+  notes?.summaries.push(formatAdmissionSummary(report));
+  return report.findings.filter((f) => f.denied).map(findingProblem);
+};
+
 /** The structural checks of the pipeline itself. */
 export const BASE_CHECKS: readonly Check[] = [namedObjects, uniqueIdentities];
 
@@ -39,7 +64,12 @@ export const REFERENCE_CHECKS: readonly Check[] = [namespaceReferences, fluxRefe
 
 /**
  * The validation gate every synth and `npm run validate` run: the base checks, every object against
- * the schema of its kind, HelmRelease values against the chart's schema, cross-references, and the
- * secret guard.
+ * the schema of its kind, HelmRelease values against the chart's schema, cross-references, the
+ * secret guard, and admission by the cluster's own policies.
  */
-export const DEFAULT_CHECKS: readonly Check[] = [...BASE_CHECKS, schemaValidation, helmValues, ...REFERENCE_CHECKS, secretGuard];
+export const DEFAULT_CHECKS: readonly Check[] = [...BASE_CHECKS, schemaValidation, helmValues, ...REFERENCE_CHECKS, secretGuard, admission];
+
+/** The checks without admission at synth: what `SYNTH_ADMISSION=off` runs (to measure what admission costs). */
+export function withoutAdmission(checks: readonly Check[]): Check[] {
+  return checks.filter((c) => c !== admission);
+}

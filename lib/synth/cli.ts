@@ -1,7 +1,22 @@
 import { performance } from 'node:perf_hooks';
-import { isConfigError } from '../errors';
+import { formatProblem, isConfigError } from '../errors';
+import { CheckNotes, DEFAULT_CHECKS, withoutAdmission } from './checks';
 import { runDriftCheck } from './drift';
-import { FleetBuilder, formatSummary, SynthOptions, synthToDisk } from './pipeline';
+import { CheckFailure, FleetBuilder, formatSummary, SynthOptions, synthToDisk } from './pipeline';
+
+/**
+ * The options of a synth from the command line: with `SYNTH_ADMISSION=off` in the environment, the
+ * checks leave admission at synth out (the benchmark measures what it costs this way).
+ */
+export function cliSynthOptions(options: SynthOptions, env: NodeJS.ProcessEnv = process.env): SynthOptions {
+  return env.SYNTH_ADMISSION === 'off' ? { ...options, checks: withoutAdmission(options.checks ?? DEFAULT_CHECKS) } : options;
+}
+
+/** Prints the checks' warnings (stderr) and summaries. */
+export function printNotes(notes: CheckNotes, summaryTo: (line: string) => void = console.log): void {
+  for (const w of notes.warnings) console.error(`warning: ${formatProblem(w)}`);
+  for (const s of notes.summaries) summaryTo(s);
+}
 
 /**
  * The `npm run synth` entry: renders the fleet into the current directory's dist/ and clusters/.
@@ -10,16 +25,19 @@ import { FleetBuilder, formatSummary, SynthOptions, synthToDisk } from './pipeli
  */
 export function runSynthCli(build: FleetBuilder, options: SynthOptions = {}, root = process.cwd(), argv = process.argv.slice(2)): void {
   const start = performance.now();
+  const opts = cliSynthOptions(options);
   try {
     if (argv.includes('--check')) {
-      process.exitCode = runDriftCheck(build, root, options);
+      process.exitCode = runDriftCheck(build, root, opts);
       return;
     }
-    const summary = synthToDisk(build, root, options);
+    const summary = synthToDisk(build, root, opts);
+    printNotes(summary.notes);
     console.log(formatSummary(summary, Math.round(performance.now() - start)));
   } catch (err) {
     if (!isConfigError(err)) throw err;
     for (const p of err.message.split('\n')) console.error(`error: ${p}`);
+    if (err instanceof CheckFailure) printNotes(err.notes, console.error);
     console.error(`synth failed: ${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}; dist/ and clusters/ were left unchanged`);
     process.exitCode = 1;
   }

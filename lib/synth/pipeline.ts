@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
-import { ConfigError } from '../errors';
-import { Check, DEFAULT_CHECKS } from './checks';
+import { ConfigError, Problem } from '../errors';
+import { Check, CheckNotes, DEFAULT_CHECKS, emptyNotes } from './checks';
 import { OUTPUT_DIRS, planFiles } from './files';
 import { Destination } from './manifest';
 import { renderFleet, Rendering } from './render';
@@ -18,18 +18,30 @@ export interface SynthOptions {
 export interface SynthResult extends Rendering {
   /** Relative path → content of every output file, sorted by path. */
   readonly files: ReadonlyMap<string, string>;
+  /** The checks' warnings and summaries. */
+  readonly notes: CheckNotes;
 }
 
-/** Renders and checks the fleet; throws a ConfigError listing every problem. No I/O. */
+/** The checks found problems: a ConfigError that also carries their warnings and summaries. */
+export class CheckFailure extends ConfigError {
+  constructor(problems: readonly Problem[], readonly notes: CheckNotes) {
+    super(problems);
+  }
+}
+
+/** Renders and checks the fleet; throws a CheckFailure (a ConfigError) listing every problem. No I/O. */
 export function synthesize(build: FleetBuilder, options: SynthOptions = {}): SynthResult {
   const rendering = renderFleet(build);
-  const problems = [...(options.checks ?? DEFAULT_CHECKS).flatMap((check) => check(rendering.objects)), ...rendering.clusterProblems];
-  if (problems.length) throw new ConfigError(problems);
-  return { ...rendering, files: planFiles(rendering.clusters, rendering.objects, rendering.artifacts) };
+  const notes = emptyNotes();
+  const problems = [...(options.checks ?? DEFAULT_CHECKS).flatMap((check) => check(rendering.objects, notes)), ...rendering.clusterProblems];
+  if (problems.length) throw new CheckFailure(problems, notes);
+  return { ...rendering, notes, files: planFiles(rendering.clusters, rendering.objects, rendering.artifacts) };
 }
 
 export interface SynthSummary {
   readonly clusters: number;
+  /** The checks' warnings and summaries. */
+  readonly notes: CheckNotes;
   readonly objectsByDestination: Readonly<Record<Destination, number>>;
   readonly stats: WriteStats;
 }
@@ -40,7 +52,7 @@ export function synthToDisk(build: FleetBuilder, root: string, options: SynthOpt
   const stats = writeTree(root, OUTPUT_DIRS, result.files);
   const objectsByDestination = { controllers: 0, configs: 0, apps: 0, flux: 0 };
   for (const o of result.objects) objectsByDestination[o.destination]++;
-  return { clusters: result.clusters.length, objectsByDestination, stats };
+  return { clusters: result.clusters.length, notes: result.notes, objectsByDestination, stats };
 }
 
 export function formatSummary(s: SynthSummary, ms: number): string {
