@@ -14,7 +14,9 @@ import { FleetBuilder, synthesize } from '../lib/synth/pipeline';
 import { TalosNamespace } from '../lib/talos/namespace';
 import { runValidateCli } from '../lib/synth/validate';
 import { DEFAULT_CHECKS, withoutAdmission } from '../lib/synth/checks';
+import { runDiffCli } from '../lib/review/cli';
 import { clusterProps, configErrorOf, snapshotTree, tempDir } from './helpers';
+import { repoWith } from './review-fleet';
 import { KubeObject } from './support/cel';
 import { compliantPodSpec, PodSpec } from './support/workloads';
 
@@ -201,6 +203,38 @@ describe('admission at synth', () => {
     expect(err).toEqual([`warning: demo/app/Deployment/web: ${REGISTRY_MESSAGE}`]);
     expect(out[0]).toBe('admission: 1 pod spec checked, 0 denied, 1 warning');
     expect(withoutAdmission(DEFAULT_CHECKS)).toHaveLength(DEFAULT_CHECKS.length - 1);
+  });
+});
+
+describe('npm run diff: what a change introduces at admission', () => {
+  // The base already has one warning (old: Docker Hub); the change adds a second workload from Docker
+  // Hub (a warning) and one without the team label (denied).
+  const base = fleet({ extra: ({ app }) => workload(app, web(dockerHub, labelled, 'old')) });
+  const head = fleet({
+    extra: ({ app }) => {
+      workload(app, web(dockerHub, labelled, 'old'));
+      workload(app, web(dockerHub, labelled, 'cache'));
+      workload(app, web(undefined, {}, 'api'));
+    },
+  });
+  const root = repoWith(base);
+
+  it('lists the new violations, Deny first, and exits 1 as synth would refuse the Deny one', () => {
+    let stdout = '';
+    let stderr = '';
+    const io = { root, env: {}, isTTY: false, stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t) };
+    expect(runDiffCli(head, ['--no-color'], io)).toBe(1);
+    expect(stdout).toContain([
+      'Admission: violations introduced (2)',
+      `  DENY  demo/app/Deployment/api: ${LABELS_MESSAGE}`,
+      `  warn  demo/app/Deployment/cache: ${REGISTRY_MESSAGE}`,
+      '',
+    ].join('\n'));
+    expect(stdout).not.toContain('Deployment/old:');
+    expect(stderr).toBe('diff failed: the working tree\'s own policies deny 1 time at admission, so npm run synth refuses it (see Admission)\n');
+    let markdown = '';
+    runDiffCli(head, ['--format', 'markdown'], { ...io, stdout: (t: string) => void (markdown += t) });
+    expect(markdown).toContain(`#### Admission: violations introduced (2)\n\n- 🛑 **Deny** · demo/app/Deployment/api: ${LABELS_MESSAGE.replace(/[<>]/g, (c) => `\\${c}`)}\n`);
   });
 });
 
