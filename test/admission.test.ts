@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApiObject } from 'cdk8s';
 import {
-  AddDefaultLabels, Kyverno, KyvernoPolicyException, PolicyMode, RequireLabels, RestrictImageRegistries,
+  AddDefaultLabels, CustomValidatingPolicy, Kyverno, KyvernoPolicyException, PolicyMode, RequireLabels, RestrictImageRegistries,
 } from '../lib/addons/kyverno';
 import { Cluster } from '../lib/cluster';
 import { Component } from '../lib/component';
@@ -186,6 +186,21 @@ describe('admission at synth', () => {
     });
     expect(configErrorOf(() => synthesize(build(false)))).toBe(`demo/app/Pod/debug: ${LABELS_MESSAGE}`);
     expect(admitWorkloads(synthesize(build(true)).objects).findings).toEqual([]);
+  });
+
+  it('refuses the request when a policy\'s CEL fails and its failurePolicy is Fail, as the API server would', () => {
+    const build = (mode: PolicyMode) => fleet({
+      extra: ({ kyverno, app }) => {
+        workload(app, web());
+        new CustomValidatingPolicy(kyverno, 'broken', { name: 'broken', mode, validations: [{ expression: 'object.spec.paused == false', message: 'never paused' }] });
+      },
+    });
+    expect(configErrorOf(() => synthesize(build('Deny')))).toBe(
+      "demo/app/Deployment/web: broken: the policy's CEL fails (field not found: paused), so the request is refused (failurePolicy Fail)",
+    );
+    expect(admitWorkloads(synthesize(build('Audit')).objects).findings.map((f) => [f.message, f.denied])).toEqual([
+      ["the policy's CEL fails (field not found: paused), so the request is admitted unchecked (failurePolicy Ignore)", false],
+    ]);
   });
 
   it('validate runs the same check over the committed tree; SYNTH_ADMISSION=off leaves it out', () => {

@@ -7,9 +7,9 @@
  * `kubernetes.io/metadata.name` is always there), and every Pod and pod controller it renders, together
  * with what the controllers create from them (./pods.ts). Each request is mutated first, then
  * validated, as Kyverno orders its webhooks. A violation of a policy whose validationActions include
- * Deny is a problem (the synth fails); an Audit or Warn violation is a warning. A policy whose CEL
- * fails counts as a violation when its failurePolicy is Fail (the request would be refused), a warning
- * when it is Ignore.
+ * Deny is a problem (the synth fails); an Audit or Warn violation is a warning. A policy (mutating or
+ * validating) whose CEL fails counts as a violation when its failurePolicy is Fail (the request would
+ * be refused), a warning when it is Ignore.
  *
  * Out of reach: objects a Helm chart renders on the cluster (there is no helm here), and
  * ImageValidatingPolicies (they need the registry and the transparency log).
@@ -99,7 +99,7 @@ export function admitWorkloads(objects: readonly ClusterObject[]): AdmissionRepo
           return evaluateMutation(p, o, options);
         } catch (err) {
           if (!(err instanceof CelEvaluationError)) throw err;
-          report(p, `the mutation fails, so it is not applied: ${err.reason}`, false);
+          report(p, `the mutation's CEL fails (${err.reason}), so the request is ${failsClosed(p) ? 'refused (failurePolicy Fail)' : 'admitted unmutated (failurePolicy Ignore)'}`, failsClosed(p));
           return o;
         }
       }, request);
