@@ -11,7 +11,11 @@ export interface Problem {
   readonly field: string;
   /** What is wrong, and where it helps, what to do instead. */
   readonly message: string;
+  /** A warning is printed but fails nothing (output is still written). @default error */
+  readonly severity?: 'error' | 'warning';
 }
+
+export const isWarning = (p: Problem): boolean => p.severity === 'warning';
 
 export function formatProblem(p: Problem): string {
   const where = oneLine(p.where);

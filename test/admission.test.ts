@@ -114,7 +114,7 @@ describe('admission at synth', () => {
     expect(run.exitCode).toBeUndefined();
     expect(run.err).toEqual([`warning: demo/app/Deployment/web: ${REGISTRY_MESSAGE}`]);
     expect(run.out[0]).toBe('admission: 1 pod spec checked, 0 denied, 1 warning');
-    expect(run.out[1]).toMatch(/^synth: 1 clusters, /);
+    expect(run.out[1]).toMatch(/^synth: 1 clusters, .*; 1 warning; \d+ ms$/);
     expect(fs.existsSync(path.join(run.root, 'dist/demo/apps/deployment_app_web.yaml'))).toBe(true);
   });
 

@@ -6,19 +6,17 @@ import { schemaValidation } from './validation/objects';
 import { fluxReferences, kedaReferences, namespaceReferences, runtimeClassReferences, veleroReferences } from './validation/references';
 import { secretGuard } from './validation/secrets';
 
-/** What checks report besides problems; synth and validate print it. */
+/** What checks say besides problems and warnings; synth and validate print it. */
 export interface CheckNotes {
-  /** Findings that do not fail the synth (an Audit or Warn policy's violations): printed as `warning:` lines. */
-  readonly warnings: Problem[];
-  /** One-line summaries of what a check did (`admission: 5 pod specs checked, 0 denied, 1 warning`). */
+  /** One-line accounts of what a check did (`admission: 5 pod specs checked, 0 denied, 1 warning`). */
   readonly summaries: string[];
 }
 
-export const emptyNotes = (): CheckNotes => ({ warnings: [], summaries: [] });
+export const emptyNotes = (): CheckNotes => ({ summaries: [] });
 
 /**
- * A check over the whole rendered fleet; returns every problem it finds (never only the first), and
- * may add warnings and a summary to `notes`.
+ * A check over the whole rendered fleet; returns every problem it finds (never only the first), those
+ * that fail nothing with `severity: 'warning'`, and may add a summary to `notes`.
  */
 export type Check = (objects: readonly RenderedObject[], notes?: CheckNotes) => Problem[];
 
@@ -51,9 +49,8 @@ export const uniqueIdentities: Check = (objects) => {
  */
 export const admission: Check = (objects, notes) => {
   const report = admitWorkloads(objects);
-  notes?.warnings.push(...report.findings.filter((f) => !f.denied).map(findingProblem));
   notes?.summaries.push(formatAdmissionSummary(report));
-  return report.findings.filter((f) => f.denied).map(findingProblem);
+  return report.findings.map(findingProblem);
 };
 
 /** The structural checks of the pipeline itself. */

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { formatProblem, isConfigError } from '../errors';
-import { CheckNotes, DEFAULT_CHECKS, withoutAdmission } from './checks';
+import { formatProblem, isConfigError, Problem } from '../errors';
+import { DEFAULT_CHECKS, withoutAdmission } from './checks';
 import { runDriftCheck } from './drift';
 import { CheckFailure, FleetBuilder, formatSummary, SynthOptions, synthToDisk } from './pipeline';
 
@@ -13,9 +13,9 @@ export function cliSynthOptions(options: SynthOptions, env: NodeJS.ProcessEnv = 
 }
 
 /** Prints the checks' warnings (stderr) and summaries. */
-export function printNotes(notes: CheckNotes, summaryTo: (line: string) => void = console.log): void {
-  for (const w of notes.warnings) console.error(`warning: ${formatProblem(w)}`);
-  for (const s of notes.summaries) summaryTo(s);
+export function printNotes(warnings: readonly Problem[], summaries: readonly string[], summaryTo: (line: string) => void = console.log): void {
+  for (const w of warnings) console.error(`warning: ${formatProblem(w)}`);
+  for (const s of summaries) summaryTo(s);
 }
 
 /**
@@ -32,12 +32,12 @@ export function runSynthCli(build: FleetBuilder, options: SynthOptions = {}, roo
       return;
     }
     const summary = synthToDisk(build, root, opts);
-    printNotes(summary.notes);
+    printNotes(summary.warnings, summary.summaries);
     console.log(formatSummary(summary, Math.round(performance.now() - start)));
   } catch (err) {
     if (!isConfigError(err)) throw err;
     for (const p of err.message.split('\n')) console.error(`error: ${p}`);
-    if (err instanceof CheckFailure) printNotes(err.notes, console.error);
+    if (err instanceof CheckFailure) printNotes(err.warnings, err.summaries, console.error);
     console.error(`synth failed: ${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}; dist/ and clusters/ were left unchanged`);
     process.exitCode = 1;
   }

@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
-import { ConfigError, Problem } from '../errors';
-import { Check, CheckNotes, DEFAULT_CHECKS, emptyNotes } from './checks';
+import { ConfigError, isWarning, Problem } from '../errors';
+import { Check, DEFAULT_CHECKS, emptyNotes } from './checks';
 import { OUTPUT_DIRS, planFiles } from './files';
 import { Destination } from './manifest';
 import { renderFleet, Rendering } from './render';
@@ -18,30 +18,34 @@ export interface SynthOptions {
 export interface SynthResult extends Rendering {
   /** Relative path → content of every output file, sorted by path. */
   readonly files: ReadonlyMap<string, string>;
-  /** The checks' warnings and summaries. */
-  readonly notes: CheckNotes;
+  /** What the checks found worth saying that fails nothing, in check order. */
+  readonly warnings: readonly Problem[];
+  /** One-line accounts the checks give of what they did (`admission: …`). */
+  readonly summaries: readonly string[];
 }
 
 /** The checks found problems: a ConfigError that also carries their warnings and summaries. */
 export class CheckFailure extends ConfigError {
-  constructor(problems: readonly Problem[], readonly notes: CheckNotes) {
+  constructor(problems: readonly Problem[], readonly warnings: readonly Problem[], readonly summaries: readonly string[]) {
     super(problems);
   }
 }
 
-/** Renders and checks the fleet; throws a CheckFailure (a ConfigError) listing every problem. No I/O. */
+/** Renders and checks the fleet; throws a CheckFailure (a ConfigError) listing every problem (warnings aside). No I/O. */
 export function synthesize(build: FleetBuilder, options: SynthOptions = {}): SynthResult {
   const rendering = renderFleet(build);
   const notes = emptyNotes();
-  const problems = [...(options.checks ?? DEFAULT_CHECKS).flatMap((check) => check(rendering.objects, notes)), ...rendering.clusterProblems];
-  if (problems.length) throw new CheckFailure(problems, notes);
-  return { ...rendering, notes, files: planFiles(rendering.clusters, rendering.objects, rendering.artifacts) };
+  const found = [...(options.checks ?? DEFAULT_CHECKS).flatMap((check) => check(rendering.objects, notes)), ...rendering.clusterProblems];
+  const problems = found.filter((p) => !isWarning(p));
+  if (problems.length) throw new CheckFailure(problems, found.filter(isWarning), notes.summaries);
+  return { ...rendering, files: planFiles(rendering.clusters, rendering.objects, rendering.artifacts), warnings: found.filter(isWarning), summaries: notes.summaries };
 }
 
 export interface SynthSummary {
   readonly clusters: number;
-  /** The checks' warnings and summaries. */
-  readonly notes: CheckNotes;
+  readonly warnings: readonly Problem[];
+  /** One-line accounts the checks give of what they did. */
+  readonly summaries: readonly string[];
   readonly objectsByDestination: Readonly<Record<Destination, number>>;
   readonly stats: WriteStats;
 }
@@ -52,7 +56,7 @@ export function synthToDisk(build: FleetBuilder, root: string, options: SynthOpt
   const stats = writeTree(root, OUTPUT_DIRS, result.files);
   const objectsByDestination = { controllers: 0, configs: 0, apps: 0, flux: 0 };
   for (const o of result.objects) objectsByDestination[o.destination]++;
-  return { clusters: result.clusters.length, notes: result.notes, objectsByDestination, stats };
+  return { clusters: result.clusters.length, objectsByDestination, stats, warnings: result.warnings, summaries: result.summaries };
 }
 
 export function formatSummary(s: SynthSummary, ms: number): string {
@@ -60,5 +64,6 @@ export function formatSummary(s: SynthSummary, ms: number): string {
   const total = o.controllers + o.configs + o.apps + o.flux;
   const { written, changed, removed, unchanged } = s.stats;
   return `synth: ${s.clusters} clusters, ${total} objects (controllers ${o.controllers}, configs ${o.configs}, apps ${o.apps}, flux ${o.flux}); ` +
-    `files: ${written} written, ${changed} changed, ${removed} removed, ${unchanged} unchanged; ${ms} ms`;
+    `files: ${written} written, ${changed} changed, ${removed} removed, ${unchanged} unchanged; ` +
+    `${s.warnings.length ? `${s.warnings.length} warning${s.warnings.length === 1 ? '' : 's'}; ` : ''}${ms} ms`;
 }

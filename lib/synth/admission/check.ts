@@ -119,9 +119,9 @@ export function admitWorkloads(objects: readonly ClusterObject[]): AdmissionRepo
 /** `cluster/namespace/Kind/name`: how admission findings name a workload. */
 export const findingWhere = (f: Pick<AdmissionFinding, 'cluster' | 'namespace' | 'kind' | 'name'>) => `${f.cluster}/${f.namespace}/${f.kind}/${f.name}`;
 
-/** A finding as a problem: `cluster/namespace/Kind/name: policy: message`. */
+/** A finding as a problem (a warning unless the policy denies): `cluster/namespace/Kind/name: policy: message`. */
 export function findingProblem(f: AdmissionFinding): Problem {
-  return { where: findingWhere(f), field: '', message: `${f.policy}: ${f.message}` };
+  return { where: findingWhere(f), field: '', message: `${f.policy}: ${f.message}`, ...(f.denied ? {} : { severity: 'warning' as const }) };
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
