@@ -57,6 +57,8 @@ interface ReferenceResult {
   readonly objects: number;
   readonly npmSynth: Stats;
   readonly direct: Stats;
+  /** The direct command with admission at synth left out (SYNTH_ADMISSION=off): what admission costs. */
+  readonly withoutAdmission: Stats;
   readonly firstRun: Stats;
   readonly afterEdit: Stats;
   readonly tsx: Stats;
@@ -261,7 +263,7 @@ class Bench {
     progress('reference fleet: warm-up');
     runTimed(this.meter, npm, s);
     this.stock();
-    const samples = { npm: [] as Sample[], direct: [] as Sample[], first: [] as Sample[], edit: [] as Sample[], tsx: [] as Sample[], stock: [] as Sample[], noOp: [] as Sample[] };
+    const samples = { npm: [] as Sample[], direct: [] as Sample[], noAdmission: [] as Sample[], first: [] as Sample[], edit: [] as Sample[], tsx: [] as Sample[], stock: [] as Sample[], noOp: [] as Sample[] };
     let rewritten = 0;
     let files = 0;
     for (let r = 0; r < this.opts.runs; r++) {
@@ -276,6 +278,8 @@ class Bench {
       clearOutput(s);
       samples.direct.push(runTimed(this.meter, direct, s));
       clearOutput(s);
+      samples.noAdmission.push(runTimed(this.meter, direct, s, { SYNTH_ADMISSION: 'off' }));
+      clearOutput(s);
       fs.rmSync(path.join(s, '.cache'), { recursive: true, force: true });
       samples.first.push(runTimed(this.meter, npm, s));
       clearOutput(s);
@@ -289,6 +293,7 @@ class Bench {
       objects: parseSummary(samples.npm[0].stdout).objects,
       npmSynth: stats(samples.npm),
       direct: stats(samples.direct),
+      withoutAdmission: stats(samples.noAdmission),
       firstRun: stats(samples.first),
       afterEdit: stats(samples.edit),
       tsx: stats(samples.tsx),
@@ -353,6 +358,14 @@ const cpu = (s: Stats) => (s.medianCpuMs === undefined ? 'n/a' : sec(s.medianCpu
 const mb = (s: Stats) => (s.peakRssMb === undefined ? 'n/a' : `${Math.round(s.peakRssMb)} MB`);
 const ratio = (slow: Stats, fast: Stats) => (slow.runs && fast.runs ? `${(slow.medianMs / fast.medianMs).toFixed(1)}×` : 'n/a');
 
+/** What admission at synth adds: wall and CPU medians with it minus without it. */
+function admissionCost(ref: ReferenceResult): string {
+  const ms = (n: number) => `${Math.round(n)} ms`;
+  const cpuCost = ref.direct.medianCpuMs !== undefined && ref.withoutAdmission.medianCpuMs !== undefined
+    ? `, ${ms(ref.direct.medianCpuMs - ref.withoutAdmission.medianCpuMs)} CPU` : '';
+  return `${ms(ref.direct.medianMs - ref.withoutAdmission.medianMs)} wall${cpuCost}`;
+}
+
 function targets(r: Report): Array<[string, string, boolean]> {
   const ref = r.reference;
   const rows: Array<[string, string, boolean]> = [
@@ -389,11 +402,14 @@ function markdown(r: Report): string {
     '|---|---|---|---|---|',
     refRow('`npm run synth`', ref.npmSynth),
     refRow('`node scripts/run-ts.js apps/main.ts` (what `npm run synth` runs, without npm)', ref.direct),
+    refRow('the same with `SYNTH_ADMISSION=off` (admission at synth left out)', ref.withoutAdmission),
     refRow('`npm run synth`, first run in a fresh clone (no bundle yet)', ref.firstRun),
     refRow('`npm run synth` after an edit (bundle rebuilt)', ref.afterEdit),
     refRow('`node --import tsx apps/main.ts` (the synth command before the bundling launcher)', ref.tsx),
     refRow(`stock: \`cdk8s synth --app "${STOCK_APP}"\``, ref.stock, '1.0×'),
     refRow(`\`npm run synth\` that changes nothing (${ref.noOp.rewritten} of ${ref.noOp.files} files rewritten)`, ref.noOp, ''),
+    '',
+    `Admission at synth (each cluster's policies over every pod spec) adds ${admissionCost(ref)} to the reference fleet's synth (median of the two rows above, same run).`,
     '',
     '## Synthetic fleets (bench/fleet.ts: copies of the reference clusters, alternating)',
     '',

@@ -52,7 +52,11 @@ export interface GitSourceSpec {
 export interface FluxTimings {
   /** How often Flux re-applies each layer. @default 10m */
   readonly interval?: string;
-  /** How long Flux waits for a layer to become ready. @default 5m (controllers: 10m) */
+  /**
+   * How long Flux waits for a layer to become ready, for every layer; it must outlast the longest
+   * HelmRelease of each layer (its timeout × (1 + retries)).
+   * @default 5m, or for a layer with HelmReleases the longest one's timeout × (1 + retries) when longer (40m for the defaults 10m and 3)
+   */
   readonly timeout?: string;
   /** How soon Flux retries a failed layer. @default 1m */
   readonly retryInterval?: string;
@@ -194,11 +198,13 @@ export class Cluster extends Construct implements ClusterScope {
       distribution: { version: fluxVersion, registry: FLUX_DISTRIBUTION.registry },
       versions: { kubernetes: this.kubernetesVersion, talos: this.talosVersion },
       git: { url: p.git.url, branch: p.git.branch ?? 'main', secretRef: p.git.secretRef ?? 'flux-system' },
-      layers: LAYERS,
+      layers: LAYERS.map((name) => ({ name, scope: this.layerCharts[name] })),
       timings: p.flux,
       sopsSecretRef: p.sops?.secretRef,
     });
 
+    // The timeout set must outlast the HelmReleases the add-ons create later: checked once the cluster is built.
+    this.node.addValidation({ validate: () => sync.timeoutProblems() });
     for (const f of this.talos.artifacts()) this.addArtifact(f.path, f.render);
     for (const f of bootstrapFiles({ cluster: p.name, cni: this.cni, fluxInstance: () => sync.instanceManifest })) this.addArtifact(f.path, f.render);
   }

@@ -209,6 +209,19 @@ const KYVERNO: readonly BadInput[] = [
     })),
     message: 'demo/CustomValidatingPolicy[custom]: variables[0].name: "images" is a workload variable this policy already defines; choose another name',
   },
+  {
+    // Admission at synth: the cluster's own Deny policies refuse its own workloads (and what they create).
+    name: 'workload its own cluster denies at admission',
+    build: demo(({ cluster, app }) => {
+      const k = new Kyverno(cluster, 'kyverno', { mode: 'Deny' });
+      new RestrictImageRegistries(k, 'registries', { registries: ['ghcr.io'] });
+      new kplus.Deployment(app.scope('apps'), 'web', {
+        metadata: { name: 'web', namespace: 'app' },
+        containers: [{ name: 'web', image: 'docker.io/library/nginx:1.27', securityContext: { ensureNonRoot: false } }],
+      });
+    }),
+    message: 'demo/app/Deployment/web: restrict-image-registries: images must come from an allowed registry (ghcr.io) and name it, as in ghcr.io/<repository>:<tag>',
+  },
 ];
 
 // ---- Kata -----------------------------------------------------------------------------------------

@@ -161,6 +161,13 @@ export const BAD_INPUTS: readonly BadInput[] = [
     message: 'test/Cluster[test]: flux.interval: "1d" is not a duration (use h, m, s as in 720h or 5m30s)',
   },
   {
+    // Flux would call the layer failed while Helm is still retrying the install.
+    name: 'Flux timeout shorter than the HelmReleases of a layer need',
+    build: demo(({ app }) => new PinnedChart(app.scope('controllers'), 'chart', { pin: { repository: 'https://charts.example.com', chart: 'demo', version: '1.2.3' }, namespace: 'app' }), { flux: { timeout: '10m' } }),
+    message: 'demo/Cluster[demo]: flux.timeout: "10m" is shorter than the 40m the controllers layer needs for HelmRelease app/demo (its timeout 10m × (1 + 3 retries)), ' +
+      'so Flux would fail the layer while Helm still remediates; set at least 40m or leave it out',
+  },
+  {
     name: 'Git URL in scp form',
     build: (a) => new Cluster(a, clusterProps({ git: { url: 'git@github.com:org/fleet.git' } })),
     message: 'test/Cluster[test]: git.url: "git@github.com:org/fleet.git" is not a Git URL Flux can clone (ssh:// or https://)',

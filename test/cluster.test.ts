@@ -1,4 +1,8 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { App } from 'cdk8s';
+import { parse } from 'yaml';
 import { Cluster } from '../lib/cluster';
 import { AddOn } from '../lib/addon';
 import { Component } from '../lib/component';
@@ -7,20 +11,61 @@ import { LABEL_CLUSTER, LABEL_MANAGED_BY, LABEL_PART_OF } from '../lib/synth/lab
 import { TalosNamespace } from '../lib/talos/namespace';
 import { synthesize } from '../lib/synth/pipeline';
 import { FLUX_DISTRIBUTION, CHARTS } from '../lib/versions';
-import { clusterProps, configErrorOf, find, renderCluster } from './helpers';
+import { clusterProps, configErrorOf, find, renderCluster, tempDir } from './helpers';
 
 describe('Cluster', () => {
-  it('wires the layers controllers → configs → apps with dependsOn, waiting on controllers', () => {
+  it('wires the layers controllers → configs → apps with dependsOn, each waiting for what it applies', () => {
     const objects = renderCluster();
     const k = (name: string) => find(objects, 'Kustomization', name).spec as Record<string, unknown>;
-    expect(k('controllers')).toMatchObject({ path: './dist/test/controllers', prune: true, wait: true, timeout: '10m' });
-    expect(k('controllers').dependsOn).toBeUndefined();
-    expect(k('configs')).toMatchObject({ path: './dist/test/configs', wait: false, dependsOn: [{ name: 'controllers', namespace: 'flux-system' }] });
-    expect(k('apps')).toMatchObject({ path: './dist/test/apps', dependsOn: [{ name: 'configs', namespace: 'flux-system' }] });
+    const layer = (name: string) => ({
+      interval: '10m', retryInterval: '1m', timeout: '5m', path: `./dist/test/${name}`, prune: true, wait: true,
+      sourceRef: { kind: 'GitRepository', name: 'flux-system', namespace: 'flux-system' },
+    });
+    expect(k('controllers')).toEqual(layer('controllers'));
+    expect(k('configs')).toEqual({ ...layer('configs'), dependsOn: [{ name: 'controllers', namespace: 'flux-system' }] });
+    expect(k('apps')).toEqual({ ...layer('apps'), dependsOn: [{ name: 'configs', namespace: 'flux-system' }] });
     // The GitRepository flux-system is the one the Flux Operator creates from the FluxInstance's spec.sync.
-    for (const name of ['controllers', 'configs', 'apps']) {
-      expect(k(name)).toMatchObject({ interval: '10m', retryInterval: '1m', sourceRef: { kind: 'GitRepository', name: 'flux-system', namespace: 'flux-system' } });
-    }
+  });
+
+  it('gives a layer with HelmReleases a timeout that outlasts the longest of them: timeout × (1 + retries)', () => {
+    const timeoutOf = (fn: (cluster: Cluster) => void, props = {}) =>
+      (find(renderCluster(fn, props), 'Kustomization', 'controllers').spec as { timeout: string }).timeout;
+    const chart = (cluster: Cluster, id: string, timeout?: string) => {
+      const c = new Component(cluster, id);
+      new TalosNamespace(c.scope('controllers'), 'ns', { name: id });
+      new PinnedChart(c.scope('controllers'), 'chart', { pin: { repository: 'https://charts.example.com', chart: id, version: '1.0.0' }, namespace: id, timeout });
+    };
+    expect(timeoutOf((cluster) => chart(cluster, 'demo'))).toBe('40m');
+    expect(timeoutOf((cluster) => { chart(cluster, 'demo'); chart(cluster, 'slow', '25m'); })).toBe('1h40m');
+    expect(timeoutOf((cluster) => chart(cluster, 'quick', '1m'))).toBe('5m');
+    // A timeout set outright wins when it is long enough, and is refused when it is not.
+    expect(timeoutOf((cluster) => chart(cluster, 'demo'), { flux: { timeout: '1h' } })).toBe('1h');
+    expect(configErrorOf(() => renderCluster((cluster) => { chart(cluster, 'demo'); chart(cluster, 'slow', '25m'); }, { flux: { timeout: '30m' } }))).toBe(
+      'test/Cluster[test]: flux.timeout: "30m" is shorter than the 1h40m the controllers layer needs for HelmRelease slow/slow (its timeout 25m × (1 + 3 retries)), ' +
+      'so Flux would fail the layer while Helm still remediates; set at least 1h40m or leave it out',
+    );
+  });
+
+  it('has the GitRepository artifact hold only what Flux applies for the cluster (spec.ignore, read with git\'s own rules)', () => {
+    // spec.sync has no ignore field: the FluxInstance patches the GitRepository the operator makes from it.
+    const patches = (find(renderCluster(), 'FluxInstance', 'flux').spec as { kustomize: { patches: Array<{ target: object; patch: string }> } }).kustomize.patches;
+    expect(patches.map((p) => p.target)).toEqual([{ kind: 'GitRepository', name: 'flux-system' }]);
+    const [op] = parse(patches[0].patch) as Array<{ op: string; path: string; value: string }>;
+    expect(op).toMatchObject({ op: 'add', path: '/spec/ignore' });
+    const ignore = op.value;
+    expect(ignore).toBe('/*\n!/clusters/\n/clusters/*\n!/clusters/test/\n!/dist/\n/dist/*\n!/dist/test/\n/dist/test/talos/\n/dist/test/bootstrap/\n');
+    const repo = tempDir();
+    execFileSync('git', ['init', '-q', repo]);
+    fs.writeFileSync(path.join(repo, '.gitignore'), ignore);
+    const ignored = (file: string) => {
+      const r = spawnSync('git', ['check-ignore', '-q', '--no-index', file], { cwd: repo });
+      return r.status === 0;
+    };
+    const kept = ['clusters/test/kustomization.yaml', 'dist/test/controllers/namespace_web.yaml', 'dist/test/apps/kustomization.yaml'];
+    const left = ['clusters/other/kustomization.yaml', 'dist/other/apps/x.yaml', 'dist/test/talos/controlplane/patch.yaml', 'dist/test/bootstrap/main.tf.json',
+      'lib/cluster.ts', 'package-lock.json', 'schemas/k8s/v1.34.json', 'dist/test-2/apps/x.yaml'];
+    expect(kept.filter(ignored)).toEqual([]);
+    expect(left.filter((f) => !ignored(f))).toEqual([]);
   });
 
   it('decrypts SOPS in every layer with the Secret sops.secretRef names, and nowhere without it', () => {
@@ -50,6 +95,7 @@ describe('Cluster', () => {
         components: ['source-controller', 'kustomize-controller', 'helm-controller', 'notification-controller'],
         cluster: { type: 'kubernetes', multitenant: false, networkPolicy: true, domain: 'cluster.local' },
         sync: { kind: 'GitRepository', url: 'https://git.example.com/fleet.git', ref: 'refs/heads/prod', path: './clusters/test', pullSecret: 'git-creds', interval: '1m' },
+        kustomize: { patches: [{ target: { kind: 'GitRepository', name: 'flux-system' }, patch: expect.stringContaining('path: /spec/ignore') }] },
       },
     });
     // The operator creates the flux-system GitRepository and Kustomization itself: rendering them too would

@@ -111,6 +111,32 @@ describe('RestrictImageRegistries', () => {
     expect(messages(p, cronJob((s) => { s.initContainers = [{ name: 'init', image: 'quay.io/x/y:1' }]; }))).toEqual([failure]);
     expect(messages(p, pod((s) => { s.volumes = [{ name: 'model', image: { reference: 'quay.io/models/llama:1' } }]; }))).toEqual([failure]);
   });
+
+  describe('kubectl debug: an ephemeral container, added through the pods/ephemeralcontainers subresource', () => {
+    const deny = policy('ValidatingPolicy', 'restrict-image-registries', (k) => new RestrictImageRegistries(k, 'registries', { registries: ['cgr.dev', 'ghcr.io/my-org'], mode: 'Deny' }));
+    // The request kubectl debug sends: an UPDATE of the subresource, whose object is the whole Pod.
+    const debug = (image: string) => evaluateValidation(deny, pod((s) => { s.ephemeralContainers = [{ name: 'debugger', image, targetContainerName: 'app' }]; }), {
+      operation: 'UPDATE', subResource: 'ephemeralcontainers',
+    });
+
+    it('matches the subresource besides pods', () => {
+      expect((deny.spec as { matchConstraints: { resourceRules: Array<{ resources: string[] }> } }).matchConstraints.resourceRules[0].resources).toEqual(['pods', 'pods/ephemeralcontainers']);
+    });
+
+    it('refuses an ephemeral container from a registry off the allow-list', () => {
+      expect(debug('docker.io/library/busybox:1.37')).toEqual({ matched: true, exemptedBy: [], allowed: false, messages: [failure], admitted: false });
+    });
+
+    it('admits one from an allowed registry', () => {
+      expect(debug('cgr.dev/chainguard/busybox:latest')).toEqual({ matched: true, exemptedBy: [], allowed: true, messages: [], admitted: true });
+    });
+
+    it('would not even be asked without the subresource in its rules (what every policy did before)', () => {
+      const podsOnly = { ...deny, spec: { ...(deny.spec as object), matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods'] }] } } };
+      const request = pod((s) => { s.ephemeralContainers = [{ name: 'debugger', image: 'docker.io/library/busybox:1.37' }]; });
+      expect(evaluateValidation(podsOnly, request, { operation: 'UPDATE', subResource: 'ephemeralcontainers' }).matched).toBe(false);
+    });
+  });
 });
 
 describe('RequireRunAsNonRoot', () => {

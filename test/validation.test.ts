@@ -298,12 +298,13 @@ describe('npm run validate', () => {
       expect(process.exitCode).toBe(1);
       expect(errors.mock.calls.map((c) => c[0])).toEqual([
         'error: hybrid-llm/controllers/Namespace/inference: metadata.label: unknown field, not in the Kubernetes 1.36 v1 Namespace schema; did you mean "labels"?',
-        `validate failed: 1 problem; ${counted}; ${timeOf(errors.mock.calls[1][0])} ms`,
+        'admission: 2 pod specs checked, 0 denied, 0 warnings',
+        `validate failed: 1 problem; ${counted}; ${timeOf(errors.mock.calls[2][0])} ms`,
       ]);
       process.exitCode = undefined;
       runValidateCli(repo);
       expect(process.exitCode).toBeUndefined();
-      expect(logs.mock.calls.map((c) => c[0])).toEqual([`validate: ${counted}; no problems; ${timeOf(logs.mock.calls[0][0])} ms`]);
+      expect(logs.mock.calls.map((c) => c[0])).toEqual(['admission: 2 pod specs checked, 0 denied, 0 warnings', `validate: ${counted}; no problems; ${timeOf(logs.mock.calls[1][0])} ms`]);
     } finally {
       process.exitCode = undefined;
       errors.mockRestore();

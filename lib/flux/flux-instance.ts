@@ -6,6 +6,7 @@ import {
   FluxInstanceSpecSyncKind,
 } from '../../imports/fluxinstances-fluxcd.controlplane.io';
 import { KUBERNETES_VERSION_ANNOTATION, TALOS_VERSION_ANNOTATION } from '../synth/labels';
+import { toYaml } from '../synth/yaml';
 import { FluxObjectRef } from './refs';
 
 /** The only name the FluxInstance CRD accepts (a CEL rule of the CRD). */
@@ -29,7 +30,15 @@ export interface FluxInstanceSyncProps {
   /** The Flux distribution: exact version and image registry. */
   readonly distribution: { readonly version: string; readonly registry: string };
   /** The repository the instance syncs from, the path in it, and the Secret with its credentials. */
-  readonly sync: { readonly url: string; readonly branch: string; readonly path: string; readonly secretRef: string; readonly interval?: string };
+  readonly sync: {
+    readonly url: string;
+    readonly branch: string;
+    readonly path: string;
+    readonly secretRef: string;
+    readonly interval?: string;
+    /** `spec.ignore` of the GitRepository the operator creates (.sourceignore syntax). @default fetch everything */
+    readonly ignore?: string;
+  };
   /** Kubernetes and Talos minors of the cluster, recorded as annotations for the review. */
   readonly versions: { readonly kubernetes: string; readonly talos: string };
 }
@@ -70,6 +79,15 @@ export class FluxInstanceSync extends Construct {
           pullSecret: props.sync.secretRef,
           interval: props.sync.interval ?? '1m',
         },
+        // spec.sync has no ignore field: the operator applies these patches to the sync objects it generates.
+        ...(props.sync.ignore !== undefined ? {
+          kustomize: {
+            patches: [{
+              target: { kind: 'GitRepository', name: props.namespace },
+              patch: toYaml([{ op: 'add', path: '/spec/ignore', value: props.sync.ignore }]),
+            }],
+          },
+        } : {}),
       },
     });
     this.sourceRef = { kind: 'GitRepository', name: props.namespace, namespace: props.namespace };

@@ -15,6 +15,8 @@ export interface GitRepositorySourceProps {
   readonly secretRef?: string;
   /** How often Flux fetches. @default 1m */
   readonly interval?: string;
+  /** What the artifact leaves out, in .sourceignore (gitignore) syntax (`spec.ignore`). @default Flux's default exclusions */
+  readonly ignore?: string;
 }
 
 /** A Flux GitRepository (source.toolkit.fluxcd.io/v1). */
@@ -30,6 +32,7 @@ export class GitRepositorySource extends Construct {
         ref: { branch: props.branch },
         interval: props.interval ?? '1m',
         secretRef: props.secretRef ? { name: props.secretRef } : undefined,
+        ignore: props.ignore,
       },
     });
     this.ref = { kind: 'GitRepository', name: props.name, namespace: props.namespace };

@@ -12,6 +12,7 @@ import {
 import { validateProps } from '../props';
 import { dnsLabel, dnsSubdomain, duration, exactVersion, jsonObject } from '../validators';
 import { ChartPin } from '../versions';
+import { durationSeconds } from './duration';
 import { HelmRepositorySource } from './helm-repository';
 import { OciChartSource } from './oci-repository';
 import { ChartSource, FluxObjectRef } from './refs';
@@ -123,6 +124,10 @@ const releaseSchema = z.strictObject({
  */
 export class FluxHelmRelease<V extends object = Record<string, unknown>> extends Construct {
   readonly ref: FluxObjectRef;
+  /** How long one Helm action may take (`spec.timeout`). */
+  readonly timeout: string;
+  /** Retries of a failed install or upgrade (`spec.install/upgrade.remediation.retries`). */
+  readonly retries: number;
 
   constructor(scope: Construct, id: string, props: FluxHelmReleaseProps<V>) {
     super(scope, id);
@@ -137,9 +142,11 @@ export class FluxHelmRelease<V extends object = Record<string, unknown>> extends
       return all.length || props.dependsOn ? all.map((d) => ({ name: d.name, namespace: d.namespace })) : undefined;
     };
     const late = props.late;
+    this.timeout = props.timeout ?? '10m';
+    this.retries = retries;
     const spec: HelmReleaseSpec = {
       interval: props.interval ?? '30m',
-      timeout: props.timeout ?? '10m',
+      timeout: this.timeout,
       releaseName: props.name,
       ...chartOf(props),
       dependsOn: late ? Lazy.any({ produce: () => dependsOn(late().dependsOn ?? []) }) : dependsOn([]),
@@ -156,6 +163,14 @@ export class FluxHelmRelease<V extends object = Record<string, unknown>> extends
     this.node.defaultChild = new HelmRelease(this, 'resource', { metadata: { name: props.name, namespace: props.namespace, annotations }, spec });
     if (props.expectValuesSchema) this.node.findChild('resource').node.addMetadata(VALUES_SCHEMA_EXPECTED, true);
     this.ref = { kind: 'HelmRelease', name: props.name, namespace: props.namespace };
+  }
+
+  /**
+   * The longest the release can take to become Ready or give up, in seconds: its first install or
+   * upgrade and every retry, each up to the timeout (timeout × (1 + retries)).
+   */
+  get longestRunSeconds(): number {
+    return durationSeconds(this.timeout) * (1 + this.retries);
   }
 }
 

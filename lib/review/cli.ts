@@ -3,7 +3,9 @@ import * as path from 'node:path';
 import { isConfigError } from '../errors';
 import { debugRequested, describeException, mappedStack } from '../synth/exception';
 import { OUTPUT_DIRS } from '../synth/files';
+import { DEFAULT_CHECKS, withoutAdmission } from '../synth/checks';
 import { FleetBuilder, SynthOptions, synthesize } from '../synth/pipeline';
+import { diffAdmission } from './admission';
 import { diffTrees, FleetDiff } from './diff';
 import { formatMarkdown } from './format-markdown';
 import { formatTerminal } from './format-terminal';
@@ -77,12 +79,15 @@ export interface DiffCliEnv {
 
 /**
  * Renders the fleet in memory and compares it with dist/ and clusters/ as committed at the base
- * (read from git, never re-rendered). Touches no file.
+ * (read from git, never re-rendered). Touches no file. Admission at synth is compared rather than
+ * enforced: the render runs without it, and the diff lists the violations the change introduces
+ * (those of Deny policies too, which `npm run synth` refuses).
  */
 export function diffAgainstBase(build: FleetBuilder, root: string, requestedBase?: string, options: SynthOptions = {}): { base: BaseRef; diff: FleetDiff } {
   const base = resolveBase(root, requestedBase);
   const baseTree = readTreeAt(root, base.commit, OUTPUT_DIRS);
-  return { base, diff: diffTrees(baseTree, synthesize(build, options).files) };
+  const head = synthesize(build, { ...options, checks: withoutAdmission(options.checks ?? DEFAULT_CHECKS) });
+  return { base, diff: { ...diffTrees(baseTree, head.files), admission: diffAdmission(baseTree, head.objects) } };
 }
 
 const processEnv = (): DiffCliEnv => ({
@@ -96,7 +101,7 @@ const processEnv = (): DiffCliEnv => ({
 /**
  * `npm run diff`: what the working tree's fleet renders, compared with the committed output at the
  * base. Returns the exit code: 0 (whether or not anything changed), 1 when the fleet does not
- * render, 2 for a bad argument or a git problem.
+ * render or its own Deny policies refuse it at admission, 2 for a bad argument or a git problem.
  */
 export function runDiffCli(build: FleetBuilder, argv: readonly string[], io: DiffCliEnv = processEnv()): number {
   let args: DiffArgs;
@@ -118,6 +123,11 @@ export function runDiffCli(build: FleetBuilder, argv: readonly string[], io: Dif
     const text = args.format === 'markdown' ? formatMarkdown(diff, title) : formatTerminal(diff, title, { color });
     if (args.output !== undefined) fs.writeFileSync(path.resolve(io.root, args.output), text);
     else io.stdout(text);
+    const denied = diff.admission?.denied ?? 0;
+    if (denied) {
+      io.stderr(`diff failed: the working tree's own policies deny ${denied} time${denied === 1 ? '' : 's'} at admission, so npm run synth refuses it (see Admission)\n`);
+      return 1;
+    }
     return 0;
   } catch (err) {
     if (err instanceof GitError) {

@@ -1,4 +1,5 @@
 import { byString } from '../order';
+import type { AdmissionDiff } from './admission';
 import { diffFields, FieldChange } from './field-diff';
 import { risksOf, Risk } from './risks';
 import { objectsOf, REVIEW_LAYERS, ReviewLayer, TreeObject } from './tree';
@@ -30,6 +31,8 @@ export interface FleetDiff {
   readonly risks: readonly Risk[];
   /** Objects present and equal in both trees. */
   readonly unchanged: number;
+  /** The policy violations the change introduces at admission (lib/review/admission.ts), when computed. */
+  readonly admission?: AdmissionDiff;
 }
 
 export function compareChanges(a: ObjectChange, b: ObjectChange): number {

@@ -1,3 +1,4 @@
+import { admissionLines } from './admission';
 import { ClusterGroup, countChanges, describeChange, FleetDiff, formatCounts, groupChanges, ObjectChange } from './diff';
 import type { DiffTitle } from './format-terminal';
 import { changeLines, lineText, movedNote, objectLabel } from './lines';
@@ -75,6 +76,11 @@ function render(diff: FleetDiff, title: DiffTitle, detail: Detail | undefined, s
   out.push(...summaryTable(clusters, diff), '', `${diff.unchanged} objects unchanged.`, '');
   out.push(diff.risks.length ? `#### Risks (${diff.risks.length})` : '#### Risks: none flagged', '', ...diff.risks.map(riskLine));
   if (diff.risks.length) out.push('');
+  const admission = admissionLines(diff.admission ?? { introduced: [], denied: 0 });
+  if (admission.length) {
+    out.push(`#### Admission: violations introduced (${admission.length})`, '');
+    out.push(...admission.map((a) => `- ${a.denied ? '🛑 **Deny**' : '⚠️ audit/warn'} · ${a.text.replace(/[*_<>`]/g, (ch) => `\\${ch}`)}`), '');
+  }
   if (shortened) out.push('_Details shortened to fit a comment: run `npm run diff` for all of them._', '');
   if (detail) for (const g of clusters) out.push(...clusterSection(g, detail));
   return out.join('\n');

@@ -1,3 +1,4 @@
+import { admissionLines } from './admission';
 import { describeChange, FleetDiff, formatCounts, groupChanges, ObjectChange } from './diff';
 import { changeLines, DiffLine, lineText, movedNote, objectLabel } from './lines';
 import { RISK_KINDS } from './risks';
@@ -40,6 +41,13 @@ export function formatTerminal(diff: FleetDiff, title: DiffTitle, options: Termi
       const level = r.severity === 'high' ? paint('red', 'HIGH') : paint('yellow', 'warn');
       out.push(`  ${level}  ${RISK_KINDS[r.kind].title.padEnd(width)}  ${describeChange(r.change)}: ${r.message}`);
     }
+    out.push('');
+  }
+
+  const admission = admissionLines(diff.admission ?? { introduced: [], denied: 0 });
+  if (admission.length) {
+    out.push(paint('bold', `Admission: violations introduced (${admission.length})`));
+    for (const a of admission) out.push(`  ${a.denied ? paint('red', 'DENY') : paint('yellow', 'warn')}  ${a.text}`);
     out.push('');
   }
 

@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import { ConfigError, isWarning, Problem } from '../errors';
-import { Check, DEFAULT_CHECKS } from './checks';
+import { Check, DEFAULT_CHECKS, emptyNotes } from './checks';
 import { OUTPUT_DIRS, planFiles } from './files';
 import { Destination } from './manifest';
 import { renderFleet, Rendering } from './render';
@@ -21,15 +21,25 @@ export interface SynthResult extends Rendering {
   readonly files: ReadonlyMap<string, string>;
   /** What the checks found worth saying that fails nothing, in check order. */
   readonly warnings: readonly Problem[];
+  /** One-line accounts the checks give of what they did (`admission: …`). */
+  readonly summaries: readonly string[];
 }
 
-/** Renders and checks the fleet; throws a ConfigError listing every problem (warnings aside). No I/O. */
+/** The checks found problems: a ConfigError that also carries their warnings and summaries. */
+export class CheckFailure extends ConfigError {
+  constructor(problems: readonly Problem[], readonly warnings: readonly Problem[], readonly summaries: readonly string[]) {
+    super(problems);
+  }
+}
+
+/** Renders and checks the fleet; throws a CheckFailure (a ConfigError) listing every problem (warnings aside). No I/O. */
 export function synthesize(build: FleetBuilder, options: SynthOptions = {}): SynthResult {
   const rendering = renderFleet(build);
-  const found = [...(options.checks ?? DEFAULT_CHECKS).flatMap((check) => check(rendering.objects)), ...rendering.clusterProblems];
+  const notes = emptyNotes();
+  const found = [...(options.checks ?? DEFAULT_CHECKS).flatMap((check) => check(rendering.objects, notes)), ...rendering.clusterProblems];
   const problems = found.filter((p) => !isWarning(p));
-  if (problems.length) throw new ConfigError(problems);
-  return { ...rendering, files: planFiles(rendering.clusters, rendering.objects, rendering.artifacts), warnings: found.filter(isWarning) };
+  if (problems.length) throw new CheckFailure(problems, found.filter(isWarning), notes.summaries);
+  return { ...rendering, files: planFiles(rendering.clusters, rendering.objects, rendering.artifacts), warnings: found.filter(isWarning), summaries: notes.summaries };
 }
 
 export interface DiskOptions extends SynthOptions, WriteOptions {
@@ -39,9 +49,11 @@ export interface DiskOptions extends SynthOptions, WriteOptions {
 
 export interface SynthSummary {
   readonly clusters: number;
+  readonly warnings: readonly Problem[];
+  /** One-line accounts the checks give of what they did. */
+  readonly summaries: readonly string[];
   readonly objectsByDestination: Readonly<Record<Destination, number>>;
   readonly stats: WriteStats;
-  readonly warnings: readonly Problem[];
 }
 
 /**
@@ -57,7 +69,7 @@ export function synthToDisk(build: FleetBuilder, root: string, options: DiskOpti
   });
   const objectsByDestination = { controllers: 0, configs: 0, apps: 0, flux: 0 };
   for (const o of result.objects) objectsByDestination[o.destination]++;
-  return { clusters: result.clusters.length, objectsByDestination, stats, warnings: result.warnings };
+  return { clusters: result.clusters.length, objectsByDestination, stats, warnings: result.warnings, summaries: result.summaries };
 }
 
 /** An empty fleet would delete the whole output: almost always a fleet.ts that lost its clusters. */

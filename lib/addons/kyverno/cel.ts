@@ -26,15 +26,28 @@ export interface ResourceRule {
   readonly resources: string[];
 }
 
+/** What workloadResourceRules match besides pods and their controllers. */
+export interface WorkloadRuleOptions {
+  /**
+   * Also `pods/ephemeralcontainers`, the subresource `kubectl debug` updates to add a container to a
+   * running pod: without it, a debug container skips every check of containers (as upstream's
+   * policies that check containers match it). @default false
+   */
+  readonly ephemeralContainers?: boolean;
+}
+
+/** The subresource through which ephemeral containers are added to a pod. */
+export const EPHEMERAL_CONTAINERS_RESOURCE = 'pods/ephemeralcontainers';
+
 /**
  * Pods and every built-in controller that templates them (Kyverno's pod controllers). Matching them
  * explicitly, rather than pods alone, turns Kyverno's autogen off (it only rewrites pods-only
  * policies), so the CEL below is exactly what runs, and a bad Deployment is rejected itself
  * instead of failing later when its ReplicaSet creates pods.
  */
-export function workloadResourceRules(operations: readonly string[] = ['CREATE', 'UPDATE']): ResourceRule[] {
+export function workloadResourceRules(operations: readonly string[] = ['CREATE', 'UPDATE'], options: WorkloadRuleOptions = {}): ResourceRule[] {
   return [
-    { apiGroups: [''], apiVersions: ['v1'], operations: [...operations], resources: ['pods'] },
+    { apiGroups: [''], apiVersions: ['v1'], operations: [...operations], resources: options.ephemeralContainers ? ['pods', EPHEMERAL_CONTAINERS_RESOURCE] : ['pods'] },
     { apiGroups: ['apps'], apiVersions: ['v1'], operations: [...operations], resources: ['daemonsets', 'deployments', 'replicasets', 'statefulsets'] },
     { apiGroups: ['batch'], apiVersions: ['v1'], operations: [...operations], resources: ['cronjobs', 'jobs'] },
   ];

@@ -9,8 +9,9 @@ export interface CustomValidatingPolicyProps extends PolicyProps {
   /** Policy name (`metadata.name`). */
   readonly name: string;
   /**
-   * What the policy matches. @default pods and the controllers that template them, on CREATE and
-   * UPDATE, with the workload variables podTemplate, podSpec, containers and images defined
+   * What the policy matches. @default pods (with pods/ephemeralcontainers, as `variables.containers`
+   * holds ephemeral containers) and the controllers that template them, on CREATE and UPDATE, with the
+   * workload variables podTemplate, podSpec, containers and images defined
    */
   readonly resourceRules?: readonly ResourceRule[];
   /** CEL variables, reachable as `variables.<name>`. @default [] */
@@ -57,7 +58,7 @@ export class CustomValidatingPolicy extends ValidatingKyvernoPolicy {
     const p = validateProps(this, schema, props);
     const workloads = p.resourceRules === undefined;
     this.render(p, p.name, {
-      resourceRules: p.resourceRules ?? workloadResourceRules(),
+      resourceRules: p.resourceRules ?? workloadResourceRules(undefined, { ephemeralContainers: true }),
       variables: [...(workloads ? WORKLOAD_VARIABLES : []), ...(p.variables ?? [])],
       validations: p.validations,
     });

@@ -11,6 +11,6 @@ export class DisallowPrivilegedContainers extends WorkloadPolicy {
     this.renderWorkloadChecks(p, 'disallow-privileged-containers', [{
       expression: `variables.containers.all(c, !(${hasPath('c', 'securityContext', 'privileged')} && c.securityContext.privileged == true))`,
       message: 'privileged containers are not allowed: securityContext.privileged must be unset or false',
-    }]);
+    }], [], { ephemeralContainers: true });
   }
 }

@@ -6,7 +6,7 @@ import {
   ValidatingPolicySpecValidationActions,
 } from '../../../imports/validatingpolicies-policies.kyverno.io';
 import { dnsSubdomain } from '../../validators';
-import { CelVariable, ResourceRule, WORKLOAD_VARIABLES, workloadResourceRules } from './cel';
+import { CelVariable, ResourceRule, WORKLOAD_VARIABLES, WorkloadRuleOptions, workloadResourceRules } from './cel';
 import { ClaimedPolicy, ExemptNamespaceSelector, Kyverno, PolicyKind } from './kyverno';
 import { failurePolicyFor, PolicyMode, policyMode, validationActions } from './mode';
 
@@ -114,11 +114,14 @@ export abstract class ValidatingKyvernoPolicy extends KyvernoPolicy {
  * (`variables.podTemplate`, `podSpec`, `containers`, `images`) defined.
  */
 export abstract class WorkloadPolicy extends ValidatingKyvernoPolicy {
-  /** Renders the policy with the workload variables, then `variables` (which may use them). */
+  /**
+   * Renders the policy with the workload variables, then `variables` (which may use them); a policy
+   * that checks containers passes `{ ephemeralContainers: true }`, so `kubectl debug` is checked too.
+   */
   protected renderWorkloadChecks(
-    props: PolicyProps, defaultName: string, validations: readonly CelValidation[], variables: readonly CelVariable[] = [],
+    props: PolicyProps, defaultName: string, validations: readonly CelValidation[], variables: readonly CelVariable[] = [], rules: WorkloadRuleOptions = {},
   ): ValidatingPolicy {
-    return this.render(props, defaultName, { resourceRules: workloadResourceRules(), variables: [...WORKLOAD_VARIABLES, ...variables], validations });
+    return this.render(props, defaultName, { resourceRules: workloadResourceRules(undefined, rules), variables: [...WORKLOAD_VARIABLES, ...variables], validations });
   }
 }
 

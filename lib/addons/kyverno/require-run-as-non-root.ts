@@ -28,6 +28,6 @@ export class RequireRunAsNonRoot extends WorkloadPolicy {
           `variables.containers.all(c, !(${hasPath('c', 'securityContext', 'runAsUser')} && c.securityContext.runAsUser == 0))`,
         message: 'runAsUser must not be 0 (root), on the pod or on any container',
       },
-    ], [POD_RUN_AS_NON_ROOT]);
+    ], [POD_RUN_AS_NON_ROOT], { ephemeralContainers: true });
   }
 }

@@ -24,7 +24,10 @@ const schema = z.strictObject({
     }),
 });
 
-/** Allows images only from an allow-list of registries, for containers and image volumes (`restrict-image-registries`). */
+/**
+ * Allows images only from an allow-list of registries, for containers (ephemeral ones, added by
+ * `kubectl debug`, included) and image volumes (`restrict-image-registries`).
+ */
 export class RestrictImageRegistries extends WorkloadPolicy {
   readonly registries: readonly string[];
 
@@ -36,6 +39,6 @@ export class RestrictImageRegistries extends WorkloadPolicy {
       // The '/' after the entry keeps ghcr.io from admitting ghcr.io.evil.example.
       expression: `variables.images.all(img, ${celList(p.registries)}.exists(r, img.startsWith(r + "/")))`,
       message: `images must come from an allowed registry (${p.registries.join(', ')}) and name it, as in ${p.registries[0]}/<repository>:<tag>`,
-    }]);
+    }], [], { ephemeralContainers: true });
   }
 }

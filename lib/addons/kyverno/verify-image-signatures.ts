@@ -111,7 +111,7 @@ export class VerifyImageSignatures extends KyvernoPolicy {
         validationActions: validationActions(this.mode) as ImageValidatingPolicySpecValidationActions[],
         failurePolicy: failurePolicyFor(this.mode) as ImageValidatingPolicySpecFailurePolicy,
         webhookConfiguration: this.webhookConfiguration(p.timeoutSeconds ?? IMAGE_VERIFICATION_TIMEOUT_SECONDS),
-        matchConstraints: this.matchConstraints(workloadResourceRules()),
+        matchConstraints: this.matchConstraints(workloadResourceRules(undefined, { ephemeralContainers: true })),
         matchImageReferences: p.images.map((glob) => ({ glob })),
         attestors: [{
           name: ATTESTOR,

@@ -1,0 +1,135 @@
+/**
+ * The CEL engine of admission at synth: @bufbuild/cel, an implementation of the CEL spec (the language
+ * cel-go, and so Kubernetes and Kyverno, implement), without a type-check: a type error cel-go would
+ * reject when the policy is created shows here only when evaluated.
+ *
+ * Supported: standard CEL with its macros (has, all, exists, exists_one, map, filter) and functions,
+ * the strings extension (Kubernetes' `split`, `join`, `lowerAscii`, …), and Kubernetes' `Object{…}` /
+ * `Object.<path>{…}` and `JSONPatch{…}` constructors (rewritten into maps before planning). Not
+ * supported: the optional syntax (`?.`, `[?…]`, `orValue`), Kubernetes' quantity, url, ip/cidr, sets,
+ * lists and authorizer libraries, Kyverno's http/resource/globalContext/image data libraries.
+ * `matches()` uses JavaScript regular expressions, not RE2. JSON integers become CEL ints, as
+ * Kubernetes decodes them.
+ *
+ * Each expression is parsed and planned once (a cache by text and function set), so a policy costs
+ * one compilation per synth, not one per pod.
+ */
+import { celEnv, isCelError, isCelList, isCelMap, isCelUint, parse, plan } from '@bufbuild/cel';
+import type { CelFunc, CelInput, CelValue } from '@bufbuild/cel';
+import { strings } from '@bufbuild/cel/ext';
+
+/** A CEL expression failed to parse or evaluate. */
+export class CelEvaluationError extends Error {
+  /** What failed, without the expression. */
+  readonly reason: string;
+
+  constructor(where: string, expression: string, cause: string) {
+    super(`${where}: ${cause}\n  in: ${expression}`);
+    this.name = 'CelEvaluationError';
+    this.reason = cause;
+  }
+}
+
+/** Plain JSON as CEL input: integral numbers become ints (bigint), as Kubernetes decodes JSON. */
+export function toCel(value: unknown): CelInput {
+  if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : value;
+  if (Array.isArray(value)) return value.map(toCel);
+  if (value !== null && typeof value === 'object' && !isCelMap(value) && !isCelList(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toCel(v)]));
+  }
+  return value as CelInput;
+}
+
+/** A CEL value as plain JSON: ints become numbers, lists arrays, maps objects. */
+export function fromCel(value: CelValue | unknown): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (isCelUint(value)) return Number(value.value);
+  if (isCelList(value)) return [...value].map(fromCel);
+  if (isCelMap(value)) return Object.fromEntries([...value.entries()].map(([k, v]) => [String(fromCel(k)), fromCel(v)]));
+  return value;
+}
+
+type Expr = ReturnType<typeof parse>['expr'];
+
+// Kubernetes' typed object constructors (Object{…}, Object.spec{…}, JSONPatch{…}) build what is, for
+// an unstructured object, a map with those fields: rewrite them into map literals before planning.
+const OBJECT_TYPE = /^(Object(\.[A-Za-z_][\w]*)*|JSONPatch)$/;
+
+function rewriteObjectConstructors(node: unknown): void {
+  if (Array.isArray(node)) {
+    node.forEach(rewriteObjectConstructors);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const expr = node as Partial<Expr>;
+  if (expr.exprKind?.case === 'structExpr' && OBJECT_TYPE.test(expr.exprKind.value.messageName)) {
+    const struct = expr.exprKind.value;
+    struct.messageName = '';
+    for (const entry of struct.entries) {
+      if (entry.keyKind.case !== 'fieldKey') continue;
+      const key = entry.keyKind.value;
+      entry.keyKind = {
+        case: 'mapKey',
+        value: { $typeName: 'cel.expr.Expr', id: entry.id, exprKind: { case: 'constExpr', value: { $typeName: 'cel.expr.Constant', constantKind: { case: 'stringValue', value: key } } } } as Expr,
+      };
+    }
+  }
+  for (const child of Object.values(node)) rewriteObjectConstructors(child);
+}
+
+/** CEL bindings already converted with toCel. */
+export type CelBindings = Record<string, CelInput>;
+
+/** A compiled expression: evaluates to a CEL value, or throws CelEvaluationError. */
+export type CelProgram = (bindings: CelBindings) => CelValue;
+
+interface Compiler {
+  readonly env: ReturnType<typeof celEnv>;
+  readonly programs: Map<string, CelProgram | CelEvaluationError>;
+}
+
+const NO_FUNCS: readonly CelFunc[] = [];
+const compilers = new WeakMap<readonly CelFunc[], Compiler>();
+
+/** Parses and plans an expression once per function set; throws CelEvaluationError when it does not parse. */
+export function compileCel(expression: string, funcs: readonly CelFunc[] = NO_FUNCS, where = 'CEL'): CelProgram {
+  let compiler = compilers.get(funcs);
+  if (!compiler) {
+    compiler = { env: celEnv({ funcs: [...strings, ...funcs] }), programs: new Map() };
+    compilers.set(funcs, compiler);
+  }
+  let program = compiler.programs.get(expression);
+  if (!program) {
+    program = planExpression(compiler.env, expression);
+    compiler.programs.set(expression, program);
+  }
+  if (program instanceof CelEvaluationError) throw new CelEvaluationError(where, expression, program.reason);
+  const run = program;
+  return (bindings) => {
+    let result: unknown;
+    try {
+      result = run(bindings);
+    } catch (err) {
+      throw new CelEvaluationError(where, expression, (err as Error).message);
+    }
+    if (isCelError(result)) throw new CelEvaluationError(where, expression, result.message);
+    return result as CelValue;
+  };
+}
+
+function planExpression(env: ReturnType<typeof celEnv>, expression: string): CelProgram | CelEvaluationError {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(expression);
+  } catch (err) {
+    return new CelEvaluationError('CEL', expression, `does not parse: ${(err as Error).message}`);
+  }
+  rewriteObjectConstructors(parsed);
+  const planned = plan(env, parsed);
+  return (bindings) => planned(bindings) as CelValue;
+}
+
+/** Evaluates one CEL expression with plain-JSON bindings; returns plain JSON; throws CelEvaluationError on any error. */
+export function evaluateCel(expression: string, bindings: Record<string, unknown>, funcs: readonly CelFunc[] = NO_FUNCS, where = 'CEL'): unknown {
+  return fromCel(compileCel(expression, funcs, where)(toCel(bindings) as CelBindings));
+}
