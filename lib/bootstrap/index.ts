@@ -4,23 +4,11 @@
  * controllers, and the sync pointing Flux at `./clusters/<cluster>`. Its files go to
  * `dist/<cluster>/bootstrap/`, outside every Flux path. This module's interface is CDKTF-free.
  */
-import type { Manifest } from '../synth/manifest';
 import { toYaml } from '../synth/yaml';
-import type { Cni } from '../talos/layer';
+import type { BootstrapSpec } from './spec';
 import { SYNC_CHART_DIR, synthBootstrapStack } from './stack';
 
-export interface BootstrapSpec {
-  /** Cluster name: the stack's name and the sync path `./clusters/<cluster>`. */
-  readonly cluster: string;
-  /** Cilium is installed first when it is the CNI. */
-  readonly cni: Cni;
-  /**
-   * The `flux-system` GitRepository and Kustomization exactly as `clusters/<cluster>/` holds them, so
-   * Flux finds nothing to change when it takes them over; read when the files are rendered. The Git
-   * credentials are a Secret they name, never part of them.
-   */
-  readonly syncObjects: () => readonly Manifest[];
-}
+export type { BootstrapSpec };
 
 /** The folder below `dist/<cluster>/`. */
 export const BOOTSTRAP_DIR = 'bootstrap';

@@ -1,6 +1,6 @@
 import { apiGroup } from '../synth/manifest';
 import { POD_SECURITY_ENFORCE_LABEL, POD_SECURITY_LEVELS, TALOS_DEFAULT_POD_SECURITY } from '../talos/pod-security';
-import type { ObjectChange } from './diff';
+import type { ObjectChange } from './change';
 import { deepEqual, FieldChange, formatFieldPath, isPlainObject, isScalar, isUnder, keysOf, namesOf, PathSegment } from './field-diff';
 import { TreeObject } from './tree';
 

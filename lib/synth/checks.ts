@@ -1,12 +1,12 @@
 import { Problem } from '../errors';
 import { describeObject, identityOf, RenderedObject } from './manifest';
+import type { Check } from './validation/check';
 import { helmValues } from './validation/helm-values';
 import { schemaValidation } from './validation/objects';
 import { fluxReferences, kedaReferences, namespaceReferences, runtimeClassReferences, veleroReferences } from './validation/references';
 import { secretGuard } from './validation/secrets';
 
-/** A check over the whole rendered fleet; returns every problem it finds (never only the first). */
-export type Check = (objects: readonly RenderedObject[]) => Problem[];
+export type { Check };
 
 /** Every object has a name; generated names would change whenever a construct moves. */
 export const namedObjects: Check = (objects) =>

@@ -4,7 +4,7 @@
  * Messages never repeat the value.
  */
 import { formatPath, Problem } from '../../errors';
-import type { Check } from '../checks';
+import type { Check } from './check';
 import { FLUX_NAMESPACE } from '../../flux/cluster-sync';
 import { apiGroup, describeObject, RenderedObject } from '../manifest';
 import { at, list, Path, record } from './access';
