@@ -2,13 +2,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { buildFleet } from '../apps/fleet';
+import { exampleFleet } from './fixtures/example-fleet';
 import { escapeTemplate } from '../lib/bootstrap/stack';
 import { synthesize } from '../lib/synth/pipeline';
 import { CHARTS } from '../lib/versions';
 import { synthCluster } from './helpers';
 
-const fleet = synthesize(buildFleet);
+const fleet = synthesize(exampleFleet);
 const root = path.resolve(__dirname, '..');
 
 interface HelmRelease {
@@ -33,19 +33,19 @@ const stackOf = (files: ReadonlyMap<string, string>, cluster: string): Stack => 
 const releasesOf = (cluster: string) => stackOf(fleet.files, cluster).resource.helm_release;
 const valuesOf = (r: HelmRelease) => parse(r.values[0]);
 
-describe('bootstrap stack of the reference fleet', () => {
+describe('bootstrap stack of the example clusters', () => {
   it('renders Terraform JSON and the sync chart under dist/<cluster>/bootstrap/ for both clusters', () => {
     expect([...fleet.files.keys()].filter((p) => p.includes('/bootstrap/'))).toEqual([
-      'dist/catalyst/bootstrap/charts/flux-sync/Chart.yaml',
-      'dist/catalyst/bootstrap/charts/flux-sync/templates/objects.yaml',
-      'dist/catalyst/bootstrap/main.tf.json',
-      'dist/hybrid-llm/bootstrap/charts/flux-sync/Chart.yaml',
-      'dist/hybrid-llm/bootstrap/charts/flux-sync/templates/objects.yaml',
-      'dist/hybrid-llm/bootstrap/main.tf.json',
+      'dist/gpu-cloud/bootstrap/charts/flux-sync/Chart.yaml',
+      'dist/gpu-cloud/bootstrap/charts/flux-sync/templates/objects.yaml',
+      'dist/gpu-cloud/bootstrap/main.tf.json',
+      'dist/lab/bootstrap/charts/flux-sync/Chart.yaml',
+      'dist/lab/bootstrap/charts/flux-sync/templates/objects.yaml',
+      'dist/lab/bootstrap/main.tf.json',
     ]);
   });
 
-  it.each(['catalyst', 'hybrid-llm'])('%s: pins the helm provider and reaches the cluster through a kubeconfig path variable', (cluster) => {
+  it.each(['lab', 'gpu-cloud'])('%s: pins the helm provider and reaches the cluster through a kubeconfig path variable', (cluster) => {
     const stack = stackOf(fleet.files, cluster);
     expect(stack.terraform).toEqual({ required_providers: { helm: { source: 'hashicorp/helm', version: '3.1.1' } } });
     expect(stack.provider).toEqual({ helm: [{ kubernetes: { config_path: '${var.kubeconfig_path}' } }] });
@@ -60,11 +60,11 @@ describe('bootstrap stack of the reference fleet', () => {
 
   it('pins the helm provider version the @cdktf/provider-helm binding was generated for', () => {
     const binding = JSON.parse(fs.readFileSync(require.resolve('@cdktf/provider-helm/package.json'), 'utf8')) as { cdktf: { provider: { name: string; version: string } } };
-    expect(binding.cdktf.provider).toEqual({ name: 'registry.terraform.io/hashicorp/helm', version: stackOf(fleet.files, 'catalyst').terraform.required_providers.helm.version });
+    expect(binding.cdktf.provider).toEqual({ name: 'registry.terraform.io/hashicorp/helm', version: stackOf(fleet.files, 'lab').terraform.required_providers.helm.version });
   });
 
-  it('catalyst (Cilium as CNI): installs Cilium, then the Flux controllers, then the sync, each after the one before', () => {
-    const releases = releasesOf('catalyst');
+  it('lab (Cilium as CNI): installs Cilium, then the Flux controllers, then the sync, each after the one before', () => {
+    const releases = releasesOf('lab');
     expect(Object.keys(releases)).toEqual(['cilium', 'flux2', 'flux_sync']);
     expect(releases.cilium.depends_on).toBeUndefined();
     expect(releases.flux2.depends_on).toEqual(['helm_release.cilium']);
@@ -74,7 +74,7 @@ describe('bootstrap stack of the reference fleet', () => {
   });
 
   it('configures Cilium as the Talos guide does: Kubernetes IPAM, no kube-proxy, no SYS_MODULE, Talos cgroups, the API through KubePrism', () => {
-    expect(valuesOf(releasesOf('catalyst').cilium)).toEqual({
+    expect(valuesOf(releasesOf('lab').cilium)).toEqual({
       ipam: { mode: 'kubernetes' },
       kubeProxyReplacement: true,
       securityContext: {
@@ -88,27 +88,27 @@ describe('bootstrap stack of the reference fleet', () => {
       k8sServicePort: 7445,
     });
     // KubePrism on 7445 and Talos' CNI and kube-proxy off: what the machine-config patches say.
-    expect(parse(fleet.files.get('dist/catalyst/talos/kata/patch.yaml') ?? '')).toMatchObject({
+    expect(parse(fleet.files.get('dist/lab/talos/kata/patch.yaml') ?? '')).toMatchObject({
       machine: { features: { kubePrism: { enabled: true, port: 7445 } } },
       cluster: { network: { cni: { name: 'none' } }, proxy: { disabled: true } },
     });
   });
 
-  it('hybrid-llm (Flannel): no Cilium; the Flux controllers first, then the sync', () => {
-    const releases = releasesOf('hybrid-llm');
+  it('gpu-cloud (Flannel): no Cilium; the Flux controllers first, then the sync', () => {
+    const releases = releasesOf('gpu-cloud');
     expect(Object.keys(releases)).toEqual(['flux2', 'flux_sync']);
     expect(releases.flux2.depends_on).toBeUndefined();
     expect(releases.flux_sync.depends_on).toEqual(['helm_release.flux2']);
   });
 
-  it.each(['catalyst', 'hybrid-llm'])('%s: installs the pinned flux2 chart into flux-system, with the controllers flux bootstrap installs', (cluster) => {
+  it.each(['lab', 'gpu-cloud'])('%s: installs the pinned flux2 chart into flux-system, with the controllers flux bootstrap installs', (cluster) => {
     const flux2 = releasesOf(cluster).flux2;
     expect(flux2).toMatchObject({ name: 'flux2', namespace: 'flux-system', create_namespace: true, repository: 'https://fluxcd-community.github.io/helm-charts', chart: 'flux2', version: '2.18.3' });
     expect(CHARTS.flux2.version).toBe('2.18.3');
     expect(valuesOf(flux2)).toEqual({ imageAutomationController: { create: false }, imageReflectionController: { create: false } });
   });
 
-  it.each(['catalyst', 'hybrid-llm'])('%s: creates the sync objects exactly as clusters/<cluster>/ holds them, from the local chart', (cluster) => {
+  it.each(['lab', 'gpu-cloud'])('%s: creates the sync objects exactly as clusters/<cluster>/ holds them, from the local chart', (cluster) => {
     const sync = releasesOf(cluster).flux_sync;
     expect(sync).toMatchObject({ name: 'flux-sync', namespace: 'flux-system', chart: '${path.module}/charts/flux-sync' });
     expect(sync.repository).toBeUndefined();
@@ -118,7 +118,7 @@ describe('bootstrap stack of the reference fleet', () => {
   });
 
   it('references the Git credentials Secret and never renders one', () => {
-    for (const cluster of ['catalyst', 'hybrid-llm']) {
+    for (const cluster of ['lab', 'gpu-cloud']) {
       const objects = valuesOf(releasesOf(cluster).flux_sync).objects as Array<{ kind: string; spec: { secretRef?: { name: string } } }>;
       expect(objects.map((o) => o.kind)).toEqual(['GitRepository', 'Kustomization']);
       expect(objects[0].spec.secretRef).toEqual({ name: 'flux-system' });
@@ -127,26 +127,26 @@ describe('bootstrap stack of the reference fleet', () => {
   });
 
   it('ships a sync chart that writes out the objects of its values', () => {
-    expect(parse(fleet.files.get('dist/catalyst/bootstrap/charts/flux-sync/Chart.yaml') ?? '')).toEqual({
+    expect(parse(fleet.files.get('dist/lab/bootstrap/charts/flux-sync/Chart.yaml') ?? '')).toEqual({
       apiVersion: 'v2',
       name: 'flux-sync',
-      description: 'The flux-system GitRepository and Kustomization of cluster catalyst, as clusters/catalyst/ holds them (generated by talos-flux-synth)',
+      description: 'The flux-system GitRepository and Kustomization of cluster lab, as clusters/lab/ holds them (generated by talos-flux-synth)',
       type: 'application',
       version: '1.0.0',
     });
-    expect(fleet.files.get('dist/catalyst/bootstrap/charts/flux-sync/templates/objects.yaml')).toBe('{{- range .Values.objects }}\n---\n{{ toYaml . }}\n{{- end }}\n');
+    expect(fleet.files.get('dist/lab/bootstrap/charts/flux-sync/templates/objects.yaml')).toBe('{{- range .Values.objects }}\n---\n{{ toYaml . }}\n{{- end }}\n');
   });
 });
 
 describe('bootstrap stack synthesis', () => {
-  const json = fleet.files.get('dist/catalyst/bootstrap/main.tf.json') ?? '';
+  const json = fleet.files.get('dist/lab/bootstrap/main.tf.json') ?? '';
 
   it('keeps no CDKTF metadata, paths or versions, and sorts keys: the same spec gives the same bytes', () => {
     expect(json).not.toContain('"//"');
     expect(json).not.toContain(os.tmpdir());
     expect(json).not.toContain(root);
     expect(json).not.toMatch(/cdktf/i);
-    expect(synthesize(buildFleet).files.get('dist/catalyst/bootstrap/main.tf.json')).toBe(json);
+    expect(synthesize(exampleFleet).files.get('dist/lab/bootstrap/main.tf.json')).toBe(json);
     const keys = (v: unknown): string[][] => (v && typeof v === 'object' && !Array.isArray(v) ? [Object.keys(v), ...Object.values(v).flatMap(keys)] : Array.isArray(v) ? v.flatMap(keys) : []);
     for (const k of keys(JSON.parse(json))) expect(k).toEqual([...k].sort());
   });
@@ -180,7 +180,7 @@ describe('bootstrap stack synthesis', () => {
   });
 
   it('renders YAML documents Helm can read: the values parse back into the same objects', () => {
-    const values = releasesOf('catalyst').flux_sync.values[0];
+    const values = releasesOf('lab').flux_sync.values[0];
     expect(parseAllDocuments(values).every((d) => d.errors.length === 0)).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { stringify } from 'yaml';
-import { buildFleet } from '../apps/fleet';
+import { exampleFleet } from './fixtures/example-fleet';
 import { synthesize } from '../lib/synth/pipeline';
 import { fastYaml, toYaml, YAML_OPTIONS } from '../lib/synth/yaml';
 
@@ -32,8 +32,8 @@ describe('toYaml', () => {
     expect(docs.filter((d) => fastYaml(d) !== undefined).length).toBeGreaterThan(300);
   });
 
-  it('writes every object of the reference fleet without falling back to yaml', () => {
-    const manifests = synthesize(buildFleet).objects.map((o) => o.manifest);
+  it('writes every object of the example clusters without falling back to yaml', () => {
+    const manifests = synthesize(exampleFleet).objects.map((o) => o.manifest);
     expect(manifests.filter((m) => fastYaml(m) === undefined)).toEqual([]);
   });
 
