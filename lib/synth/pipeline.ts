@@ -32,6 +32,8 @@ export interface SynthSummary {
   readonly clusters: number;
   readonly objectsByDestination: Readonly<Record<Destination, number>>;
   readonly stats: WriteStats;
+  /** The files written or kept, by path below root. */
+  readonly files: ReadonlyMap<string, string>;
 }
 
 /** Renders, checks and writes the fleet under `root` (dist/ and clusters/); nothing is written if anything fails. */
@@ -40,7 +42,7 @@ export function synthToDisk(build: FleetBuilder, root: string, options: SynthOpt
   const stats = writeTree(root, OUTPUT_DIRS, result.files);
   const objectsByDestination = { controllers: 0, configs: 0, apps: 0, flux: 0 };
   for (const o of result.objects) objectsByDestination[o.destination]++;
-  return { clusters: result.clusters.length, objectsByDestination, stats };
+  return { clusters: result.clusters.length, objectsByDestination, stats, files: result.files };
 }
 
 export function formatSummary(s: SynthSummary, ms: number): string {
