@@ -1,7 +1,8 @@
 /**
- * The fleet tests hold for any fleet: here, apps/fleet.ts with the cluster the README's "Adding a cluster"
- * adds, taken from the README itself (step 1's file, step 2's two lines) and compiled as the user's
- * apps/edge-2.ts and apps/fleet.ts would be. (Step 3's `npx jest -u` then writes that cluster's snapshot.)
+ * The fleet tests hold for any fleet: here, apps/fleet.ts plus the cluster the README's "Adding a cluster"
+ * adds, taken from the README itself (step 1's file, compiled as the user's file in apps/ would be, under a
+ * name the fleet does not use yet, so this holds once a user has added it too). Step 3's `npx jest -u` then
+ * writes that cluster's snapshot.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -19,32 +20,37 @@ function sectionCode(): string[] {
   return [...section.matchAll(/^ *```ts\n([\s\S]*?)^ *```$/gm)].map((m) => m[1].replace(/^ {3}/gm, ''));
 }
 
-/** Evaluates TypeScript source as the module `file`; relative imports resolve from its folder, or to `modules`. */
-function evaluate(file: string, source: string, modules: Record<string, unknown> = {}): Record<string, unknown> {
+/** Evaluates TypeScript source as the module `file`; its relative imports resolve from the file's folder. */
+function evaluate(file: string, source: string): Record<string, unknown> {
   const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText;
   const exports: Record<string, unknown> = {};
-  const load = (id: string) => modules[id] ?? require(id.startsWith('.') ? path.resolve(path.dirname(file), id) : id);
+  const load = (id: string) => require(id.startsWith('.') ? path.resolve(path.dirname(file), id) : id);
   new Function('require', 'exports', 'module', js)(load, exports, { exports });
   return exports;
 }
 
-/** apps/fleet.ts after step 2: the import after the last import, the call as the last line of buildFleet. */
-function fleetWithNewCluster(): FleetBuilder {
-  const [clusterFile, importLine, callLine] = sectionCode();
-  const lines = fs.readFileSync(path.join(root, 'apps/fleet.ts'), 'utf8').split('\n');
-  const lastImport = lines.map((l) => l.startsWith('import ')).lastIndexOf(true);
-  const end = lines.lastIndexOf('}');
-  const fleet = [...lines.slice(0, lastImport + 1), importLine.trimEnd(), ...lines.slice(lastImport + 1, end), callLine.trimEnd(), ...lines.slice(end)].join('\n');
-  const newCluster = evaluate(path.join(root, 'apps/edge-2.ts'), clusterFile);
-  return evaluate(path.join(root, 'apps/fleet.ts'), fleet, { './edge-2': newCluster }).buildFleet as FleetBuilder;
-}
-
-const build = fleetWithNewCluster();
+const fleetClusters = synthesize(buildFleet).clusters;
+const [clusterFile, importLine, callLine] = sectionCode();
+const readmeName = /name: '([^']+)'/.exec(clusterFile)?.[1] ?? '';
+let name = readmeName;
+while (fleetClusters.includes(name)) name = `${name}-x`;
+const readmeModule = evaluate(path.join(root, 'apps', 'readme-cluster.ts'), clusterFile.replace(`name: '${readmeName}'`, `name: '${name}'`));
+const build: FleetBuilder = (app) => {
+  buildFleet(app);
+  for (const f of Object.values(readmeModule)) (f as FleetBuilder)(app);
+};
 const result = describeFleetChecks('apps/fleet.ts with the cluster of the README\'s "Adding a cluster"', build);
 
-it('the README\'s steps add one cluster to the fleet, with its dist/ and clusters/ folders', () => {
-  const before = synthesize(buildFleet).clusters;
-  const added = result.clusters.filter((c) => !before.includes(c));
-  expect(added).toHaveLength(1);
-  expect([...result.files.keys()].filter((rel) => rel === `clusters/${added[0]}/kustomization.yaml` || rel === `dist/${added[0]}/controllers/kustomization.yaml`)).toHaveLength(2);
+describe('the README\'s "Adding a cluster"', () => {
+  it('step 1 defines a cluster function; step 2 imports and calls it', () => {
+    expect(Object.keys(readmeModule)).toHaveLength(1);
+    const [fn] = Object.keys(readmeModule);
+    expect(importLine).toMatch(new RegExp(`^import \\{ ${fn} \\} from '\\./[a-z0-9-]+';\\n$`));
+    expect(callLine.trim()).toBe(`${fn}(app);`);
+  });
+
+  it('adds one cluster to the fleet, with its dist/ and clusters/ folders', () => {
+    expect(result.clusters.filter((c) => !fleetClusters.includes(c))).toEqual([name]);
+    expect(result.files.has(`clusters/${name}/kustomization.yaml`) && result.files.has(`dist/${name}/controllers/kustomization.yaml`)).toBe(true);
+  });
 });
