@@ -5,38 +5,18 @@ import { bootstrapFiles } from './bootstrap';
 import { ConfigError, showValue } from './errors';
 import { ClusterSync } from './flux/cluster-sync';
 import { ClusterScope, describeConstruct, propError, validateProps } from './props';
-import { Cni, TalosLayer } from './talos/layer';
-import { runsWorkloads } from './talos/node-groups';
+import { LAYERS, Layer } from './synth/manifest';
+import { TalosLayer } from './talos/layer';
+import { Cni } from './talos/machine-config';
+import { NodeSpec, runsWorkloads } from './talos/node-groups';
 import { dnsLabel, dnsSubdomain, duration, labels } from './validators';
 import { FLUX_DISTRIBUTION, KUBERNETES_VERSION, KUBERNETES_VERSIONS, KubernetesVersion, TALOS_VERSION, TALOS_VERSIONS, TalosVersion } from './versions';
 import { extensionProblem } from './talos/extensions';
 import { byKey } from './order';
 
-/** The Flux layers of a cluster, in the order Flux applies them. */
-export const LAYERS = ['controllers', 'configs', 'apps'] as const;
-export type Layer = (typeof LAYERS)[number];
-
-/** One Talos node (or a group of identical nodes) of the cluster. */
-export interface NodeSpec {
-  /** Node name, as Talos registers it (hostname). */
-  readonly name: string;
-  /** Control plane or worker. */
-  readonly role: 'controlplane' | 'worker';
-  /** Whether a control-plane node also runs workloads (Talos `cluster.allowSchedulingOnControlPlanes`). @default false */
-  readonly schedulable?: boolean;
-  /** Node labels set through the Talos machine config (`machine.nodeLabels`). @default {} */
-  readonly labels?: Record<string, string>;
-  /**
-   * Official Talos system extensions the node's Image Factory schematic lists besides those its add-ons
-   * require (add-ons such as GpuOperator add theirs to the nodes they select). @default []
-   */
-  readonly extensions?: readonly string[];
-  /**
-   * The node group: nodes that share one schematic and one machine-config patch, in `dist/<cluster>/talos/<group>/`.
-   * Nodes of one group must agree on role, labels and extensions. @default the role (controlplane or worker)
-   */
-  readonly group?: string;
-}
+// Defined in the lower modules that use them; part of the Cluster's interface.
+export { LAYERS };
+export type { Cni, Layer, NodeSpec };
 
 /** Where Flux finds this repository. */
 export interface GitSourceSpec {

@@ -92,7 +92,7 @@ describe('the "Adding a tool" recipe', () => {
     const synth = run(copy, 'npm run --silent synth');
     expect(synth.stderr).toBe('');
     expect(synth.status).toBe(0);
-    expect(synth.stdout).toMatch(/^synth: 3 clusters, /);
+    expect(synth.stdout).toMatch(/^synth: 3 clusters, /m);
     const issuer = fs.readFileSync(path.join(copy, 'dist/edge-2/configs/clusterissuer_letsencrypt-staging.yaml'), 'utf8');
     expect(issuer).toContain('kind: ClusterIssuer');
     expect(issuer).toContain('server: https://acme-staging-v02.api.letsencrypt.org/directory');
@@ -106,6 +106,7 @@ describe('the "Adding a tool" recipe', () => {
     expect(badValues.status).toBe(1);
     expect(badValues.stderr.trim().split('\n')).toEqual([
       'error: edge-2/controllers/HelmRelease/cert-manager/cert-manager: spec.values.crds.enabeld: unknown field, not in the cert-manager v1.21.1 values schema; did you mean "enabled"?',
+      expect.stringMatching(/^admission: \d+ pod specs? checked, 0 denied, 0 warnings$/),
       'synth failed: 1 problem; dist/ and clusters/ were left unchanged',
     ]);
     fs.writeFileSync(path.join(copy, 'apps/cert-manager.ts'), addOnFile.replace("server: 'https://acme-staging", "sever: 'https://acme-staging"));
@@ -113,6 +114,7 @@ describe('the "Adding a tool" recipe', () => {
     expect(badIssuer.status).toBe(1);
     expect(badIssuer.stderr.trim().split('\n')).toEqual([
       'error: edge-2/configs/ClusterIssuer/letsencrypt-staging: spec.acme.server: required field is missing',
+      expect.stringMatching(/^admission: \d+ pod specs? checked, 0 denied, 0 warnings$/),
       'synth failed: 1 problem; dist/ and clusters/ were left unchanged',
     ]);
     expect(fs.readFileSync(path.join(copy, 'dist/edge-2/configs/clusterissuer_letsencrypt-staging.yaml'), 'utf8')).toBe(rendered);

@@ -1,11 +1,11 @@
-import { buildFleet } from '../apps/fleet';
+import { exampleFleet } from './fixtures/example-fleet';
 import { KATA_NODE_LABEL } from '../apps/catalyst';
 import { GPU_NODE_LABEL } from '../apps/hybrid-llm';
 import { synthesize } from '../lib/synth/pipeline';
 import { Manifest } from '../lib/synth/manifest';
 import { find } from './helpers';
 
-const fleet = synthesize(buildFleet);
+const fleet = synthesize(exampleFleet);
 const objectsOf = (cluster: string, layer?: string): Manifest[] =>
   fleet.objects.filter((o) => o.cluster === cluster && (layer === undefined || o.destination === layer)).map((o) => o.manifest);
 
@@ -25,8 +25,8 @@ const HARDENED_CONTAINER = {
   seccompProfile: { type: 'RuntimeDefault' },
 };
 
-describe('KEDA in the reference fleet', () => {
-  it.each(['catalyst', 'hybrid-llm'])('%s installs the KEDA engine in the controllers layer', (cluster) => {
+describe('KEDA in the example clusters', () => {
+  it.each(['lab', 'gpu-cloud'])('%s installs the KEDA engine in the controllers layer', (cluster) => {
     const controllers = objectsOf(cluster, 'controllers');
     expect(find(controllers, 'Namespace', 'keda').metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
     expect((find(controllers, 'HelmRelease', 'keda').spec as Json).chart.spec).toMatchObject({ chart: 'keda', version: '2.20.2' });
@@ -34,8 +34,8 @@ describe('KEDA in the reference fleet', () => {
   });
 });
 
-describe('catalyst: llm-worker scaled by llm-scaler', () => {
-  const apps = objectsOf('catalyst', 'apps');
+describe('lab: llm-worker scaled by llm-scaler', () => {
+  const apps = objectsOf('lab', 'apps');
 
   it('scales llm-worker on pending requests and keeps one replica in New York working hours', () => {
     const scaler = find(apps, 'ScaledObject', 'llm-scaler');
@@ -71,7 +71,7 @@ describe('catalyst: llm-worker scaled by llm-scaler', () => {
     expect(pod.runtimeClassName).toBe('kata');
     // The RuntimeClass's scheduling keeps Kata pods on the Kata node; the Deployment adds no affinity of its own.
     expect(pod.affinity).toBeUndefined();
-    expect(find(objectsOf('catalyst', 'configs'), 'RuntimeClass', 'kata')).toMatchObject({ scheduling: { nodeSelector: { [KATA_NODE_LABEL]: 'true' } } });
+    expect(find(objectsOf('lab', 'configs'), 'RuntimeClass', 'kata')).toMatchObject({ scheduling: { nodeSelector: { [KATA_NODE_LABEL]: 'true' } } });
     expect(pod.containers).toEqual([{
       name: 'worker',
       image: 'ghcr.io/catalyst-lab/llm-worker:1.4.2',
@@ -85,9 +85,9 @@ describe('catalyst: llm-worker scaled by llm-scaler', () => {
   });
 });
 
-describe('hybrid-llm: the GPU operator and vllm', () => {
-  const controllers = objectsOf('hybrid-llm', 'controllers');
-  const apps = objectsOf('hybrid-llm', 'apps');
+describe('gpu-cloud: the GPU operator and vllm', () => {
+  const controllers = objectsOf('gpu-cloud', 'controllers');
+  const apps = objectsOf('gpu-cloud', 'apps');
 
   it('installs the GPU operator configured for Talos into a privileged namespace', () => {
     expect(find(controllers, 'Namespace', 'gpu-operator').metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'privileged' });
@@ -154,12 +154,12 @@ describe('hybrid-llm: the GPU operator and vllm', () => {
 });
 
 // What the cluster's Kyverno policies (issue 4) require of every workload the fleet renders.
-describe('reference workloads pass the cluster policies', () => {
+describe('example workloads pass the cluster policies', () => {
   const deployments = fleet.objects.filter((o) => o.destination === 'apps' && o.manifest.kind === 'Deployment');
   const ALLOWED_REGISTRIES = ['cgr.dev/', 'ghcr.io/', 'registry.k8s.io/', 'quay.io/'];
 
-  it('renders the two reference workloads', () => {
-    expect(deployments.map((d) => `${d.cluster}/${d.manifest.metadata.name}`)).toEqual(['catalyst/llm-worker', 'hybrid-llm/vllm']);
+  it('renders the two example workloads', () => {
+    expect(deployments.map((d) => `${d.cluster}/${d.manifest.metadata.name}`)).toEqual(['lab/llm-worker', 'gpu-cloud/vllm']);
   });
 
   it.each(deployments.map((d) => [`${d.cluster}/${d.manifest.metadata.name}`, d.manifest] as const))('%s', (_, d) => {
@@ -186,11 +186,11 @@ describe('reference workloads pass the cluster policies', () => {
   });
 });
 
-describe('monitoring in the reference fleet', () => {
+describe('monitoring in the example clusters', () => {
   const matches = (selector: Json | undefined, labels: Json | undefined) =>
     !!selector && Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 
-  it.each(['catalyst', 'hybrid-llm'])('%s: every workload of the apps layer has a monitor that selects it, on a port of the same name', (cluster) => {
+  it.each(['lab', 'gpu-cloud'])('%s: every workload of the apps layer has a monitor that selects it, on a port of the same name', (cluster) => {
     const apps = objectsOf(cluster, 'apps');
     const workloads = apps.filter((m) => m.kind === 'Deployment');
     expect(workloads.length).toBeGreaterThan(0);
@@ -209,7 +209,7 @@ describe('monitoring in the reference fleet', () => {
     }
   });
 
-  it.each([['catalyst', 'llm-scaler'], ['hybrid-llm', 'vllm-scaler']])('%s: %s reads the Prometheus of the monitoring add-on', (cluster, scaler) => {
+  it.each([['lab', 'llm-scaler'], ['gpu-cloud', 'vllm-scaler']])('%s: %s reads the Prometheus of the monitoring add-on', (cluster, scaler) => {
     const release = find(objectsOf(cluster, 'controllers'), 'HelmRelease', 'kube-prometheus-stack');
     expect(release.metadata.namespace).toBe('monitoring');
     expect((release.metadata.annotations as Json)['talos-flux-synth.dev/chart-services']).toContain('kube-prometheus-stack-prometheus:9090');

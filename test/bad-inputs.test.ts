@@ -1,4 +1,4 @@
-import { buildFleet } from '../apps/fleet';
+import { exampleFleet } from './fixtures/example-fleet';
 import { AddOn } from '../lib/addon';
 import { synthToDisk } from '../lib/synth/pipeline';
 import { BAD_INPUTS } from './bad-inputs';
@@ -11,7 +11,7 @@ const CORPUS = [...BAD_INPUTS, ...Object.values(ADDON_BAD_INPUTS).flat()];
 describe('bad input', () => {
   // The previous output every failing synth must leave exactly as it was.
   const root = tempDir();
-  synthToDisk(buildFleet, root);
+  synthToDisk(exampleFleet, root);
   const before = snapshotTree(root);
 
   it('has a corpus of at least 30 cases, each named once', () => {

@@ -1,4 +1,4 @@
-import { buildFleet } from '../apps/fleet';
+import { exampleFleet } from './fixtures/example-fleet';
 import { LABEL_PART_OF } from '../lib/synth/labels';
 import { synthesize } from '../lib/synth/pipeline';
 import { fleetFromEnv, SHAPES, syntheticFleet } from '../bench/fleet';
@@ -14,8 +14,8 @@ describe('benchmark fleets', () => {
     expect(synthesize(syntheticFleet(5)).clusters).toEqual(['catalyst-000', 'hybrid-llm-001', 'catalyst-002', 'hybrid-llm-003', 'catalyst-004']);
   });
 
-  it('render every component and kind of the reference fleet (add a new reference cluster to SHAPES)', () => {
-    expect(contents(syntheticFleet(SHAPES.length))).toEqual(contents(buildFleet));
+  it('render every component and kind of the example clusters of apps/ (add a new example cluster to SHAPES)', () => {
+    expect(contents(syntheticFleet(SHAPES.length))).toEqual(contents(exampleFleet));
   });
 
   it('grow linearly: n copies render n times the objects of one round of shapes', () => {
@@ -23,9 +23,9 @@ describe('benchmark fleets', () => {
     expect(synthesize(syntheticFleet(10 * SHAPES.length)).objects.length).toBe(10 * round);
   });
 
-  it('come from BENCH_CLUSTERS, or are the reference fleet without it', () => {
-    expect(fleetFromEnv(buildFleet, {})).toBe(buildFleet);
-    expect(synthesize(fleetFromEnv(buildFleet, { BENCH_CLUSTERS: '3' })).clusters).toHaveLength(3);
-    expect(() => fleetFromEnv(buildFleet, { BENCH_CLUSTERS: 'ten' })).toThrow('fleet size must be a positive integer, not NaN');
+  it('come from BENCH_CLUSTERS, or are the given fleet without it', () => {
+    expect(fleetFromEnv(exampleFleet, {})).toBe(exampleFleet);
+    expect(synthesize(fleetFromEnv(exampleFleet, { BENCH_CLUSTERS: '3' })).clusters).toHaveLength(3);
+    expect(() => fleetFromEnv(exampleFleet, { BENCH_CLUSTERS: 'ten' })).toThrow('fleet size must be a positive integer, not NaN');
   });
 });

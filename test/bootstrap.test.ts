@@ -2,13 +2,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { buildFleet } from '../apps/fleet';
+import { exampleFleet } from './fixtures/example-fleet';
 import { escapeTemplate } from '../lib/bootstrap/stack';
 import { synthesize } from '../lib/synth/pipeline';
 import { CHARTS } from '../lib/versions';
 import { synthCluster } from './helpers';
 
-const fleet = synthesize(buildFleet);
+const fleet = synthesize(exampleFleet);
 const root = path.resolve(__dirname, '..');
 
 interface HelmRelease {
@@ -33,19 +33,19 @@ const stackOf = (files: ReadonlyMap<string, string>, cluster: string): Stack => 
 const releasesOf = (cluster: string) => stackOf(fleet.files, cluster).resource.helm_release;
 const valuesOf = (r: HelmRelease) => parse(r.values[0]);
 
-describe('bootstrap stack of the reference fleet', () => {
+describe('bootstrap stack of the example clusters', () => {
   it('renders Terraform JSON and the FluxInstance chart under dist/<cluster>/bootstrap/ for both clusters', () => {
     expect([...fleet.files.keys()].filter((p) => p.includes('/bootstrap/'))).toEqual([
-      'dist/catalyst/bootstrap/charts/flux-instance/Chart.yaml',
-      'dist/catalyst/bootstrap/charts/flux-instance/templates/objects.yaml',
-      'dist/catalyst/bootstrap/main.tf.json',
-      'dist/hybrid-llm/bootstrap/charts/flux-instance/Chart.yaml',
-      'dist/hybrid-llm/bootstrap/charts/flux-instance/templates/objects.yaml',
-      'dist/hybrid-llm/bootstrap/main.tf.json',
+      'dist/gpu-cloud/bootstrap/charts/flux-instance/Chart.yaml',
+      'dist/gpu-cloud/bootstrap/charts/flux-instance/templates/objects.yaml',
+      'dist/gpu-cloud/bootstrap/main.tf.json',
+      'dist/lab/bootstrap/charts/flux-instance/Chart.yaml',
+      'dist/lab/bootstrap/charts/flux-instance/templates/objects.yaml',
+      'dist/lab/bootstrap/main.tf.json',
     ]);
   });
 
-  it.each(['catalyst', 'hybrid-llm'])('%s: pins the helm provider and reaches the cluster through a kubeconfig path variable', (cluster) => {
+  it.each(['lab', 'gpu-cloud'])('%s: pins the helm provider and reaches the cluster through a kubeconfig path variable', (cluster) => {
     const stack = stackOf(fleet.files, cluster);
     expect(stack.terraform).toEqual({ required_providers: { helm: { source: 'hashicorp/helm', version: '3.1.1' } } });
     expect(stack.provider).toEqual({ helm: [{ kubernetes: { config_path: '${var.kubeconfig_path}' } }] });
@@ -60,11 +60,11 @@ describe('bootstrap stack of the reference fleet', () => {
 
   it('pins the helm provider version the @cdktf/provider-helm binding was generated for', () => {
     const binding = JSON.parse(fs.readFileSync(require.resolve('@cdktf/provider-helm/package.json'), 'utf8')) as { cdktf: { provider: { name: string; version: string } } };
-    expect(binding.cdktf.provider).toEqual({ name: 'registry.terraform.io/hashicorp/helm', version: stackOf(fleet.files, 'catalyst').terraform.required_providers.helm.version });
+    expect(binding.cdktf.provider).toEqual({ name: 'registry.terraform.io/hashicorp/helm', version: stackOf(fleet.files, 'lab').terraform.required_providers.helm.version });
   });
 
-  it('catalyst (Cilium as CNI): installs Cilium, then the Flux Operator, then the FluxInstance, each after the one before', () => {
-    const releases = releasesOf('catalyst');
+  it('lab (Cilium as CNI): installs Cilium, then the Flux Operator, then the FluxInstance, each after the one before', () => {
+    const releases = releasesOf('lab');
     expect(Object.keys(releases)).toEqual(['cilium', 'flux_instance', 'flux_operator']);
     expect(releases.cilium.depends_on).toBeUndefined();
     expect(releases.flux_operator.depends_on).toEqual(['helm_release.cilium']);
@@ -74,7 +74,7 @@ describe('bootstrap stack of the reference fleet', () => {
   });
 
   it('configures Cilium as the Talos guide does: Kubernetes IPAM, no kube-proxy, no SYS_MODULE, Talos cgroups, the API through KubePrism', () => {
-    expect(valuesOf(releasesOf('catalyst').cilium)).toEqual({
+    expect(valuesOf(releasesOf('lab').cilium)).toEqual({
       ipam: { mode: 'kubernetes' },
       kubeProxyReplacement: true,
       securityContext: {
@@ -88,20 +88,20 @@ describe('bootstrap stack of the reference fleet', () => {
       k8sServicePort: 7445,
     });
     // KubePrism on 7445 and Talos' CNI and kube-proxy off: what the machine-config patches say.
-    expect(parse(fleet.files.get('dist/catalyst/talos/kata/patch.yaml') ?? '')).toMatchObject({
+    expect(parse(fleet.files.get('dist/lab/talos/kata/patch.yaml') ?? '')).toMatchObject({
       machine: { features: { kubePrism: { enabled: true, port: 7445 } } },
       cluster: { network: { cni: { name: 'none' } }, proxy: { disabled: true } },
     });
   });
 
-  it('hybrid-llm (Flannel): no Cilium; the Flux Operator first, then the FluxInstance', () => {
-    const releases = releasesOf('hybrid-llm');
+  it('gpu-cloud (Flannel): no Cilium; the Flux Operator first, then the FluxInstance', () => {
+    const releases = releasesOf('gpu-cloud');
     expect(Object.keys(releases)).toEqual(['flux_instance', 'flux_operator']);
     expect(releases.flux_operator.depends_on).toBeUndefined();
     expect(releases.flux_instance.depends_on).toEqual(['helm_release.flux_operator']);
   });
 
-  it.each(['catalyst', 'hybrid-llm'])('%s: installs the pinned flux-operator chart from its OCI registry into flux-system, with the chart defaults', (cluster) => {
+  it.each(['lab', 'gpu-cloud'])('%s: installs the pinned flux-operator chart from its OCI registry into flux-system, with the chart defaults', (cluster) => {
     const operator = releasesOf(cluster).flux_operator;
     expect(operator).toEqual({
       name: 'flux-operator',
@@ -110,12 +110,12 @@ describe('bootstrap stack of the reference fleet', () => {
       repository: 'oci://ghcr.io/controlplaneio-fluxcd/charts',
       chart: 'flux-operator',
       version: '0.58.1',
-      ...(cluster === 'catalyst' ? { depends_on: ['helm_release.cilium'] } : {}),
+      ...(cluster === 'lab' ? { depends_on: ['helm_release.cilium'] } : {}),
     });
     expect(CHARTS.fluxOperator).toEqual({ repository: operator.repository, chart: operator.chart, version: operator.version });
   });
 
-  it.each(['catalyst', 'hybrid-llm'])('%s: creates the FluxInstance exactly as clusters/<cluster>/ holds it, from the local chart', (cluster) => {
+  it.each(['lab', 'gpu-cloud'])('%s: creates the FluxInstance exactly as clusters/<cluster>/ holds it, from the local chart', (cluster) => {
     const instance = releasesOf(cluster).flux_instance;
     expect(instance).toMatchObject({ name: 'flux-instance', namespace: 'flux-system', chart: '${path.module}/charts/flux-instance' });
     expect(instance.repository).toBeUndefined();
@@ -125,7 +125,7 @@ describe('bootstrap stack of the reference fleet', () => {
   });
 
   it('references the Git credentials Secret and never renders one', () => {
-    for (const cluster of ['catalyst', 'hybrid-llm']) {
+    for (const cluster of ['lab', 'gpu-cloud']) {
       const objects = valuesOf(releasesOf(cluster).flux_instance).objects as Array<{ kind: string; spec: { sync: { pullSecret?: string } } }>;
       expect(objects.map((o) => o.kind)).toEqual(['FluxInstance']);
       expect(objects[0].spec.sync.pullSecret).toBe('flux-system');
@@ -134,26 +134,26 @@ describe('bootstrap stack of the reference fleet', () => {
   });
 
   it('ships a FluxInstance chart that writes out the objects of its values', () => {
-    expect(parse(fleet.files.get('dist/catalyst/bootstrap/charts/flux-instance/Chart.yaml') ?? '')).toEqual({
+    expect(parse(fleet.files.get('dist/lab/bootstrap/charts/flux-instance/Chart.yaml') ?? '')).toEqual({
       apiVersion: 'v2',
       name: 'flux-instance',
-      description: 'The FluxInstance of cluster catalyst, as clusters/catalyst/ holds it (generated by talos-flux-synth)',
+      description: 'The FluxInstance of cluster lab, as clusters/lab/ holds it (generated by talos-flux-synth)',
       type: 'application',
       version: '1.0.0',
     });
-    expect(fleet.files.get('dist/catalyst/bootstrap/charts/flux-instance/templates/objects.yaml')).toBe('{{- range .Values.objects }}\n---\n{{ toYaml . }}\n{{- end }}\n');
+    expect(fleet.files.get('dist/lab/bootstrap/charts/flux-instance/templates/objects.yaml')).toBe('{{- range .Values.objects }}\n---\n{{ toYaml . }}\n{{- end }}\n');
   });
 });
 
 describe('bootstrap stack synthesis', () => {
-  const json = fleet.files.get('dist/catalyst/bootstrap/main.tf.json') ?? '';
+  const json = fleet.files.get('dist/lab/bootstrap/main.tf.json') ?? '';
 
   it('keeps no CDKTF metadata, paths or versions, and sorts keys: the same spec gives the same bytes', () => {
     expect(json).not.toContain('"//"');
     expect(json).not.toContain(os.tmpdir());
     expect(json).not.toContain(root);
     expect(json).not.toMatch(/cdktf/i);
-    expect(synthesize(buildFleet).files.get('dist/catalyst/bootstrap/main.tf.json')).toBe(json);
+    expect(synthesize(exampleFleet).files.get('dist/lab/bootstrap/main.tf.json')).toBe(json);
     const keys = (v: unknown): string[][] => (v && typeof v === 'object' && !Array.isArray(v) ? [Object.keys(v), ...Object.values(v).flatMap(keys)] : Array.isArray(v) ? v.flatMap(keys) : []);
     for (const k of keys(JSON.parse(json))) expect(k).toEqual([...k].sort());
   });
@@ -187,7 +187,7 @@ describe('bootstrap stack synthesis', () => {
   });
 
   it('renders YAML documents Helm can read: the values parse back into the same objects', () => {
-    const values = releasesOf('catalyst').flux_instance.values[0];
+    const values = releasesOf('lab').flux_instance.values[0];
     expect(parseAllDocuments(values).every((d) => d.errors.length === 0)).toBe(true);
   });
 });

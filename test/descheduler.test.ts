@@ -1,4 +1,4 @@
-import { buildFleet } from '../apps/fleet';
+import { exampleFleet } from './fixtures/example-fleet';
 import { DEFAULT_DESCHEDULER_PLUGINS, Descheduler, DeschedulerPlugin, DeschedulerProps, EXTENSION_POINTS } from '../lib/addons/descheduler';
 import { synthesize } from '../lib/synth/pipeline';
 import { Manifest } from '../lib/synth/manifest';
@@ -236,12 +236,12 @@ describe('Descheduler validation', () => {
   });
 });
 
-describe('Descheduler in the reference fleet', () => {
-  const objects = synthesize(buildFleet).objects;
+describe('Descheduler in the example clusters', () => {
+  const objects = synthesize(exampleFleet).objects;
   const values = (cluster: string) => (objects.find((o) => o.cluster === cluster && o.manifest.kind === 'HelmRelease' && o.manifest.metadata.name === 'descheduler')?.manifest.spec as Values).values;
 
-  it('catalyst: CronJob every 10 minutes with RemoveDuplicates, LowNodeUtilization 20/50, node affinity and topology spread', () => {
-    const v = values('catalyst');
+  it('lab: CronJob every 10 minutes with RemoveDuplicates, LowNodeUtilization 20/50, node affinity and topology spread', () => {
+    const v = values('lab');
     expect([v.kind, v.schedule]).toEqual(['CronJob', '*/10 * * * *']);
     const profile = v.deschedulerPolicy.profiles[0];
     expect(profile.pluginConfig.find((c: { name: string }) => c.name === 'LowNodeUtilization').args).toEqual({
@@ -255,8 +255,8 @@ describe('Descheduler in the reference fleet', () => {
     });
   });
 
-  it('hybrid-llm: balances GPU nodes with nvidia.com/gpu in LowNodeUtilization and evictions that must fit elsewhere', () => {
-    const v = values('hybrid-llm');
+  it('gpu-cloud: balances GPU nodes with nvidia.com/gpu in LowNodeUtilization and evictions that must fit elsewhere', () => {
+    const v = values('gpu-cloud');
     expect(v.deschedulerPolicy.nodeSelector).toBe('accelerator.talos-flux-synth.dev/nvidia=true');
     const profile = v.deschedulerPolicy.profiles[0];
     const args = profile.pluginConfig.find((c: { name: string }) => c.name === 'LowNodeUtilization').args;

@@ -1,21 +1,40 @@
+/**
+ * The fleet: whatever apps/fleet.ts builds. Nothing here names, counts or orders its clusters. A new cluster
+ * gets its snapshot from `npx jest -u` (run once after `npm run synth`, then commit both); a removed
+ * cluster's snapshot is then reported obsolete and `npx jest -u` deletes it. Under CI (`CI=true`) jest
+ * writes no snapshot, so a cluster without one fails there.
+ */
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { buildFleet } from '../apps/fleet';
 import { OUTPUT_DIRS } from '../lib/synth/files';
-import { synthesize } from '../lib/synth/pipeline';
+import { synthToDisk } from '../lib/synth/pipeline';
+import { validateTree } from '../lib/synth/validate';
 import { diffTree } from '../lib/synth/write';
 import { tempDir } from './helpers';
-import { synthToDisk } from '../lib/synth/pipeline';
+import { git, repoWith } from './review-fleet';
+import { describeFleetChecks } from './support/fleet';
 
-const result = synthesize(buildFleet);
 const root = path.resolve(__dirname, '..');
+const result = describeFleetChecks('the fleet of apps/fleet.ts', buildFleet);
+const perCluster = (clusters: readonly string[], count: (c: string) => number) => Object.fromEntries(clusters.map((c) => [c, count(c)]));
 
-describe('reference fleet', () => {
-  it('renders catalyst and hybrid-llm', () => {
-    expect(result.clusters).toEqual(['catalyst', 'hybrid-llm']);
-  });
+/** Runs `npm run synth -- --check` (apps/main.ts) in `cwd`. */
+function checkCommand(cwd: string): { status: number; stdout: string; stderr: string } {
+  const tsx = pathToFileURL(require.resolve('tsx')).href;
+  try {
+    const stdout = execFileSync('node', ['--import', tsx, path.join(root, 'apps/main.ts'), '--check'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return { status: 0, stdout, stderr: '' };
+  } catch (err) {
+    const e = err as { status: number; stdout: string; stderr: string };
+    return { status: e.status, stdout: e.stdout, stderr: e.stderr };
+  }
+}
 
-  it.each(['catalyst', 'hybrid-llm'])('matches the snapshot of %s', (cluster) => {
+describe('the fleet of apps/fleet.ts, as committed', () => {
+  it.each(result.clusters)('matches the snapshot of cluster %s', (cluster) => {
     const files = Object.fromEntries([...result.files].filter(([rel]) => rel.startsWith(`dist/${cluster}/`) || rel.startsWith(`clusters/${cluster}/`)));
     expect(files).toMatchSnapshot();
   });
@@ -24,25 +43,54 @@ describe('reference fleet', () => {
     const diff = diffTree(root, OUTPUT_DIRS, result.files);
     expect({ added: diff.added, changed: diff.changed, removed: diff.removed }).toEqual({ added: [], changed: [], removed: [] });
   });
+
+  it('passes npm run validate on the committed trees, every cluster with the objects it renders', () => {
+    const report = validateTree(root);
+    expect(report.problems).toEqual([]);
+    expect(report.objectsByCluster).toEqual(perCluster(result.clusters, (c) => result.objects.filter((o) => o.cluster === c).length));
+  });
+
+  it('is what `npm run check` (CI) checks: exit 0 on a fresh render, 1 after a hand edit naming the file', () => {
+    const out = tempDir();
+    synthToDisk(buildFleet, out);
+    expect(checkCommand(out)).toMatchObject({ status: 0, stderr: '' });
+    const edited = [...result.files.keys()].sort().find((rel) => rel.startsWith('dist/') && rel.endsWith('.yaml')) ?? '';
+    fs.appendFileSync(path.join(out, edited), '# edited\n');
+    const failed = checkCommand(out);
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toContain(`  changed  ${edited}\n`);
+  });
+
+  it('is what `npm run diff` (scripts/diff.ts) reviews: a namespace only the base has is flagged as deleted', () => {
+    const repo = repoWith(buildFleet);
+    const layer = `dist/${result.clusters[0]}/controllers`;
+    fs.writeFileSync(path.join(repo, layer, 'namespace_retired.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: retired\n');
+    fs.appendFileSync(path.join(repo, layer, 'kustomization.yaml'), '  - namespace_retired.yaml\n');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '--quiet', '-m', 'retired');
+    const tsx = pathToFileURL(require.resolve('tsx')).href;
+    const stdout = execFileSync('node', ['--import', tsx, path.join(root, 'scripts/diff.ts'), '--base', 'HEAD', '--no-color'], { cwd: repo, encoding: 'utf8' });
+    expect(stdout).toContain(`1 cluster changed: 0 added, 1 removed, 0 changed, `);
+    expect(stdout).toMatch(new RegExp(`\\n  HIGH  Namespace deleted +${layer.slice('dist/'.length)}/Namespace/retired: with prune: true Flux deletes the Namespace`));
+  });
 });
 
-const kubectl = (() => {
-  try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+describe('the tests of the fleet', () => {
+  const tests = fs.readdirSync(__dirname, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => f.split(path.sep).join('/'));
+  const fleetTests = tests.filter((f) => /^fleet[\w-]*\.test\.ts$/.test(f));
 
-(kubectl ? describe : describe.skip)('kubectl kustomize', () => {
-  const out = tempDir();
-  synthToDisk(buildFleet, out);
-  const paths = [...result.files.keys()].filter((rel) => rel.endsWith('/kustomization.yaml')).map((rel) => path.dirname(rel));
+  it('are the only tests that build apps/fleet.ts; the others use fixture fleets', () => {
+    const users = tests.filter((f) => /from '(\.\.\/)+apps\/fleet'/.test(fs.readFileSync(path.join(__dirname, f), 'utf8')));
+    expect(users.filter((f) => !fleetTests.includes(f))).toEqual([]);
+  });
 
-  it.each(paths)('builds %s', (rel) => {
-    const built = execFileSync('kubectl', ['kustomize', path.join(out, rel)], { encoding: 'utf8' });
-    const resources = (result.files.get(`${rel}/kustomization.yaml`) ?? '').split('\n').filter((l) => l.startsWith('  - ')).length;
-    expect(built.split(/^---$/m).filter((d) => d.trim()).length).toBe(resources);
+  it('name no cluster of the fleet, so they hold for any fleet', () => {
+    const named = [...fleetTests, 'support/fleet.ts'].flatMap((f) => {
+      const source = fs.readFileSync(path.join(__dirname, f), 'utf8');
+      // A cluster named in a string: 'name', or as a path segment ('dist/name/…', 'name/controllers/…').
+      const names = (c: string) => new RegExp(`(['"\`])${c}\\1|(dist|clusters)/${c}(/|['"\`])|['"\`]${c}/`).test(source);
+      return result.clusters.filter(names).map((c) => `${f}: ${c}`);
+    });
+    expect(named).toEqual([]);
   });
 });

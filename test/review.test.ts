@@ -1,8 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { buildFleet } from '../apps/fleet';
 import { diffAgainstBase, runDiffCli, useColor } from '../lib/review/cli';
 import { describeChange, diffTrees, FleetDiff, groupChanges, ObjectChange } from '../lib/review/diff';
 import { formatFieldPath } from '../lib/review/field-diff';
@@ -256,19 +253,6 @@ describe('npm run diff: command line', () => {
     expect(useColor(undefined, { FORCE_COLOR: '0' }, true)).toBe(true);
     expect(useColor(true, { NO_COLOR: '1' }, false)).toBe(true);
     expect(useColor(false, {}, true)).toBe(false);
-  });
-
-  it('runs as `npm run diff` on the reference fleet: a base with the llm namespace restricted shows the render lowering it', () => {
-    const repo = repoWith(buildFleet);
-    // Commit an older state of the reference fleet: the llm namespace restricted. The working tree renders baseline.
-    const file = path.join(repo, 'dist/catalyst/controllers/namespace_llm.yaml');
-    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/(pod-security.kubernetes.io\/(enforce|warn)): baseline/g, '$1: restricted'));
-    git(repo, 'commit', '--quiet', '-am', 'restricted');
-    const tsx = pathToFileURL(require.resolve('tsx')).href;
-    const script = path.resolve(__dirname, '../scripts/diff.ts');
-    const stdout = execFileSync('node', ['--import', tsx, script, '--base', 'HEAD', '--no-color'], { cwd: repo, encoding: 'utf8' });
-    expect(stdout).toContain('Risks (1)\n  HIGH  Pod Security level lowered  catalyst/controllers/Namespace/llm: pod-security.kubernetes.io/enforce: restricted → baseline\n');
-    expect(stdout).toContain('    Namespace\n      ~ llm\n          metadata.labels["pod-security.kubernetes.io/enforce"]\n        -   restricted\n        +   baseline\n');
   });
 });
 

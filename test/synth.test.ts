@@ -7,7 +7,7 @@ import { ConfigError } from '../lib/errors';
 import { synthesize, synthToDisk } from '../lib/synth/pipeline';
 import { TalosNamespace } from '../lib/talos/namespace';
 import { io } from '../lib/synth/write';
-import { buildFleet } from '../apps/fleet';
+import { exampleFleet } from './fixtures/example-fleet';
 import { clusterProps, configErrorOf, snapshotTree, tempDir } from './helpers';
 
 /** A small fleet whose namespaces can be changed between runs. */
@@ -23,8 +23,8 @@ describe('synth pipeline', () => {
   it('renders byte-identical trees on every run', () => {
     const a = tempDir();
     const b = tempDir();
-    synthToDisk(buildFleet, a);
-    synthToDisk(buildFleet, b);
+    synthToDisk(exampleFleet, a);
+    synthToDisk(exampleFleet, b);
     const ta = snapshotTree(a);
     const tb = snapshotTree(b);
     expect([...ta.keys()]).toEqual([...tb.keys()]);
@@ -34,14 +34,14 @@ describe('synth pipeline', () => {
 
   it('rewrites no file when nothing changed (contents and modification times kept)', () => {
     const root = tempDir();
-    const first = synthToDisk(buildFleet, root);
+    const first = synthToDisk(exampleFleet, root);
     expect(first.stats.written).toBeGreaterThan(0);
     const before = snapshotTree(root);
     // Make an mtime change detectable even on coarse file systems.
     const old = new Date(Date.now() - 60_000);
     for (const rel of before.keys()) fs.utimesSync(path.join(root, rel), old, old);
     const aged = snapshotTree(root);
-    const second = synthToDisk(buildFleet, root);
+    const second = synthToDisk(exampleFleet, root);
     expect(second.stats).toEqual({ written: 0, changed: 0, removed: 0, unchanged: before.size, removedFiles: [] });
     expect(snapshotTree(root)).toEqual(aged);
   });

@@ -1,5 +1,5 @@
 import { parse, parseAllDocuments } from 'yaml';
-import { buildFleet } from '../apps/fleet';
+import { exampleFleet } from './fixtures/example-fleet';
 import { AddOn } from '../lib/addon';
 import { Cluster, NodeSpec } from '../lib/cluster';
 import { synthesize } from '../lib/synth/pipeline';
@@ -9,7 +9,7 @@ import { EXTENSIONS } from '../lib/talos/extensions';
 import { NodeRequirement } from '../lib/talos/requirements';
 import { configErrorOf, synthCluster } from './helpers';
 
-const fleet = synthesize(buildFleet);
+const fleet = synthesize(exampleFleet);
 const fileOf = (files: ReadonlyMap<string, string>, path: string): string => {
   const content = files.get(path);
   if (content === undefined) throw new Error(`no file ${path}`);
@@ -24,55 +24,55 @@ const CILIUM_CLUSTER = { network: { cni: { name: 'none' } }, proxy: { disabled: 
 const KUBEPRISM = { features: { kubePrism: { enabled: true, port: 7445 } } };
 const extensionsOf = (schematic: { customization: { systemExtensions: { officialExtensions: string[] } } }) => schematic.customization.systemExtensions.officialExtensions;
 
-describe('Talos output of the reference fleet', () => {
+describe('Talos output of the example clusters', () => {
   it('renders an Image Factory schematic and a machine-config patch per node group, outside every Flux path', () => {
     expect(talosPaths(fleet.files)).toEqual([
-      'dist/catalyst/talos/controlplane/patch.yaml',
-      'dist/catalyst/talos/controlplane/schematic.yaml',
-      'dist/catalyst/talos/kata/patch.yaml',
-      'dist/catalyst/talos/kata/schematic.yaml',
-      'dist/hybrid-llm/talos/controlplane/patch.yaml',
-      'dist/hybrid-llm/talos/controlplane/schematic.yaml',
-      'dist/hybrid-llm/talos/gpu/patch.yaml',
-      'dist/hybrid-llm/talos/gpu/schematic.yaml',
+      'dist/gpu-cloud/talos/controlplane/patch.yaml',
+      'dist/gpu-cloud/talos/controlplane/schematic.yaml',
+      'dist/gpu-cloud/talos/gpu/patch.yaml',
+      'dist/gpu-cloud/talos/gpu/schematic.yaml',
+      'dist/lab/talos/controlplane/patch.yaml',
+      'dist/lab/talos/controlplane/schematic.yaml',
+      'dist/lab/talos/kata/patch.yaml',
+      'dist/lab/talos/kata/schematic.yaml',
     ]);
   });
 
-  it('catalyst: the Kata node gets the extension KataRuntime needs and the label its RuntimeClass selects; Cilium settings on every node', () => {
+  it('lab: the Kata node gets the extension KataRuntime needs and the label its RuntimeClass selects; Cilium settings on every node', () => {
     const f = fleet.files;
-    expect(extensionsOf(yamlOf(f, 'dist/catalyst/talos/kata/schematic.yaml'))).toEqual([EXTENSIONS.kataContainers]);
-    expect(fileOf(f, 'dist/catalyst/talos/kata/schematic.yaml')).toContain('# KataRuntime[kata]: siderolabs/kata-containers\n');
-    expect(yamlOf(f, 'dist/catalyst/talos/kata/patch.yaml')).toEqual({
+    expect(extensionsOf(yamlOf(f, 'dist/lab/talos/kata/schematic.yaml'))).toEqual([EXTENSIONS.kataContainers]);
+    expect(fileOf(f, 'dist/lab/talos/kata/schematic.yaml')).toContain('# KataRuntime[kata]: siderolabs/kata-containers\n');
+    expect(yamlOf(f, 'dist/lab/talos/kata/patch.yaml')).toEqual({
       machine: { nodeLabels: { 'runtime.talos-flux-synth.dev/kata': 'true' }, ...KUBEPRISM },
       cluster: CILIUM_CLUSTER,
     });
-    const runtimeClass = fleet.objects.find((o) => o.cluster === 'catalyst' && o.manifest.kind === 'RuntimeClass')?.manifest;
+    const runtimeClass = fleet.objects.find((o) => o.cluster === 'lab' && o.manifest.kind === 'RuntimeClass')?.manifest;
     expect(runtimeClass).toMatchObject({ handler: 'kata', scheduling: { nodeSelector: { 'runtime.talos-flux-synth.dev/kata': 'true' } } });
-    expect(extensionsOf(yamlOf(f, 'dist/catalyst/talos/controlplane/schematic.yaml'))).toEqual([]);
-    expect(yamlOf(f, 'dist/catalyst/talos/controlplane/patch.yaml')).toEqual({
+    expect(extensionsOf(yamlOf(f, 'dist/lab/talos/controlplane/schematic.yaml'))).toEqual([]);
+    expect(yamlOf(f, 'dist/lab/talos/controlplane/patch.yaml')).toEqual({
       machine: KUBEPRISM,
       cluster: { ...CILIUM_CLUSTER, allowSchedulingOnControlPlanes: true },
     });
   });
 
-  it('hybrid-llm: the GPU nodes get the production NVIDIA extensions and kernel modules the GPU operator needs; Flannel stays', () => {
+  it('gpu-cloud: the GPU nodes get the production NVIDIA extensions and kernel modules the GPU operator needs; Flannel stays', () => {
     const f = fleet.files;
-    expect(extensionsOf(yamlOf(f, 'dist/hybrid-llm/talos/gpu/schematic.yaml'))).toEqual([EXTENSIONS.nvidiaKmodProduction, EXTENSIONS.nvidiaToolkitProduction]);
+    expect(extensionsOf(yamlOf(f, 'dist/gpu-cloud/talos/gpu/schematic.yaml'))).toEqual([EXTENSIONS.nvidiaKmodProduction, EXTENSIONS.nvidiaToolkitProduction]);
     // Talos 1.14: the labels in KubeNodeConfig, one KernelModuleConfig per module.
-    expect(docsOf(f, 'dist/hybrid-llm/talos/gpu/patch.yaml')).toEqual([
+    expect(docsOf(f, 'dist/gpu-cloud/talos/gpu/patch.yaml')).toEqual([
       { apiVersion: 'v1alpha1', kind: 'KubeNodeConfig', labels: { 'accelerator.talos-flux-synth.dev/nvidia': 'true' } },
       ...NVIDIA_MODULES.map(({ name }) => ({ apiVersion: 'v1alpha1', kind: 'KernelModuleConfig', name })),
     ]);
-    expect(fileOf(f, 'dist/hybrid-llm/talos/gpu/patch.yaml').split('\n').slice(0, 3)).toEqual([
-      '# Talos machine-config patch of node group gpu of cluster hybrid-llm: hybrid-gpu-0, hybrid-gpu-1 (worker).',
+    expect(fileOf(f, 'dist/gpu-cloud/talos/gpu/patch.yaml').split('\n').slice(0, 3)).toEqual([
+      '# Talos machine-config patch of node group gpu of cluster gpu-cloud: hybrid-gpu-0, hybrid-gpu-1 (worker).',
       '# Generated by talos-flux-synth from the cluster spec; apply it with talosctl (README: "From bare Talos nodes to Flux").',
       '# GpuOperator[gpu-operator]: kernel modules nvidia, nvidia_uvm, nvidia_drm, nvidia_modeset',
     ]);
-    expect(yamlOf(f, 'dist/hybrid-llm/talos/controlplane/patch.yaml')).toEqual({});
+    expect(yamlOf(f, 'dist/gpu-cloud/talos/controlplane/patch.yaml')).toEqual({});
   });
 
   it.each(talosPaths(fleet.files).filter((p) => p.endsWith('/patch.yaml')))('%s validates against the Talos config schema of its cluster', (path) => {
-    const version = path.startsWith('dist/hybrid-llm/') ? '1.14' : '1.13';
+    const version = path.startsWith('dist/gpu-cloud/') ? '1.14' : '1.13';
     expect(docsOf(fleet.files, path).flatMap((doc) => talosConfigErrors(doc, version))).toEqual([]);
   });
 });

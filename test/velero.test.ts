@@ -1,6 +1,6 @@
 import Ajv from 'ajv';
 import { App } from 'cdk8s';
-import { buildFleet } from '../apps/fleet';
+import { exampleFleet } from './fixtures/example-fleet';
 import { s3BucketNameError, Velero, VeleroProps } from '../lib/addons/velero';
 import { Cluster } from '../lib/cluster';
 import { synthesize } from '../lib/synth/pipeline';
@@ -156,10 +156,10 @@ describe('Velero values against the chart values.schema.json', () => {
   // Helm validates the values after merging them over the chart's values.yaml.
   const errorsOf = (values: unknown) => (validate(coalesce(defaults, values)) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
 
-  const fleet = synthesize(buildFleet).objects.filter((o) => o.manifest.kind === 'HelmRelease' && o.manifest.metadata.name === 'velero');
+  const fleet = synthesize(exampleFleet).objects.filter((o) => o.manifest.kind === 'HelmRelease' && o.manifest.metadata.name === 'velero');
 
-  it('covers both reference clusters', () => {
-    expect(fleet.map((o) => o.cluster)).toEqual(['catalyst', 'hybrid-llm']);
+  it('covers both example clusters', () => {
+    expect(fleet.map((o) => o.cluster)).toEqual(['lab', 'gpu-cloud']);
   });
 
   it.each(fleet.map((o) => [o.cluster, o] as const))('accepts the values of %s', (_, o) => {
@@ -263,30 +263,30 @@ describe('Velero validation', () => {
   });
 });
 
-describe('Velero in the reference fleet', () => {
-  const objects = synthesize(buildFleet).objects;
+describe('Velero in the example clusters', () => {
+  const objects = synthesize(exampleFleet).objects;
   const schedule = (cluster: string, name: string) => objects.find((o) => o.cluster === cluster && o.manifest.kind === 'Schedule' && o.manifest.metadata.name === name);
 
-  it('catalyst: MinIO on the LAN (outside the cluster), node-agent, a daily backup of everything kept 30 days and an hourly one of llm kept 2 days', () => {
-    const values = (objects.find((o) => o.cluster === 'catalyst' && o.manifest.kind === 'HelmRelease' && o.manifest.metadata.name === 'velero')?.manifest.spec as Values).values;
+  it('lab: MinIO on the LAN (outside the cluster), node-agent, a daily backup of everything kept 30 days and an hourly one of llm kept 2 days', () => {
+    const values = (objects.find((o) => o.cluster === 'lab' && o.manifest.kind === 'HelmRelease' && o.manifest.metadata.name === 'velero')?.manifest.spec as Values).values;
     expect(values.configuration.backupStorageLocation).toEqual([
       { name: 'minio', provider: 'aws', bucket: 'velero', default: true, config: { region: 'minio', s3ForcePathStyle: 'true', s3Url: 'https://minio.catalyst.lan:9000' } },
     ]);
     expect(values.deployNodeAgent).toBe(true);
-    expect(schedule('catalyst', 'daily')?.manifest.spec).toEqual({
+    expect(schedule('lab', 'daily')?.manifest.spec).toEqual({
       schedule: '0 3 * * *',
       template: { includedNamespaces: ['*'], ttl: '720h', storageLocation: 'minio', defaultVolumesToFsBackup: true },
     });
-    expect(schedule('catalyst', 'llm-hourly')?.manifest.spec).toEqual({
+    expect(schedule('lab', 'llm-hourly')?.manifest.spec).toEqual({
       schedule: '0 * * * *',
       template: { includedNamespaces: ['llm'], ttl: '48h', storageLocation: 'minio', defaultVolumesToFsBackup: true },
     });
   });
 
-  it('hybrid-llm: S3 in a cloud region with an existing Secret', () => {
-    const values = (objects.find((o) => o.cluster === 'hybrid-llm' && o.manifest.kind === 'HelmRelease' && o.manifest.metadata.name === 'velero')?.manifest.spec as Values).values;
+  it('gpu-cloud: S3 in a cloud region with an existing Secret', () => {
+    const values = (objects.find((o) => o.cluster === 'gpu-cloud' && o.manifest.kind === 'HelmRelease' && o.manifest.metadata.name === 'velero')?.manifest.spec as Values).values;
     expect(values.configuration.backupStorageLocation[0]).toMatchObject({ provider: 'aws', default: true, config: { region: 'eu-central-1' } });
     expect(values.credentials).toEqual({ useSecret: true, existingSecret: 'velero-aws' });
-    expect(schedule('hybrid-llm', 'daily')?.destination).toBe('configs');
+    expect(schedule('gpu-cloud', 'daily')?.destination).toBe('configs');
   });
 });

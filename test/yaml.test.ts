@@ -1,7 +1,7 @@
 import * as kplus from 'cdk8s-plus-34';
 import fc from 'fast-check';
 import { parseDocument, Scalar, stringify, visit } from 'yaml';
-import { buildFleet } from '../apps/fleet';
+import { exampleFleet } from './fixtures/example-fleet';
 import { synthesize } from '../lib/synth/pipeline';
 import { fastYaml, toYaml, YAML_OPTIONS } from '../lib/synth/yaml';
 import { demo } from './bad-inputs';
@@ -35,11 +35,11 @@ describe('toYaml', () => {
     expect(docs.filter((d) => fastYaml(d) !== undefined).length).toBeGreaterThan(300);
   });
 
-  it('writes every object of the reference fleet without falling back to yaml, but the multi-line patch of spec.ignore in each FluxInstance', () => {
-    const objects = synthesize(buildFleet).objects;
+  it('writes every object of the example clusters without falling back to yaml, but the multi-line patch of spec.ignore in each FluxInstance', () => {
+    const objects = synthesize(exampleFleet).objects;
     // The one multi-line string the fleet renders: each cluster's .sourceignore patterns, in its FluxInstance's patch.
     expect(objects.filter((o) => fastYaml(o.manifest) === undefined).map((o) => `${o.cluster}/${o.manifest.kind}/${o.manifest.metadata.name}`))
-      .toEqual(['catalyst/FluxInstance/flux', 'hybrid-llm/FluxInstance/flux']);
+      .toEqual(['lab/FluxInstance/flux', 'gpu-cloud/FluxInstance/flux']);
   });
 
   it('quotes strings that would read back as something else, as yaml does', () => {

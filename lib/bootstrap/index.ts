@@ -4,23 +4,11 @@
  * Operator, and the FluxInstance that has it install Flux and sync `./clusters/<cluster>`. Its files go to
  * `dist/<cluster>/bootstrap/`, outside every Flux path. This module's interface is CDKTF-free.
  */
-import type { Manifest } from '../synth/manifest';
 import { toYaml } from '../synth/yaml';
-import type { Cni } from '../talos/layer';
+import type { BootstrapSpec } from './spec';
 import { INSTANCE_CHART_DIR, synthBootstrapStack } from './stack';
 
-export interface BootstrapSpec {
-  /** Cluster name: the stack's name and the sync path `./clusters/<cluster>`. */
-  readonly cluster: string;
-  /** Cilium is installed first when it is the CNI. */
-  readonly cni: Cni;
-  /**
-   * The FluxInstance exactly as `clusters/<cluster>/` holds it, so Flux finds nothing to change when it
-   * takes it over; read when the files are rendered. The Git credentials are a Secret it names, never
-   * part of it.
-   */
-  readonly fluxInstance: () => Manifest;
-}
+export type { BootstrapSpec };
 
 /** The folder below `dist/<cluster>/`. */
 export const BOOTSTRAP_DIR = 'bootstrap';

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { FLUX_NAMESPACE } from '../flux/cluster-sync';
 import { toYaml } from '../synth/yaml';
 import { CHARTS, ChartPin, TERRAFORM_PROVIDERS } from '../versions';
-import type { BootstrapSpec } from './index';
+import type { BootstrapSpec } from './spec';
 import { CILIUM_VALUES } from './values';
 
 /** The local chart that creates the FluxInstance, relative to the stack's folder. */

@@ -1,27 +1,11 @@
 import { byString } from '../order';
 import type { AdmissionDiff } from './admission';
-import { diffFields, FieldChange } from './field-diff';
+import type { ObjectChange, ObjectStatus } from './change';
+import { diffFields } from './field-diff';
 import { risksOf, Risk } from './risks';
 import { objectsOf, REVIEW_LAYERS, ReviewLayer, TreeObject } from './tree';
 
-export type ObjectStatus = 'added' | 'removed' | 'changed';
-
-/** What a change does to one object of one cluster. */
-export interface ObjectChange {
-  readonly status: ObjectStatus;
-  readonly cluster: string;
-  /** The layer it is in after the change (before, when removed). */
-  readonly layer: ReviewLayer;
-  readonly kind: string;
-  readonly namespace?: string;
-  readonly name: string;
-  readonly before?: TreeObject;
-  readonly after?: TreeObject;
-  /** Field-level changes; empty unless `changed`. */
-  readonly fields: readonly FieldChange[];
-  /** The layer it was in before, when the change moves it to another layer. */
-  readonly movedFrom?: ReviewLayer;
-}
+export type { ObjectChange, ObjectStatus };
 
 /** The difference between two output trees, object by object. */
 export interface FleetDiff {

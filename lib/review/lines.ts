@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { YAML_OPTIONS } from '../synth/yaml';
-import type { ObjectChange } from './diff';
+import type { ObjectChange } from './change';
 import { FieldChange, formatFieldPath, isScalar } from './field-diff';
 
 /** One line of a field diff, as both formats print it: ` `/`-`/`+` first, then the text at its depth. */

@@ -1,7 +1,7 @@
 import { KUBERNETES_VERSION_ANNOTATION, TALOS_VERSION_ANNOTATION } from '../synth/labels';
 import { apiGroup } from '../synth/manifest';
 import { POD_SECURITY_ENFORCE_LABEL, POD_SECURITY_LEVELS, TALOS_DEFAULT_POD_SECURITY } from '../talos/pod-security';
-import type { ObjectChange } from './diff';
+import type { ObjectChange } from './change';
 import { deepEqual, FieldChange, formatFieldPath, isPlainObject, isScalar, isUnder, keysOf, namesOf, PathSegment } from './field-diff';
 import { TreeObject } from './tree';
 

@@ -3,6 +3,7 @@ import { admitWorkloads, findingProblem, formatAdmissionSummary } from './admiss
 import { describeObject, identityOf, RenderedObject } from './manifest';
 import { inClusterAddresses } from './validation/addresses';
 import { noEphemeralContainers } from './validation/ephemeral-containers';
+import type { Check, CheckNotes } from './validation/check';
 import { helmValues } from './validation/helm-values';
 import { pinnedImages } from './validation/images';
 import { metadataRules } from './validation/metadata';
@@ -11,19 +12,9 @@ import { schemaValidation } from './validation/objects';
 import { fluxReferences, kedaReferences, namespaceReferences, runtimeClassReferences, veleroReferences } from './validation/references';
 import { secretGuard } from './validation/secrets';
 
-/** What checks say besides problems and warnings; synth and validate print it. */
-export interface CheckNotes {
-  /** One-line accounts of what a check did (`admission: 5 pod specs checked, 0 denied, 1 warning`). */
-  readonly summaries: string[];
-}
+export type { Check, CheckNotes };
 
 export const emptyNotes = (): CheckNotes => ({ summaries: [] });
-
-/**
- * A check over the whole rendered fleet; returns every problem it finds (never only the first), those
- * that fail nothing with `severity: 'warning'`, and may add a summary to `notes`.
- */
-export type Check = (objects: readonly RenderedObject[], notes?: CheckNotes) => Problem[];
 
 /** Every object has a name; generated names would change whenever a construct moves. */
 export const namedObjects: Check = (objects) =>

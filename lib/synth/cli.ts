@@ -1,6 +1,8 @@
+import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { formatProblem, isConfigError, Problem } from '../errors';
 import { DEFAULT_CHECKS, withoutAdmission } from './checks';
+import { CDK8S_OUTDIR, cdk8sOutputProblem, writeCdk8sOutput } from './cdk8s-output';
 import { runDriftCheck } from './drift';
 import { debugRequested, describeException, mappedStack } from './exception';
 import { isOutputError } from './output-error';
@@ -28,6 +30,7 @@ export function printNotes(warnings: readonly Problem[], summaries: readonly str
  * other exception (one line with the user's file:line; `--debug` or SYNTH_DEBUG=1 adds the stack).
  * With `--check`, writes nothing and exits 1 when the output on disk differs from a fresh render.
  * `--allow-empty` writes a fleet of no cluster; `--prune-foreign` deletes files synth did not write.
+ * Run by the cdk8s CLI (`npx cdk8s synth`, which sets CDK8S_OUTDIR), it also fills the CLI's scratch folder.
  */
 export function runSynthCli(build: FleetBuilder, options: DiskOptions = {}, root = process.cwd(), argv = process.argv.slice(2)): void {
   const start = performance.now();
@@ -37,10 +40,20 @@ export function runSynthCli(build: FleetBuilder, options: DiskOptions = {}, root
       process.exitCode = runDriftCheck(build, root, opts);
       return;
     }
+    const cdk8sOut = process.env[CDK8S_OUTDIR];
+    const problem = cdk8sOut === undefined ? undefined : cdk8sOutputProblem(cdk8sOut, root);
+    if (problem) {
+      console.error(`error: ${problem}`);
+      process.exitCode = 1;
+      return;
+    }
     const flags = { allowEmpty: argv.includes('--allow-empty'), pruneForeign: argv.includes('--prune-foreign') };
     const summary = synthToDisk(build, root, { ...flags, ...opts });
-    printNotes(summary.warnings, summary.summaries);
-    console.log(formatSummary(summary, Math.round(performance.now() - start)));
+    if (cdk8sOut !== undefined) writeCdk8sOutput(path.resolve(root, cdk8sOut), summary.files);
+    // The cdk8s CLI keeps the app's stdout to itself: under it, the summaries go to stderr.
+    const out = cdk8sOut === undefined ? console.log : console.error;
+    printNotes(summary.warnings, summary.summaries, out);
+    out(formatSummary(summary, Math.round(performance.now() - start)));
   } catch (err) {
     process.exitCode = 1;
     if (isConfigError(err)) {

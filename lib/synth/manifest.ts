@@ -1,5 +1,8 @@
-import type { Layer } from '../cluster';
 import { formatPath, Problem, showValue } from '../errors';
+
+/** The Flux layers of a cluster, in the order Flux applies them. */
+export const LAYERS = ['controllers', 'configs', 'apps'] as const;
+export type Layer = (typeof LAYERS)[number];
 
 /** A Kubernetes object as rendered: plain JSON. */
 export interface Manifest {

@@ -54,6 +54,8 @@ export interface SynthSummary {
   readonly summaries: readonly string[];
   readonly objectsByDestination: Readonly<Record<Destination, number>>;
   readonly stats: WriteStats;
+  /** The files written or kept, by path below root. */
+  readonly files: ReadonlyMap<string, string>;
 }
 
 /**
@@ -69,7 +71,7 @@ export function synthToDisk(build: FleetBuilder, root: string, options: DiskOpti
   });
   const objectsByDestination = { controllers: 0, configs: 0, apps: 0, flux: 0 };
   for (const o of result.objects) objectsByDestination[o.destination]++;
-  return { clusters: result.clusters.length, objectsByDestination, stats, warnings: result.warnings, summaries: result.summaries };
+  return { clusters: result.clusters.length, objectsByDestination, stats, warnings: result.warnings, summaries: result.summaries, files: result.files };
 }
 
 /** An empty fleet would delete the whole output: almost always a fleet.ts that lost its clusters. */

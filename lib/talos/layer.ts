@@ -1,19 +1,15 @@
 import type { IConstruct } from 'constructs';
-import type { NodeSpec } from '../cluster';
 import { ConfigError, Problem } from '../errors';
 import { byString, sortedRecord } from '../order';
 import { describeConstruct, propError } from '../props';
-import { machineConfigDocuments, patchYaml } from './machine-config';
-import { formatLabels, matchesSelector, NodeGroup, nodeGroupsOf } from './node-groups';
+import { Cni, machineConfigDocuments, patchYaml } from './machine-config';
+import { formatLabels, GroupConfig, matchesSelector, NodeGroup, nodeGroupsOf, NodeSpec } from './node-groups';
 import { nvidiaExtensionProblem } from './nvidia';
 import { extensionProblem } from './extensions';
 import { NodeRequirement, NodeSelection, PrivilegedPods, RuntimeClassSpec } from './requirements';
 import { handlersRegisteredBy } from './runtime-handlers';
 import { schematicYaml } from './schematic';
 import type { TalosVersion } from '../versions';
-
-/** The container network the cluster runs: Talos' built-in Flannel, or Cilium installed by the bootstrap. */
-export type Cni = 'flannel' | 'cilium';
 
 /** What the Talos layer reads from the cluster spec. */
 export interface TalosClusterSpec {
@@ -22,23 +18,6 @@ export interface TalosClusterSpec {
   /** Talos minor version of the nodes. */
   readonly talosVersion: TalosVersion;
   readonly cni: Cni;
-}
-
-/** What a node group gets: the cluster spec's part and every requirement that selects it, merged. */
-export interface GroupConfig {
-  readonly group: NodeGroup;
-  /** Schematic extensions, sorted. */
-  readonly extensions: readonly string[];
-  /** Kernel modules to load, in the order declared. */
-  readonly kernelModules: readonly string[];
-  /** `machine.nodeLabels`, sorted by key. */
-  readonly nodeLabels: Readonly<Record<string, string>>;
-  /** Runtime handlers the nodes provide (their extensions register, or add-ons declare), sorted. */
-  readonly runtimeHandlers: readonly string[];
-  /** Extended resources the nodes advertise, sorted. */
-  readonly resources: readonly string[];
-  /** Who asked for what: `GpuOperator[gpu-operator]` and its requirement, in the order declared. */
-  readonly sources: ReadonlyArray<{ readonly by: string; readonly requirement: NodeRequirement }>;
 }
 
 /** One node as the cross-layer checks see it: the labels the scheduler matches and what the node serves. */

@@ -9,8 +9,11 @@
 import { ConfigError } from '../errors';
 import { toYaml } from '../synth/yaml';
 import { talosConfigErrors } from './config-schema';
-import type { Cni, GroupConfig } from './layer';
+import type { GroupConfig } from './node-groups';
 import type { TalosVersion } from '../versions';
+
+/** The container network the cluster runs: Talos' built-in Flannel, or Cilium installed by the bootstrap. */
+export type Cni = 'flannel' | 'cilium';
 
 /** The port KubePrism serves the Kubernetes API on at localhost: Cilium's kube-proxy replacement reaches the API through it. */
 export const KUBEPRISM_PORT = 7445;

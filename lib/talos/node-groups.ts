@@ -3,9 +3,31 @@
  * same role, scheduling, labels and extensions form a group; it is named by the nodes' `group`, else by their
  * role, so a cluster with one control-plane group and one worker group needs no names at all.
  */
-import type { NodeSpec } from '../cluster';
 import type { Problem } from '../errors';
 import { byString, sortedRecord } from '../order';
+import type { NodeRequirement } from './requirements';
+
+/** One Talos node (or a group of identical nodes) of the cluster. */
+export interface NodeSpec {
+  /** Node name, as Talos registers it (hostname). */
+  readonly name: string;
+  /** Control plane or worker. */
+  readonly role: 'controlplane' | 'worker';
+  /** Whether a control-plane node also runs workloads (Talos `cluster.allowSchedulingOnControlPlanes`). @default false */
+  readonly schedulable?: boolean;
+  /** Node labels set through the Talos machine config (`machine.nodeLabels`). @default {} */
+  readonly labels?: Record<string, string>;
+  /**
+   * Official Talos system extensions the node's Image Factory schematic lists besides those its add-ons
+   * require (add-ons such as GpuOperator add theirs to the nodes they select). @default []
+   */
+  readonly extensions?: readonly string[];
+  /**
+   * The node group: nodes that share one schematic and one machine-config patch, in `dist/<cluster>/talos/<group>/`.
+   * Nodes of one group must agree on role, labels and extensions. @default the role (controlplane or worker)
+   */
+  readonly group?: string;
+}
 
 export type NodeRole = NodeSpec['role'];
 
@@ -24,6 +46,22 @@ export interface NodeGroup {
   readonly extensions: readonly string[];
 }
 
+/** What a node group gets: the cluster spec's part and every requirement that selects it, merged. */
+export interface GroupConfig {
+  readonly group: NodeGroup;
+  /** Schematic extensions, sorted. */
+  readonly extensions: readonly string[];
+  /** Kernel modules to load, in the order declared. */
+  readonly kernelModules: readonly string[];
+  /** `machine.nodeLabels`, sorted by key. */
+  readonly nodeLabels: Readonly<Record<string, string>>;
+  /** Runtime handlers the nodes provide (their extensions register, or add-ons declare), sorted. */
+  readonly runtimeHandlers: readonly string[];
+  /** Extended resources the nodes advertise, sorted. */
+  readonly resources: readonly string[];
+  /** Who asked for what: `GpuOperator[gpu-operator]` and its requirement, in the order declared. */
+  readonly sources: ReadonlyArray<{ readonly by: string; readonly requirement: NodeRequirement }>;
+}
 
 const sortedLabels = (labels: Readonly<Record<string, string>> = {}) => sortedRecord(labels);
 

@@ -3,7 +3,7 @@
  * POST it to https://factory.talos.dev/schematics to get the schematic id of the group's installer image.
  */
 import { toYaml } from '../synth/yaml';
-import type { GroupConfig } from './layer';
+import type { GroupConfig } from './node-groups';
 
 /** The schematic document of one group. */
 export function schematic(config: GroupConfig): Record<string, unknown> {

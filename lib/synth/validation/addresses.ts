@@ -7,7 +7,7 @@
 import tlds from 'tlds';
 import { formatPath, Problem } from '../../errors';
 import { CHART_SERVICES_ANNOTATION } from '../../flux/helm-release';
-import type { Check } from '../checks';
+import type { Check } from './check';
 import { describeObject, RenderedObject } from '../manifest';
 import { at, list, Path, record, str } from './access';
 import { ClusterView, clusterViews, groupOf } from './cluster-view';

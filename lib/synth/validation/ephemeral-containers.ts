@@ -3,7 +3,7 @@
  * subresource); the API server refuses them in a pod it creates ("cannot be set on create") and in every
  * pod template ("not allowed in pod template"), although the schemas have the field.
  */
-import type { Check } from '../checks';
+import type { Check } from './check';
 import { problemAt } from '../manifest';
 import { at, list } from './access';
 import { podSpecPath } from './pods';

@@ -6,7 +6,7 @@
  * explicit `latest` is refused (`tag: latest`, `imageTag: latest`, `image: nginx:latest`).
  */
 import { Problem } from '../../errors';
-import type { Check } from '../checks';
+import type { Check } from './check';
 import { problemAt, RenderedObject } from '../manifest';
 import { at, list, Path, record } from './access';
 import { isHelmRelease } from './helm';

@@ -5,7 +5,7 @@
  */
 import { Problem } from '../../errors';
 import { isDnsLabel, isDnsSubdomain, isLabelKey, isLabelValue } from '../../validators';
-import type { Check } from '../checks';
+import type { Check } from './check';
 import { apiGroup, Manifest, problemAt, RenderedObject } from '../manifest';
 import { at, list, Path, record } from './access';
 import { isHelmRelease } from './helm';

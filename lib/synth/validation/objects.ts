@@ -1,5 +1,5 @@
 import { formatPath, Problem } from '../../errors';
-import type { Check } from '../checks';
+import type { Check } from './check';
 import { describeObject, RenderedObject } from '../manifest';
 import { decodePointer } from './access';
 import { describeErrors, suggestion } from './schema-errors';

@@ -4,7 +4,7 @@
  */
 import { formatPath, Problem } from '../../errors';
 import { FLUX_NAMESPACE } from '../../flux/cluster-sync';
-import type { Check } from '../checks';
+import type { Check } from './check';
 import { apiGroup, describeObject, Destination, RenderedObject } from '../manifest';
 import { at, list, Path, record, str } from './access';
 import { podSpecPath } from './pods';

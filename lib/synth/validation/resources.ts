@@ -6,7 +6,7 @@
  * left to it.
  */
 import { Problem, showValue } from '../../errors';
-import type { Check } from '../checks';
+import type { Check } from './check';
 import { problemAt, RenderedObject } from '../manifest';
 import { at, Path, record } from './access';
 import { containersOf, podSpecPath } from './pods';

@@ -5,7 +5,7 @@
  * Messages never repeat the value.
  */
 import { Problem } from '../../errors';
-import type { Check } from '../checks';
+import type { Check } from './check';
 import { FLUX_NAMESPACE } from '../../flux/cluster-sync';
 import { apiGroup, problemAt, RenderedObject } from '../manifest';
 import { at, list, Path, record } from './access';
