@@ -37,7 +37,7 @@ it('npx cdk8s synth keeps dist/ and clusters/, fills only its scratch folder, an
   fs.writeFileSync(path.join(root, output, 'stale.yaml'), 'stale: true\n');
   const run = cdk8s();
   expect(run).toMatchObject({ status: 0, stdout: `Synthesizing application\n  - ${output}/cli.k8s.yaml\n` });
-  expect(run.stderr).toMatch(new RegExp(`^synth: 1 clusters, \\d+ objects .*; files: 0 written, 0 changed, 0 removed, ${written.size} unchanged; \\d+ ms\n$`));
+  expect(run.stderr).toMatch(new RegExp(`^admission: 0 pod specs checked, 0 denied, 0 warnings\nsynth: 1 clusters, \\d+ objects .*; files: 0 written, 0 changed, 0 removed, ${written.size} unchanged; \\d+ ms\n$`));
   expect(fs.readdirSync(path.join(root, output))).toEqual(['cli.k8s.yaml']);
   expect(tree()).toEqual(written);
 
