@@ -76,7 +76,7 @@ export interface ClusterProps {
 /** One of a supported set of minors; anything else is one line naming the set. */
 const supportedMinor = (what: string, supported: readonly string[], why: string) =>
   z.string().refine((v) => supported.includes(v), {
-    error: (iss) => `${JSON.stringify(iss.input)} is not a supported ${what} version; use one of ${supported.join(', ')} (${why})`,
+    error: (iss) => `${showValue(iss.input)} is not a supported ${what} version; use one of ${supported.join(', ')} (${why})`,
   });
 
 const nodeSchema = z.strictObject({
@@ -84,7 +84,7 @@ const nodeSchema = z.strictObject({
   role: z.enum(['controlplane', 'worker']),
   schedulable: z.boolean().optional(),
   labels: labels().optional(),
-  extensions: z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, { error: (iss) => `${JSON.stringify(iss.input)} is not an extension name such as siderolabs/kata-containers` })).optional(),
+  extensions: z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, { error: (iss) => `${showValue(iss.input)} is not an extension name such as siderolabs/kata-containers` })).optional(),
   group: dnsLabel().optional(),
 });
 
@@ -103,12 +103,12 @@ const clusterSchema = z.strictObject({
       });
     }),
   git: z.strictObject({
-    url: z.string().regex(/^(ssh|https?):\/\/\S+$/, { error: (iss) => `${JSON.stringify(iss.input)} is not a Git URL Flux can clone (ssh:// or https://)` }),
+    url: z.string().regex(/^(ssh|https?):\/\/\S+$/, { error: (iss) => `${showValue(iss.input)} is not a Git URL Flux can clone (ssh:// or https://)` }),
     branch: z.string().min(1).optional(),
     secretRef: dnsLabel().optional(),
   }),
   flux: z.strictObject({ interval: duration().optional(), timeout: duration().optional(), retryInterval: duration().optional() }).optional(),
-  cni: z.enum(['flannel', 'cilium'], { error: (iss) => `${JSON.stringify(iss.input)} is not a CNI the bootstrap can set up (flannel, Talos' own, or cilium)` }).optional(),
+  cni: z.enum(['flannel', 'cilium'], { error: (iss) => `${showValue(iss.input)} is not a CNI the bootstrap can set up (flannel, Talos' own, or cilium)` }).optional(),
   sops: z.strictObject({ secretRef: dnsSubdomain() }).optional(),
 }).superRefine((spec, ctx) => {
   // Extensions are checked against the Talos minor the nodes run: an image cannot include what that release does not ship.

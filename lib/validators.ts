@@ -22,13 +22,13 @@ export function isDnsSubdomain(s: string): boolean {
 /** An RFC 1123 label: namespaces, most object names. */
 export const dnsLabel = () =>
   z.string().refine(isDnsLabel, {
-    error: (iss) => `${JSON.stringify(iss.input)} is not a DNS label (lowercase letters, digits and '-', at most 63 characters)`,
+    error: (iss) => `${showValue(iss.input)} is not a DNS label (lowercase letters, digits and '-', at most 63 characters)`,
   });
 
 /** An RFC 1123 subdomain: names of ConfigMaps, Secrets, most custom resources. */
 export const dnsSubdomain = () =>
   z.string().refine(isDnsSubdomain, {
-    error: (iss) => `${JSON.stringify(iss.input)} is not a DNS subdomain (lowercase letters, digits, '-' and '.', at most 253 characters)`,
+    error: (iss) => `${showValue(iss.input)} is not a DNS subdomain (lowercase letters, digits, '-' and '.', at most 253 characters)`,
   });
 
 const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
@@ -71,7 +71,7 @@ export const labelSelector = () =>
   z.strictObject({
     matchLabels: labels().optional(),
     matchExpressions: z.array(z.strictObject({
-      key: z.string().refine(isLabelKey, { error: (iss) => `${JSON.stringify(iss.input)} is not a valid label key` }),
+      key: z.string().refine(isLabelKey, { error: (iss) => `${showValue(iss.input)} is not a valid label key` }),
       operator: z.enum(SELECTOR_OPERATORS),
       values: z.array(z.string()).optional(),
     }).superRefine((req, ctx) => {
@@ -91,7 +91,7 @@ export function isDuration(s: string): boolean {
 /** A Go duration such as `720h` or `5m30s` (no days: Go has none). */
 export const duration = () =>
   z.string().refine(isDuration, {
-    error: (iss) => `${JSON.stringify(iss.input)} is not a duration (use h, m, s as in 720h or 5m30s)`,
+    error: (iss) => `${showValue(iss.input)} is not a duration (use h, m, s as in 720h or 5m30s)`,
   });
 
 /** Kubernetes resource.Quantity: a signed decimal with an optional binary or decimal suffix, or an exponent. */
@@ -140,7 +140,7 @@ export const httpUrl = () =>
     } catch {
       return false;
     }
-  }, { error: (iss) => `${JSON.stringify(iss.input)} is not an http(s) URL` });
+  }, { error: (iss) => `${showValue(iss.input)} is not an http(s) URL` });
 
 // An exact SemVer, optionally with a leading "v": no ranges, no wildcards, so Flux installs what was reviewed.
 const EXACT_SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
@@ -152,7 +152,7 @@ export function isExactVersion(s: string): boolean {
 /** A pinned chart or app version: exact SemVer, never a range. */
 export const exactVersion = () =>
   z.string().refine(isExactVersion, {
-    error: (iss) => `${JSON.stringify(iss.input)} is not a pinned version (an exact SemVer such as 1.2.3, not a range)`,
+    error: (iss) => `${showValue(iss.input)} is not a pinned version (an exact SemVer such as 1.2.3, not a range)`,
   });
 
 // ---- cron -----------------------------------------------------------------------------------------
@@ -237,7 +237,7 @@ export function isTimeZone(tz: string): boolean {
 /** An IANA time zone name. */
 export const timeZone = () =>
   z.string().refine(isTimeZone, {
-    error: (iss) => `${JSON.stringify(iss.input)} is not an IANA time zone (for example America/New_York, Europe/Berlin or UTC)`,
+    error: (iss) => `${showValue(iss.input)} is not an IANA time zone (for example America/New_York, Europe/Berlin or UTC)`,
   });
 
 // ---- plain JSON ---------------------------------------------------------------------------------

@@ -133,6 +133,10 @@ describe('Cluster', () => {
     expect(configErrorOf(() => renderCluster(undefined, { cni: 'calico' as 'cilium' }))).toBe(
       'test/Cluster[test]: cni: "calico" is not a CNI the bootstrap can set up (flannel, Talos\' own, or cilium)',
     );
+    // A value JSON cannot print (a BigInt) still gets its one line, not a TypeError from the message.
+    expect(configErrorOf(() => renderCluster(undefined, { cni: BigInt(1) as unknown as 'cilium' }))).toBe(
+      'test/Cluster[test]: cni: 1n is not a CNI the bootstrap can set up (flannel, Talos\' own, or cilium)',
+    );
     expect(configErrorOf(() => renderCluster(undefined, { nodes: [{ name: 'cp-0', role: 'controlplane', group: 'GPU' }] }))).toBe(
       'test/Cluster[test]: nodes[0].group: "GPU" is not a DNS label (lowercase letters, digits and \'-\', at most 63 characters)',
     );
