@@ -5,6 +5,7 @@ import { bootstrapFiles } from './bootstrap';
 import { ConfigError, showValue } from './errors';
 import { ClusterSync } from './flux/cluster-sync';
 import { ClusterScope, describeConstruct, validateProps } from './props';
+import { isSelected } from './selection';
 import { Cni, TalosLayer } from './talos/layer';
 import { runsWorkloads } from './talos/node-groups';
 import { dnsLabel, dnsSubdomain, duration, labels } from './validators';
@@ -148,6 +149,8 @@ export class Cluster extends Construct implements ClusterScope {
   readonly fluxChart: Chart;
   /** The Talos side: node groups, what add-ons require of them, the schematics and machine-config patches. */
   readonly talos: TalosLayer;
+  /** Whether this synth renders the cluster (`npm run synth -- --cluster`); an unselected one is only built. */
+  readonly selected: boolean;
   private readonly layerCharts: Record<Layer, Chart>;
   private readonly artifactFiles = new Map<string, string | (() => string)>();
 
@@ -155,6 +158,7 @@ export class Cluster extends Construct implements ClusterScope {
     super(scope, clusterId(scope, props));
     // Named before validation, so the errors of a bad spec name their cluster.
     this.clusterName = this.node.id;
+    this.selected = isSelected(this, this.clusterName);
     const p = validateProps(this, clusterSchema, props);
     this.kubernetesVersion = p.kubernetesVersion ?? KUBERNETES_VERSION;
     this.talosVersion = p.talosVersion ?? TALOS_VERSION;
@@ -176,6 +180,7 @@ export class Cluster extends Construct implements ClusterScope {
       sopsSecretRef: p.sops?.secretRef,
     });
 
+    if (!this.selected) return; // its files are neither rendered nor written
     for (const f of this.talos.artifacts()) this.addArtifact(f.path, f.render);
     for (const f of bootstrapFiles({ cluster: p.name, cni: this.cni, syncObjects: () => sync.syncManifests })) this.addArtifact(f.path, f.render);
   }

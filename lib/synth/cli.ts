@@ -4,6 +4,7 @@ import { runDriftCheck } from './drift';
 import { debugRequested, describeException, mappedStack } from './exception';
 import { isOutputError } from './output-error';
 import { DiskOptions, FleetBuilder, formatSummary, synthToDisk } from './pipeline';
+import { parseClusterFlags, SelectionError } from '../selection';
 
 const UNCHANGED = 'dist/ and clusters/ were left unchanged';
 
@@ -13,10 +14,13 @@ const UNCHANGED = 'dist/ and clusters/ were left unchanged';
  * other exception (one line with the user's file:line; `--debug` or SYNTH_DEBUG=1 adds the stack).
  * With `--check`, writes nothing and exits 1 when the output on disk differs from a fresh render.
  * `--allow-empty` writes a fleet of no cluster; `--prune-foreign` deletes files synth did not write.
+ * `--cluster a[,b]` (repeatable) renders, checks and writes only those clusters: dist/<c>/ and clusters/<c>/.
  */
 export function runSynthCli(build: FleetBuilder, options: DiskOptions = {}, root = process.cwd(), argv = process.argv.slice(2)): void {
   const start = performance.now();
   try {
+    const clusters = parseClusterFlags(argv);
+    if (clusters) options = { ...options, clusters };
     if (argv.includes('--check')) {
       process.exitCode = runDriftCheck(build, root, options);
       return;
@@ -31,7 +35,7 @@ export function runSynthCli(build: FleetBuilder, options: DiskOptions = {}, root
       console.error(`synth failed: ${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}; ${UNCHANGED}`);
       return;
     }
-    if (isOutputError(err)) {
+    if (isOutputError(err) || err instanceof SelectionError) {
       console.error(`error: ${err.message}; ${UNCHANGED}`);
       return;
     }

@@ -1,4 +1,4 @@
-import { OUTPUT_DIRS } from './files';
+import { ownedDirs } from './files';
 import { FleetBuilder, SynthOptions, synthesize } from './pipeline';
 import { withOutputLock } from './lock';
 import { diffTree } from './write';
@@ -23,7 +23,7 @@ export interface Drift {
 export function checkDrift(build: FleetBuilder, root: string, options: SynthOptions = {}): Drift {
   const { files } = synthesize(build, options);
   // Under the lock: a synth writing meanwhile would show a tree that is half old, half new.
-  const diff = withOutputLock(root, () => diffTree(root, OUTPUT_DIRS, files));
+  const diff = withOutputLock(root, () => diffTree(root, ownedDirs(options.clusters), files));
   return { files: files.size, changed: diff.changed, missing: diff.added, extra: diff.removed };
 }
 

@@ -1,7 +1,7 @@
 import { App } from 'cdk8s';
 import { ConfigError } from '../errors';
 import { Check, DEFAULT_CHECKS } from './checks';
-import { OUTPUT_DIRS, planFiles } from './files';
+import { ownedDirs, planFiles } from './files';
 import { Destination } from './manifest';
 import { renderFleet, Rendering } from './render';
 import { withOutputLock } from './lock';
@@ -13,6 +13,8 @@ export type FleetBuilder = (app: App) => void;
 export interface SynthOptions {
   /** Checks run over the rendered objects before anything is written. @default DEFAULT_CHECKS */
   readonly checks?: readonly Check[];
+  /** Render, check and write only these clusters (`--cluster`); every other file stays as it is. @default every cluster */
+  readonly clusters?: readonly string[];
 }
 
 /** The rendered fleet as files, checked, not yet written. */
@@ -23,7 +25,7 @@ export interface SynthResult extends Rendering {
 
 /** Renders and checks the fleet; throws a ConfigError listing every problem. No I/O. */
 export function synthesize(build: FleetBuilder, options: SynthOptions = {}): SynthResult {
-  const rendering = renderFleet(build);
+  const rendering = renderFleet(build, options.clusters);
   const problems = [...(options.checks ?? DEFAULT_CHECKS).flatMap((check) => check(rendering.objects)), ...rendering.clusterProblems];
   if (problems.length) throw new ConfigError(problems);
   return { ...rendering, files: planFiles(rendering.clusters, rendering.objects, rendering.artifacts) };
@@ -49,7 +51,7 @@ export function synthToDisk(build: FleetBuilder, root: string, options: DiskOpti
   const stats = withOutputLock(root, () => {
     removeStaleStaging(root);
     if (!result.clusters.length && !options.allowEmpty) throw emptyFleet();
-    return writeTree(root, OUTPUT_DIRS, result.files, options);
+    return writeTree(root, ownedDirs(options.clusters), result.files, options);
   });
   const objectsByDestination = { controllers: 0, configs: 0, apps: 0, flux: 0 };
   for (const o of result.objects) objectsByDestination[o.destination]++;

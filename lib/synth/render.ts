@@ -6,6 +6,7 @@ import { ConfigError, isConfigError, Problem } from '../errors';
 import { describeConstruct } from '../props';
 import { crossLayerProblems } from '../talos/cross-layer';
 import { commonLabels } from './labels';
+import { checkSelection, SELECTION_CONTEXT } from '../selection';
 import { droppedPatchesOf } from './validation/escape-hatches';
 import { Destination, Manifest, RenderedArtifact, RenderedObject } from './manifest';
 
@@ -22,13 +23,20 @@ export interface Rendering {
   readonly clusterProblems: readonly Problem[];
 }
 
-/** Builds the fleet into a fresh cdk8s App and renders every object of every cluster. No I/O. */
-export function renderFleet(build: (app: App) => void): Rendering {
+/**
+ * Builds the fleet into a fresh cdk8s App and renders every object of every cluster, or of the clusters
+ * `selection` names (the others are built, as the fleet's code builds them, but neither rendered nor
+ * checked: see lib/synth/selection.ts). No I/O.
+ */
+export function renderFleet(build: (app: App) => void, selection?: readonly string[]): Rendering {
   const app = new App({ outdir: '.' });
+  if (selection) app.node.setContext(SELECTION_CONTEXT, [...selection]);
   buildTree(app, build);
+  const built = app.node.findAll().filter((c): c is Cluster => c instanceof Cluster);
+  if (selection) checkSelection(selection, built.map((c) => c.clusterName));
   runConstructValidations(app);
   rejectObjectsOutsideClusters(app);
-  const clusters = app.node.findAll().filter((c): c is Cluster => c instanceof Cluster);
+  const clusters = built.filter((c) => c.selected);
   const objects: RenderedObject[] = [];
   const problems: Problem[] = [];
   const clusterProblems: Problem[] = [];
@@ -128,6 +136,7 @@ function rejectObjectsOutsideClusters(app: App): void {
 function runConstructValidations(app: App): void {
   const problems: Problem[] = [];
   for (const c of app.node.findAll() as IConstruct[]) {
+    if (c.node.scopes.some((s) => s instanceof Cluster && !s.selected)) continue;
     for (const message of c.node.validate()) problems.push({ where: describeConstruct(c), field: '', message });
   }
   if (problems.length) throw new ConfigError(problems);
