@@ -7,7 +7,8 @@
 import type { Manifest } from '../synth/manifest';
 import { toYaml } from '../synth/yaml';
 import type { Cni } from '../talos/layer';
-import { SYNC_CHART_DIR, synthBootstrapStack } from './stack';
+import { reusableTerraformJson } from './reuse';
+import { stackToolingVersions, SYNC_CHART_DIR, synthBootstrapStack } from './stack';
 
 export interface BootstrapSpec {
   /** Cluster name: the stack's name and the sync path `./clusters/<cluster>`. */
@@ -44,10 +45,13 @@ function syncChart(cluster: string): Array<{ path: string; content: string }> {
   ];
 }
 
+/** The spec's values, with those given as functions called: what the stack is made from. */
+const resolved = (spec: BootstrapSpec) => Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, typeof v === 'function' ? (v as () => unknown)() : v]));
+
 /** The bootstrap's files, with paths below `dist/<cluster>/`. */
 export function bootstrapFiles(spec: BootstrapSpec): Array<{ readonly path: string; readonly render: () => string }> {
   return [
-    { path: 'main.tf.json', render: () => synthBootstrapStack(spec) },
+    { path: 'main.tf.json', render: () => reusableTerraformJson(`dist/${spec.cluster}/${BOOTSTRAP_DIR}/main.tf.json`, { spec: resolved(spec), tooling: stackToolingVersions() }, () => synthBootstrapStack(spec)) },
     ...syncChart(spec.cluster).map((f) => ({ path: f.path, render: () => f.content })),
   ].map((f) => ({ path: `${BOOTSTRAP_DIR}/${f.path}`, render: f.render }));
 }

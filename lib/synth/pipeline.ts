@@ -5,6 +5,7 @@ import { ownedDirs, planFiles } from './files';
 import { Destination } from './manifest';
 import { renderFleet, Rendering } from './render';
 import { withOutputLock } from './lock';
+import { withPreviousOutput } from './previous';
 import { firstFew, removeStaleStaging, WriteOptions, writeTree, WriteStats } from './write';
 
 /** A fleet description: adds Clusters to the app. */
@@ -47,7 +48,8 @@ export interface SynthSummary {
  * fails. The write holds the output lock: a concurrent synth waits, then writes the same tree again (a no-op).
  */
 export function synthToDisk(build: FleetBuilder, root: string, options: DiskOptions = {}): SynthSummary {
-  const result = synthesize(build, options);
+  // Renderers may reuse a file of the previous output that is provably unchanged (lib/synth/previous.ts).
+  const result = withPreviousOutput(root, () => synthesize(build, options));
   const stats = withOutputLock(root, () => {
     removeStaleStaging(root);
     if (!result.clusters.length && !options.allowEmpty) throw emptyFleet();
