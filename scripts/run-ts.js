@@ -152,7 +152,8 @@ async function bundle(entry, manifestFile, previous) {
       sourcesContent: false,
       metafile: true,
       logLevel: 'warning',
-      plugins: [external(), ownDirname(users, hashed, hashes)],
+      // Without a previous build (a fresh clone) every file goes through the plugin: one build instead of two.
+      plugins: [external(), ownDirname(previous ? users : undefined, hashed, hashes)],
     });
   let dirnameUsers = previous?.dirnameUsers ?? [];
   let hashed = Object.keys(previous?.inputs ?? {}).filter(young);
@@ -162,8 +163,8 @@ async function bundle(entry, manifestFile, previous) {
     manifest = recordInputs(name, Object.keys((await build(dirnameUsers, hashed)).metafile.inputs), hashes, started);
     // The first build, or an edit, brought in a file that uses __dirname, or a young file esbuild read on
     // its own (no hash of what it read): build again, giving the first its own, hashing the second.
-    const unhashed = Object.entries(manifest.inputs).filter(([rel, input]) => CODE.test(rel) && input.length === 2 && young(rel)).map(([rel]) => rel);
-    if (manifest.dirnameUsers.some((f) => !dirnameUsers.includes(f)) || unhashed.length) {
+    const unhashed = Object.entries(manifest.inputs).filter(([rel, input]) => input.length === 2 && young(rel)).map(([rel]) => rel);
+    if (previous && (manifest.dirnameUsers.some((f) => !dirnameUsers.includes(f)) || unhashed.length)) {
       dirnameUsers = manifest.dirnameUsers;
       hashed = [...hashed, ...unhashed];
       manifest = recordInputs(name, Object.keys((await build(dirnameUsers, hashed)).metafile.inputs), hashes, started);
@@ -231,7 +232,9 @@ function isAlive(pid) {
 }
 
 /** @type {Record<string, import('esbuild').Loader>} */
-const LOADERS = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx' };
+const LOADERS = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx', '.json': 'json' };
+/** The files the plugin loads when it loads every file. */
+const LOADABLE = /\.([cm]?[jt]sx?|json)$/;
 
 const CODE = /\.[cm]?[jt]sx?$/;
 const usesDirname = (/** @type {string} */ source) => /\b__(dirname|filename)\b/.test(source);
@@ -253,9 +256,10 @@ const external = () => ({
  * Gives the bundled files that use `__dirname`/`__filename` their own values, as Node would: in a bundle
  * they would otherwise name the cache folder. Inserted after a shebang or "use strict", on the first line
  * of code, so line numbers stay right. Only the files known to use them, or to have been modified moments
- * before (whose content is hashed as esbuild gets it), are handed to JS: a call into JS for every file
- * made a build up to twice as slow on a busy machine.
- * @param {string[]} users paths relative to ROOT
+ * before (whose content is hashed as esbuild gets it), are handed to JS, unless no file is known yet (the
+ * first build): a call into JS for every file made a rebuild up to twice as slow on a busy machine, while
+ * the first build would otherwise have to run twice.
+ * @param {string[] | undefined} users paths relative to ROOT; undefined: every file
  * @param {string[]} hashed paths relative to ROOT
  * @param {Map<string, string>} hashes receives the content hash of each file of `hashed`, by absolute path
  * @returns {import('esbuild').Plugin}
@@ -263,14 +267,15 @@ const external = () => ({
 const ownDirname = (users, hashed, hashes) => ({
   name: 'own-dirname',
   setup(build) {
-    const files = [...new Set([...users, ...hashed])];
-    if (!files.length) return;
-    const filter = new RegExp(`^(?:${files.map((rel) => escapeRegExp(path.join(ROOT, rel))).join('|')})$`);
+    const files = [...new Set([...(users ?? []), ...hashed])];
+    if (users && !files.length) return;
+    const filter = users ? new RegExp(`^(?:${files.map((rel) => escapeRegExp(path.join(ROOT, rel))).join('|')})$`) : LOADABLE;
     build.onLoad({ filter }, (args) => {
+      const loader = LOADERS[path.extname(args.path)];
+      if (!loader) return undefined; // esbuild reads it; a young one stays untrusted
       const source = fs.readFileSync(args.path, 'utf8');
       hashes.set(args.path, sha1(source));
-      const loader = LOADERS[path.extname(args.path)];
-      if (!usesDirname(source) || !loader) return { contents: source, loader: loader ?? 'default' };
+      if (!CODE.test(args.path) || !usesDirname(source)) return { contents: source, loader };
       const decl = `var __dirname = ${JSON.stringify(path.dirname(args.path))}, __filename = ${JSON.stringify(args.path)};`;
       const prologue = /^(#![^\n]*\n)?(\s*(['"])use strict\3;?)?/.exec(source)?.[0] ?? '';
       return { contents: prologue + decl + source.slice(prologue.length), loader };
