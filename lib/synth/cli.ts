@@ -5,6 +5,11 @@ import { debugRequested, describeException, mappedStack } from './exception';
 import { isOutputError } from './output-error';
 import { DiskOptions, FleetBuilder, formatSummary, synthToDisk } from './pipeline';
 import { parseClusterFlags, SelectionError } from '../selection';
+import { isMainThread, workerData } from 'node:worker_threads';
+import { isShareTask, runShareTask, ShareTask } from './parallel';
+import { renderShare, SynthOptions } from './pipeline';
+import { buildFleetApp } from './render';
+import { withPreviousOutput } from './previous';
 
 const UNCHANGED = 'dist/ and clusters/ were left unchanged';
 
@@ -19,8 +24,11 @@ const UNCHANGED = 'dist/ and clusters/ were left unchanged';
 export function runSynthCli(build: FleetBuilder, options: DiskOptions = {}, root = process.cwd(), argv = process.argv.slice(2)): void {
   const start = performance.now();
   try {
+    if (isShareTask(workerData)) return runHelper(build, workerData, { ...options, clusters: parseClusterFlags(argv) });
     const clusters = parseClusterFlags(argv);
     if (clusters) options = { ...options, clusters };
+    // A helper thread runs this entry point again (lib/synth/parallel.ts): only a TypeScript entry run by scripts/run-ts.js.
+    if (!options.parallel && isMainThread && /\.ts$/.test(process.argv[1] ?? '')) options = { ...options, parallel: { argv: process.argv.slice(1) } };
     if (argv.includes('--check')) {
       process.exitCode = runDriftCheck(build, root, options);
       return;
@@ -42,4 +50,12 @@ export function runSynthCli(build: FleetBuilder, options: DiskOptions = {}, root
     if (debugRequested(argv)) console.error(mappedStack(err));
     console.error(`error: ${describeException(err)}; ${UNCHANGED}`);
   }
+}
+
+/** A helper thread of a parallel synth: builds the fleet and renders the clusters it takes (lib/synth/parallel.ts). */
+function runHelper(build: FleetBuilder, task: ShareTask, options: SynthOptions): void {
+  runShareTask(task, (take) => {
+    const render = () => renderShare(buildFleetApp(build, options.clusters), take, options);
+    return task.root ? withPreviousOutput(task.root, render) : render();
+  });
 }

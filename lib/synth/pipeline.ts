@@ -3,7 +3,9 @@ import { ConfigError } from '../errors';
 import { Check, DEFAULT_CHECKS } from './checks';
 import { ownedDirs, planFiles } from './files';
 import { Destination } from './manifest';
-import { renderFleet, Rendering } from './render';
+import { buildFleetApp, BuiltFleet, renderClusters, renderFleet, Rendering } from './render';
+import { expectedClusters, Helpers, ParallelEntry, recordClusters, Share, threadsFor } from './parallel';
+import { isConfigError } from '../errors';
 import { withOutputLock } from './lock';
 import { withPreviousOutput } from './previous';
 import { firstFew, removeStaleStaging, WriteOptions, writeTree, WriteStats } from './write';
@@ -16,6 +18,11 @@ export interface SynthOptions {
   readonly checks?: readonly Check[];
   /** Render, check and write only these clusters (`--cluster`); every other file stays as it is. @default every cluster */
   readonly clusters?: readonly string[];
+  /**
+   * How to run the synth again in helper threads, so a big fleet renders on every core (lib/synth/parallel.ts).
+   * @default one thread
+   */
+  readonly parallel?: ParallelEntry;
 }
 
 /** The rendered fleet as files, checked, not yet written. */
@@ -26,10 +33,83 @@ export interface SynthResult extends Rendering {
 
 /** Renders and checks the fleet; throws a ConfigError listing every problem. No I/O. */
 export function synthesize(build: FleetBuilder, options: SynthOptions = {}): SynthResult {
-  const rendering = renderFleet(build, options.clusters);
+  return checked(renderFleet(build, options.clusters), options);
+}
+
+/** The rendering checked (a ConfigError listing every problem) and planned as files. */
+function checked(rendering: Rendering, options: SynthOptions): SynthResult {
   const problems = [...(options.checks ?? DEFAULT_CHECKS).flatMap((check) => check(rendering.objects)), ...rendering.clusterProblems];
   if (problems.length) throw new ConfigError(problems);
   return { ...rendering, files: planFiles(rendering.clusters, rendering.objects, rendering.artifacts) };
+}
+
+/** The fleet's files and what the summary counts: what writing or comparing needs. */
+export interface PlannedFleet {
+  /** The clusters rendered, in the order they were defined. */
+  readonly clusters: readonly string[];
+  /** Relative path → content of every output file, sorted by path. */
+  readonly files: ReadonlyMap<string, string>;
+  readonly objectsByDestination: Readonly<Record<Destination, number>>;
+}
+
+const countByDestination = (objects: readonly { destination: Destination }[]) => {
+  const counts = { controllers: 0, configs: 0, apps: 0, flux: 0 };
+  for (const o of objects) counts[o.destination]++;
+  return counts;
+};
+
+/**
+ * Renders and checks the fleet into its files, on several threads when `options.parallel` allows and the
+ * fleet is big enough (lib/synth/parallel.ts); the same files either way. `root`: the output folder whose
+ * files may be reused (lib/synth/previous.ts), when writing.
+ */
+export function planFleet(build: FleetBuilder, options: SynthOptions = {}, root?: string): PlannedFleet {
+  const entry = options.parallel;
+  const expected = entry ? threadsFor(expectedClusters(entry)) : 1;
+  // Started before the fleet is built when the last synth was big: they build it meanwhile.
+  let helpers = entry && expected > 1 ? new Helpers(expected - 1, entry, root) : undefined;
+  const fleet = buildFleetApp(build, options.clusters);
+  const threads = entry ? threadsFor(fleet.clusters.length) : 1;
+  if (entry) recordClusters(entry, fleet.clusters.length);
+  if (threads <= 1) helpers?.stop();
+  else if (entry) helpers ??= new Helpers(threads - 1, entry, root);
+  if (threads > 1 && helpers) {
+    let mine: Share | undefined;
+    try {
+      mine = renderShare(fleet, () => helpers.take(), options);
+    } catch (err) {
+      if (!isConfigError(err)) throw err;
+    }
+    if (mine?.rendered === fleet.clusters.length) return mergeShares(fleet, [mine]);
+    helpers.stop();
+    const theirs = helpers.shares();
+    if (mine && !(theirs instanceof Error)) return mergeShares(fleet, [mine, ...theirs]);
+    // A problem anywhere: the single-thread path, on a fleet built afresh, finds every problem in the fleet's order.
+    return planned(synthesize(build, options));
+  }
+  return planned(checked(renderClusters(fleet, fleet.clusters), options));
+}
+
+const planned = (result: SynthResult): PlannedFleet => ({ clusters: result.clusters, files: result.files, objectsByDestination: countByDestination(result.objects) });
+
+/** The clusters a thread takes one at a time (`take` gives the index of the next, until past the end), checked, as files. */
+export function renderShare(fleet: BuiltFleet, take: () => number, options: SynthOptions = {}): Share {
+  const renderings: Rendering[] = [];
+  for (let i = take(); i < fleet.clusters.length; i = take()) renderings.push(renderClusters(fleet, [fleet.clusters[i]]));
+  const result = checked({
+    clusters: renderings.flatMap((r) => r.clusters),
+    objects: renderings.flatMap((r) => r.objects),
+    artifacts: renderings.flatMap((r) => r.artifacts),
+    clusterProblems: renderings.flatMap((r) => r.clusterProblems),
+  }, options);
+  return { files: [...result.files], objectsByDestination: countByDestination(result.objects), rendered: renderings.length };
+}
+
+function mergeShares(fleet: BuiltFleet, shares: readonly Share[]): PlannedFleet {
+  const files = new Map(shares.flatMap((s) => s.files).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+  const objectsByDestination = { controllers: 0, configs: 0, apps: 0, flux: 0 };
+  for (const s of shares) for (const d of Object.keys(objectsByDestination) as Destination[]) objectsByDestination[d] += s.objectsByDestination[d];
+  return { clusters: fleet.clusters.map((c) => c.clusterName), files, objectsByDestination };
 }
 
 export interface DiskOptions extends SynthOptions, WriteOptions {
@@ -49,15 +129,13 @@ export interface SynthSummary {
  */
 export function synthToDisk(build: FleetBuilder, root: string, options: DiskOptions = {}): SynthSummary {
   // Renderers may reuse a file of the previous output that is provably unchanged (lib/synth/previous.ts).
-  const result = withPreviousOutput(root, () => synthesize(build, options));
+  const result = withPreviousOutput(root, () => planFleet(build, options, root));
   const stats = withOutputLock(root, () => {
     removeStaleStaging(root);
     if (!result.clusters.length && !options.allowEmpty) throw emptyFleet();
     return writeTree(root, ownedDirs(options.clusters), result.files, options);
   });
-  const objectsByDestination = { controllers: 0, configs: 0, apps: 0, flux: 0 };
-  for (const o of result.objects) objectsByDestination[o.destination]++;
-  return { clusters: result.clusters.length, objectsByDestination, stats };
+  return { clusters: result.clusters.length, objectsByDestination: result.objectsByDestination, stats };
 }
 
 /** An empty fleet would delete the whole output: almost always a fleet.ts that lost its clusters. */

@@ -26,17 +26,38 @@ export interface Rendering {
 /**
  * Builds the fleet into a fresh cdk8s App and renders every object of every cluster, or of the clusters
  * `selection` names (the others are built, as the fleet's code builds them, but neither rendered nor
- * checked: see lib/synth/selection.ts). No I/O.
+ * checked: see lib/selection.ts). No I/O.
  */
 export function renderFleet(build: (app: App) => void, selection?: readonly string[]): Rendering {
+  const fleet = buildFleetApp(build, selection);
+  return renderClusters(fleet, fleet.clusters);
+}
+
+/** A built fleet: its App and the clusters to render (the selected ones, in the order they were defined). */
+export interface BuiltFleet {
+  readonly app: App;
+  readonly clusters: readonly Cluster[];
+}
+
+/** Builds the fleet into a fresh cdk8s App; throws what the fleet's code got wrong. */
+export function buildFleetApp(build: (app: App) => void, selection?: readonly string[]): BuiltFleet {
   const app = new App({ outdir: '.' });
   if (selection) app.node.setContext(SELECTION_CONTEXT, [...selection]);
   buildTree(app, build);
   const built = app.node.findAll().filter((c): c is Cluster => c instanceof Cluster);
   if (selection) checkSelection(selection, built.map((c) => c.clusterName));
-  runConstructValidations(app);
-  rejectObjectsOutsideClusters(app);
-  const clusters = built.filter((c) => c.selected);
+  return { app, clusters: built.filter((c) => c.selected) };
+}
+
+/**
+ * Renders `clusters` of a built fleet: all of its clusters, or a share of them when several threads
+ * render one fleet (lib/synth/parallel.ts). What concerns no cluster (validations of constructs outside
+ * every cluster, objects in no cluster) is checked with the share that holds the fleet's first cluster.
+ */
+export function renderClusters(fleet: BuiltFleet, clusters: readonly Cluster[]): Rendering {
+  const first = !fleet.clusters.length || clusters.includes(fleet.clusters[0]);
+  runConstructValidations(fleet.app, new Set(clusters), first);
+  if (first) rejectObjectsOutsideClusters(fleet.app);
   const objects: RenderedObject[] = [];
   const problems: Problem[] = [];
   const clusterProblems: Problem[] = [];
@@ -132,11 +153,17 @@ function rejectObjectsOutsideClusters(app: App): void {
   if (problems.length) throw new ConfigError(problems);
 }
 
-/** Runs the validations constructs registered (cdk8s-plus adds some), as `cdk8s synth` would. */
-function runConstructValidations(app: App): void {
+/**
+ * Runs the validations constructs registered (cdk8s-plus adds some), as `cdk8s synth` would: of the
+ * constructs of `clusters`, and of those outside every cluster when `outside`. Walking the whole tree
+ * keeps the fleet's order of problems; a share without the constructs outside walks its clusters only.
+ */
+function runConstructValidations(app: App, clusters: ReadonlySet<Cluster>, outside: boolean): void {
   const problems: Problem[] = [];
-  for (const c of app.node.findAll() as IConstruct[]) {
-    if (c.node.scopes.some((s) => s instanceof Cluster && !s.selected)) continue;
+  const constructs = outside ? (app.node.findAll() as IConstruct[]) : [...clusters].flatMap((c) => c.node.findAll() as IConstruct[]);
+  for (const c of constructs) {
+    const cluster = c.node.scopes.find((s): s is Cluster => s instanceof Cluster);
+    if (cluster ? !clusters.has(cluster) : !outside) continue;
     for (const message of c.node.validate()) problems.push({ where: describeConstruct(c), field: '', message });
   }
   if (problems.length) throw new ConfigError(problems);
