@@ -94,6 +94,19 @@ describe('--cluster: one cluster at a time', () => {
     expect(errorOf(SelectionError, () => parseClusterFlags(['--cluster', '--check']))).toMatch(/^--cluster needs a cluster name/);
   });
 
+  it('--list-clusters prints the fleet\'s cluster names, one a line, and writes nothing (what the CI matrix splits)', () => {
+    const root = tempDir();
+    const lines: string[] = [];
+    const spy = jest.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+    try {
+      runSynthCli(fleet(before), {}, root, ['--list-clusters']);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines).toEqual(['alpha\nbeta\ngamma']);
+    expect(fs.readdirSync(root)).toEqual([]);
+  });
+
   it('prints an unknown name as one error line from the CLI and leaves the tree untouched', () => {
     const root = agedTree();
     const old = snapshotTree(root);

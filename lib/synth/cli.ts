@@ -20,11 +20,17 @@ const UNCHANGED = 'dist/ and clusters/ were left unchanged';
  * With `--check`, writes nothing and exits 1 when the output on disk differs from a fresh render.
  * `--allow-empty` writes a fleet of no cluster; `--prune-foreign` deletes files synth did not write.
  * `--cluster a[,b]` (repeatable) renders, checks and writes only those clusters: dist/<c>/ and clusters/<c>/.
+ * `--list-clusters` prints the fleet's cluster names, one a line (nothing rendered).
  */
 export function runSynthCli(build: FleetBuilder, options: DiskOptions = {}, root = process.cwd(), argv = process.argv.slice(2)): void {
   const start = performance.now();
   try {
     if (isShareTask(workerData)) return runHelper(build, workerData, { ...options, clusters: parseClusterFlags(argv) });
+    if (argv.includes('--list-clusters')) {
+      // Built with no cluster selected: names only, nothing rendered (what a CI matrix splits into jobs).
+      console.log(buildFleetApp(build, []).names.join('\n'));
+      return;
+    }
     const clusters = parseClusterFlags(argv);
     if (clusters) options = { ...options, clusters };
     // A helper thread runs this entry point again (lib/synth/parallel.ts): only a TypeScript entry run by scripts/run-ts.js.

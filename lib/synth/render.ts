@@ -37,6 +37,8 @@ export function renderFleet(build: (app: App) => void, selection?: readonly stri
 export interface BuiltFleet {
   readonly app: App;
   readonly clusters: readonly Cluster[];
+  /** The names of every cluster of the fleet, selected or not, in the order they were defined. */
+  readonly names: readonly string[];
 }
 
 /** Builds the fleet into a fresh cdk8s App; throws what the fleet's code got wrong. */
@@ -46,7 +48,7 @@ export function buildFleetApp(build: (app: App) => void, selection?: readonly st
   buildTree(app, build);
   const built = app.node.findAll().filter((c): c is Cluster => c instanceof Cluster);
   if (selection) checkSelection(selection, built.map((c) => c.clusterName));
-  return { app, clusters: built.filter((c) => c.selected) };
+  return { app, clusters: built.filter((c) => c.selected), names: built.map((c) => c.clusterName) };
 }
 
 /**
