@@ -218,19 +218,7 @@ function rewrittenFiles(before: Map<string, number>, after: Map<string, number>)
 
 /** Every source file dated a minute back, as after the copy (the bundle cache trusts them by size and time again). */
 function ageSources(root: string): void {
-  const old = new Date(Date.now() - 60_000);
-  const walk = (rel: string) => {
-    for (const e of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
-      const child = path.join(rel, e.name);
-      if (e.isDirectory()) walk(child);
-      else if (e.isFile()) fs.utimesSync(path.join(root, child), old, old);
-    }
-  };
-  for (const name of fs.readdirSync(root)) {
-    if (NOT_COPIED.has(name) || name.startsWith('.')) continue;
-    if (fs.statSync(path.join(root, name)).isDirectory()) walk(name);
-    else fs.utimesSync(path.join(root, name), old, old);
-  }
+  dateSources(root, new Date(Date.now() - 60_000));
 }
 
 /** An edit as the bundle cache sees it: apps/catalyst.ts gets a new modification time (settled, 10 s back). */
@@ -239,25 +227,29 @@ function touchSource(root: string): void {
   fs.utimesSync(path.join(root, 'apps/catalyst.ts'), t, t);
 }
 
+/** Sets the modification time of every source file (what the scratch copy copied; not node_modules). */
+function dateSources(root: string, time: Date): void {
+  const walk = (rel: string) => {
+    for (const e of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
+      const child = path.join(rel, e.name);
+      if (e.isDirectory()) walk(child);
+      else if (e.isFile()) fs.utimesSync(path.join(root, child), time, time);
+    }
+  };
+  for (const name of fs.readdirSync(root)) {
+    if (NOT_COPIED.has(name) || name.startsWith('.')) continue;
+    if (fs.statSync(path.join(root, name)).isDirectory()) walk(name);
+    else fs.utimesSync(path.join(root, name), time, time);
+  }
+}
+
 /**
  * What a fresh clone looks like to the bundle cache: no .cache/, and every source file just written
  * (git checks files out with the current time). node_modules is the repository's own: left alone.
  */
 function freshClone(root: string): void {
   fs.rmSync(path.join(root, '.cache'), { recursive: true, force: true });
-  const now = new Date();
-  const walk = (rel: string) => {
-    for (const e of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
-      const child = path.join(rel, e.name);
-      if (e.isDirectory()) walk(child);
-      else if (e.isFile()) fs.utimesSync(path.join(root, child), now, now);
-    }
-  };
-  for (const name of fs.readdirSync(root)) {
-    if (NOT_COPIED.has(name) || name.startsWith('.')) continue;
-    if (fs.statSync(path.join(root, name)).isDirectory()) walk(name);
-    else fs.utimesSync(path.join(root, name), now, now);
-  }
+  dateSources(root, new Date());
 }
 
 /** The bundle files the launcher's cache holds (a rebuild adds one). */
