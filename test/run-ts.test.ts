@@ -112,6 +112,28 @@ describe('scripts/run-ts.js', () => {
     expect(fs.readFileSync(codeCache, 'utf8')).not.toBe('not a code cache');
   });
 
+  it('keeps V8\'s code cache of the repository\'s own CommonJS files required at run time (the precompiled validators)', () => {
+    // Inside the repository (.cache/ is gitignored): only its own files are cached, not node_modules.
+    fs.mkdirSync(path.resolve(__dirname, '../.cache'), { recursive: true });
+    const dir = fs.mkdtempSync(path.resolve(__dirname, '../.cache/run-ts-test-'));
+    try {
+      write(dir, 'main.ts', "const data = require(require('node:path').join(__dirname, 'data.js'));\nconsole.log(data.n);\n", -60_000);
+      write(dir, 'data.js', 'module.exports = { n: 42 };\n', -60_000);
+      const cache = tempDir();
+      expect(run(dir, cache).stdout).toBe('42\n');
+      const modules = path.join(cache, 'modules');
+      const [entry] = fs.readdirSync(modules);
+      expect(entry).toMatch(/^[0-9a-f]{40}\.v8$/);
+      const written = fs.statSync(path.join(modules, entry)).mtimeMs;
+      expect(run(dir, cache).stdout).toBe('42\n');
+      expect(fs.statSync(path.join(modules, entry)).mtimeMs).toBe(written);
+      fs.writeFileSync(path.join(modules, entry), 'not a code cache');
+      expect(run(dir, cache).stdout).toBe('42\n');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('leaves CDK for Terraform out of the bundle (required from node_modules when used)', () => {
     const dir = program({ 'main.ts': "import { Testing } from 'cdktf';\nconsole.log(typeof Testing.synth);\n" });
     fs.symlinkSync(path.resolve(__dirname, '../node_modules'), path.join(dir, 'node_modules'), 'dir');
