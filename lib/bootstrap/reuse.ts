@@ -4,11 +4,12 @@
  * bootstrap really changes. A generic wrapper: it knows nothing of what the stack contains.
  *
  * The file records, in a Terraform JSON comment (a `"//"` property, which Terraform and OpenTofu ignore),
- * a hash of the stack's inputs and one of the rest of the file. It is reused when both match: the inputs
- * are the values the caller passes (the spec, the CDKTF versions), the source of this folder and of the
- * project files it imports, so an edit of the stack's code is a miss too; the second hash makes a hand-edited file a
- * miss. On a miss the stack is synthesized as before and the comment added: the bytes are the same as a
- * full synth's (test/bootstrap.test.ts). `npm run check` and the tests always synthesize in full.
+ * a hash of the stack's inputs and one of the rest of the file. It is reused when both match. The inputs
+ * are the values the caller passes (the spec, the CDKTF versions) and the source of this folder and of
+ * the project files it imports, so an edit of the stack's code is a miss too; the second hash makes a
+ * hand-edited file a miss. On a miss the stack is synthesized as before and the comment added: the bytes
+ * are the same as a full synth's (test/bootstrap.test.ts). `npm run check`, `npm run diff` and the tests
+ * always synthesize in full.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
