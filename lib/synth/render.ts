@@ -149,24 +149,40 @@ function objectOutsideLayers(app: App, err: Error): Error {
 
 /** Objects in a chart of no cluster would be rendered nowhere: a mistake, not something to drop quietly. */
 function rejectObjectsOutsideClusters(app: App): void {
-  const problems = app.node.findAll()
-    .filter((c): c is ApiObject => ApiObject.isApiObject(c) && !c.node.scopes.some((s) => s instanceof Cluster))
-    .map((obj) => ({ where: describeConstruct(obj), field: '', message: `${obj.kind} ${JSON.stringify(obj.name)} is in no cluster, so it would be rendered nowhere; create it in a component of a Cluster, in ${LAYER_SCOPES}` }));
+  const problems: Problem[] = [];
+  walk(app, () => false, (c) => {
+    if (ApiObject.isApiObject(c)) problems.push({ where: describeConstruct(c), field: '', message: `${c.kind} ${JSON.stringify(c.name)} is in no cluster, so it would be rendered nowhere; create it in a component of a Cluster, in ${LAYER_SCOPES}` });
+  });
   if (problems.length) throw new ConfigError(problems);
 }
 
 /**
+ * Visits the constructs below `root` in pre-order, as findAll lists them, each with the outermost Cluster
+ * it is in. A cluster for which `enter` is false is left out with everything in it, unwalked: the
+ * unselected clusters of a big fleet cost nothing here.
+ */
+function walk(root: IConstruct, enter: (cluster: Cluster) => boolean, visit: (c: IConstruct, cluster: Cluster | undefined) => void): void {
+  const go = (c: IConstruct, cluster: Cluster | undefined): void => {
+    if (!cluster && c instanceof Cluster) {
+      if (!enter(c)) return;
+      cluster = c;
+    }
+    visit(c, cluster);
+    for (const child of c.node.children) go(child, cluster);
+  };
+  go(root, undefined);
+}
+
+/**
  * Runs the validations constructs registered (cdk8s-plus adds some), as `cdk8s synth` would: of the
- * constructs of `clusters`, and of those outside every cluster when `outside`. Walking the whole tree
- * keeps the fleet's order of problems; a share without the constructs outside walks its clusters only.
+ * constructs of `clusters`, and of those outside every cluster when `outside`, in the tree's order.
  */
 function runConstructValidations(app: App, clusters: ReadonlySet<Cluster>, outside: boolean): void {
   const problems: Problem[] = [];
-  const constructs = outside ? (app.node.findAll() as IConstruct[]) : [...clusters].flatMap((c) => c.node.findAll() as IConstruct[]);
-  for (const c of constructs) {
-    const cluster = c.node.scopes.find((s): s is Cluster => s instanceof Cluster);
-    if (cluster ? !clusters.has(cluster) : !outside) continue;
+  const validate = (c: IConstruct) => {
     for (const message of c.node.validate()) problems.push({ where: describeConstruct(c), field: '', message });
-  }
+  };
+  if (outside) walk(app, (cluster) => clusters.has(cluster), validate);
+  else for (const cluster of clusters) walk(cluster, () => true, validate);
   if (problems.length) throw new ConfigError(problems);
 }
