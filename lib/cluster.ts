@@ -5,6 +5,7 @@ import { bootstrapFiles } from './bootstrap';
 import { ConfigError, showValue } from './errors';
 import { ClusterSync } from './flux/cluster-sync';
 import { ClusterScope, describeConstruct, propError, validateProps } from './props';
+import { isSelected } from './selection';
 import { LAYERS, Layer } from './synth/manifest';
 import { TalosLayer } from './talos/layer';
 import { Cni } from './talos/machine-config';
@@ -148,6 +149,8 @@ export class Cluster extends Construct implements ClusterScope {
   readonly fluxChart: Chart;
   /** The Talos side: node groups, what add-ons require of them, the schematics and machine-config patches. */
   readonly talos: TalosLayer;
+  /** Whether this synth renders the cluster (`npm run synth -- --cluster`); an unselected one is only built. */
+  readonly selected: boolean;
   private readonly layerCharts: Record<Layer, Chart>;
   private readonly artifactFiles = new Map<string, string | (() => string)>();
 
@@ -155,6 +158,7 @@ export class Cluster extends Construct implements ClusterScope {
     super(scope, clusterId(scope, props));
     // Named before validation, so the errors of a bad spec name their cluster.
     this.clusterName = this.node.id;
+    this.selected = isSelected(this, this.clusterName);
     const p = validateProps(this, clusterSchema, props);
     this.kubernetesVersion = (p.kubernetesVersion ?? KUBERNETES_VERSION) as KubernetesVersion;
     this.talosVersion = (p.talosVersion ?? TALOS_VERSION) as TalosVersion;
@@ -185,6 +189,7 @@ export class Cluster extends Construct implements ClusterScope {
 
     // The timeout set must outlast the HelmReleases the add-ons create later: checked once the cluster is built.
     this.node.addValidation({ validate: () => sync.timeoutProblems() });
+    if (!this.selected) return; // its files are neither rendered nor written
     for (const f of this.talos.artifacts()) this.addArtifact(f.path, f.render);
     for (const f of bootstrapFiles({ cluster: p.name, cni: this.cni, fluxInstance: () => sync.instanceManifest })) this.addArtifact(f.path, f.render);
   }

@@ -10,29 +10,47 @@
  * of classes; that was ~0.4 s of every synth. Here esbuild bundles the entry instead (types stripped, no
  * type-checking: that is `npm run typecheck`; exports nobody uses dropped) into one CommonJS file under
  * .cache/run-ts/, which later runs reuse while every file it was built from keeps its size and
- * modification time. An edit costs one rebundle (~0.2 s), the first run of a fresh clone two (the
- * second once it knows which files use `__dirname`); no manual build step.
+ * modification time (a file modified moments before the build: its content hash). An edit costs one
+ * rebundle (~0.2 s), the first run of a fresh clone two (the second once it knows which files use
+ * `__dirname`); no manual build step.
+ *
+ * Start-up is most of a warm synth, so: CDK for Terraform stays out of the bundle (required from
+ * node_modules when a bootstrap stack really has to be synthesized, see lib/bootstrap/reuse.ts); V8's
+ * code cache of the bundle (the functions the run compiled) is kept next to it and handed to V8 on the
+ * next run, which then skips most compiling (so is the cache of the repository's own CommonJS files the
+ * bundle requires at run time, the precompiled validators); and source maps are not loaded up front (building their
+ * line tables cost ~40 ms a run): an uncaught exception's stack is mapped to the .ts files when it is
+ * thrown, and lib/synth/exception.ts maps what synth reports.
  *
  * What could differ from running the sources directly is kept as it was: class names (errors name
  * constructs by `constructor.name`), `__dirname`/`__filename` of each source file, and stack traces (they
- * point into the .ts files through a source map).
+ * point into the .ts files through the source map).
  */
 const crypto = require('node:crypto');
 const fs = require('node:fs');
+const Module = require('node:module');
 const path = require('node:path');
+const vm = require('node:vm');
 
 const ROOT = path.resolve(__dirname, '..');
 /** Where bundles are kept (gitignored); tests point it elsewhere. */
 const CACHE_DIR = process.env.RUN_TS_CACHE_DIR ?? path.join(ROOT, '.cache', 'run-ts');
-/** Inputs modified this recently are not trusted to be what esbuild read (coarse file-system clocks). */
+/**
+ * Inputs modified this recently are not trusted to be what esbuild read by their size and modification
+ * time alone (coarse file-system clocks): their content is hashed as esbuild reads it, and compared.
+ */
 const SETTLE_MS = 2000;
 /** Files outside the bundle graph that change how it is built. */
 const BUILD_CONFIG = ['tsconfig.json', 'package.json'];
+/** Left out of the bundle, required from node_modules when used: CDK for Terraform (see the header). */
+const EXTERNAL = /^(cdktf|@cdktf\/[^/]+)(\/|$)/;
 
 /**
- * What a cache entry records: the bundle's file name, the size and mtime of each input, and which inputs
- * use `__dirname`/`__filename` (so a rebuild can leave the others alone).
- * @typedef {{ bundle: string, inputs: Record<string, [number, number]>, dirnameUsers: string[] }} Manifest
+ * What a cache entry records: the bundle's file name, the size and mtime of each input (and the sha1 of
+ * the content of one modified moments before the build), and which inputs use `__dirname`/`__filename`
+ * (so a rebuild can leave the others alone).
+ * @typedef {[number, number] | [number, number, string]} Input
+ * @typedef {{ bundle: string, inputs: Record<string, Input>, dirnameUsers: string[] }} Manifest
  */
 
 function main() {
@@ -45,9 +63,9 @@ function main() {
   process.argv = [process.argv[0], entry, ...args];
   const manifestFile = path.join(CACHE_DIR, `${cacheKey(entry)}.json`);
   const previous = readManifest(manifestFile);
-  const cached = previous && freshBundle(previous);
+  const cached = previous && freshBundle(previous, manifestFile);
   if (cached) return run(cached);
-  bundle(entry, manifestFile, previous?.dirnameUsers ?? []).then(
+  bundle(entry, manifestFile, previous).then(
     (file) => process.nextTick(run, file),
     (err) => {
       // esbuild has already printed the errors it found (with file and line).
@@ -72,30 +90,56 @@ function readManifest(file) {
   }
 }
 
+const sha1 = (/** @type {string | Buffer} */ data) => crypto.createHash('sha1').update(data).digest('hex');
+
 /**
- * The cached bundle, if it exists and none of its inputs changed since it was built.
+ * The cached bundle, if it exists and none of its inputs changed since it was built. An input recorded
+ * with its hash is compared by content; once it has settled, the manifest keeps only its size and time.
  * @param {Manifest} manifest
+ * @param {string} manifestFile
  */
-function freshBundle(manifest) {
-  for (const [rel, [size, mtimeMs]] of Object.entries(manifest.inputs)) {
-    const st = fs.statSync(path.join(ROOT, rel), { throwIfNoEntry: false });
-    if (!st || st.size !== size || st.mtimeMs !== mtimeMs) return undefined;
+function freshBundle(manifest, manifestFile) {
+  let settledNow = false;
+  for (const [rel, [size, mtimeMs, hash]] of Object.entries(manifest.inputs)) {
+    const file = path.join(ROOT, rel);
+    const st = fs.statSync(file, { throwIfNoEntry: false });
+    if (!st || st.size !== size) return undefined;
+    if (hash === undefined) {
+      if (st.mtimeMs !== mtimeMs) return undefined;
+      continue;
+    }
+    const checkedAt = Date.now();
+    if (sha1(fs.readFileSync(file)) !== hash) return undefined;
+    if (st.mtimeMs <= checkedAt - SETTLE_MS) {
+      manifest.inputs[rel] = [st.size, st.mtimeMs];
+      settledNow = true;
+    }
   }
   const file = path.join(CACHE_DIR, manifest.bundle);
-  return fs.existsSync(file) ? file : undefined;
+  if (!fs.existsSync(file)) return undefined;
+  if (settledNow) writeAtomically(manifestFile, JSON.stringify(manifest));
+  return file;
 }
 
 /**
  * Bundles the entry into a new file, records its inputs, and returns the file.
- * @param {string[]} dirnameUsers the inputs that used `__dirname` in the previous build (none known: [])
+ * @param {string} entry
+ * @param {string} manifestFile
+ * @param {Manifest | undefined} previous the last build's manifest, if any
  */
-async function bundle(entry, manifestFile, dirnameUsers) {
+async function bundle(entry, manifestFile, previous) {
   const esbuild = require('esbuild');
   const started = Date.now();
   const base = path.basename(manifestFile, '.json');
   const name = `${base}-${started}-${process.pid}.js`;
   fs.mkdirSync(CACHE_DIR, { recursive: true });
-  const build = (/** @type {string[]} */ users) =>
+  const young = (/** @type {string} */ rel) => {
+    const st = fs.statSync(path.join(ROOT, rel), { throwIfNoEntry: false });
+    return !!st && st.mtimeMs > started - SETTLE_MS;
+  };
+  /** @type {Map<string, string>} the content hash of each young input, as esbuild was given it */
+  const hashes = new Map();
+  const build = (/** @type {string[]} */ users, /** @type {string[]} */ hashed) =>
     esbuild.build({
       entryPoints: [entry],
       absWorkingDir: ROOT,
@@ -105,25 +149,34 @@ async function bundle(entry, manifestFile, dirnameUsers) {
       format: 'cjs',
       target: 'node20',
       keepNames: true,
+      // Not minified, not even whitespace (~10 ms of a warm synth): the source map then maps a throw to
+      // the wrong line of the user's file.
       sourcemap: 'linked',
       sourcesContent: false,
       metafile: true,
       logLevel: 'warning',
-      plugins: [ownDirname(users)],
+      // Without a previous build (a fresh clone) every file goes through the plugin: one build instead of two.
+      plugins: [external(), ownDirname(previous ? users : undefined, hashed, hashes)],
     });
+  let dirnameUsers = previous?.dirnameUsers ?? [];
+  let hashed = Object.keys(previous?.inputs ?? {}).filter(young);
   /** @type {Manifest} */
   let manifest;
   try {
-    manifest = recordInputs(name, Object.keys((await build(dirnameUsers)).metafile.inputs));
-    // The first build, or an edit, brought in a file that uses __dirname: build again, giving it its own.
-    if (manifest.dirnameUsers.some((f) => !dirnameUsers.includes(f))) {
-      manifest = recordInputs(name, Object.keys((await build(manifest.dirnameUsers)).metafile.inputs));
+    manifest = recordInputs(name, Object.keys((await build(dirnameUsers, hashed)).metafile.inputs), hashes, started);
+    // The first build, or an edit, brought in a file that uses __dirname, or a young file esbuild read on
+    // its own (no hash of what it read): build again, giving the first its own, hashing the second.
+    const unhashed = Object.entries(manifest.inputs).filter(([rel, input]) => input.length === 2 && young(rel)).map(([rel]) => rel);
+    if (previous && (manifest.dirnameUsers.some((f) => !dirnameUsers.includes(f)) || unhashed.length)) {
+      dirnameUsers = manifest.dirnameUsers;
+      hashed = [...hashed, ...unhashed];
+      manifest = recordInputs(name, Object.keys((await build(dirnameUsers, hashed)).metafile.inputs), hashes, started);
     }
   } finally {
     esbuild.stop();
   }
-  const settled = Object.values(manifest.inputs).every(([, mtimeMs]) => mtimeMs <= started - SETTLE_MS);
-  if (settled) {
+  const trusted = Object.values(manifest.inputs).every(([, mtimeMs, hash]) => hash !== undefined || mtimeMs <= started - SETTLE_MS);
+  if (trusted) {
     writeAtomically(manifestFile, JSON.stringify(manifest));
     removeOtherBundles(base, name);
   }
@@ -133,14 +186,20 @@ async function bundle(entry, manifestFile, dirnameUsers) {
 /**
  * @param {string} bundleName
  * @param {string[]} bundled the inputs esbuild lists, relative to ROOT
+ * @param {Map<string, string>} hashes content hashes of the young inputs, by absolute path
+ * @param {number} started when the build started
  * @returns {Manifest}
  */
-function recordInputs(bundleName, bundled) {
+function recordInputs(bundleName, bundled, hashes, started) {
   /** @type {Manifest['inputs']} */
   const inputs = {};
   for (const rel of [...bundled, ...BUILD_CONFIG]) {
-    const st = fs.statSync(path.join(ROOT, rel), { throwIfNoEntry: false });
-    if (st) inputs[rel] = [st.size, st.mtimeMs];
+    const file = path.join(ROOT, rel);
+    const st = fs.statSync(file, { throwIfNoEntry: false });
+    if (!st) continue;
+    // Build configuration is read by esbuild itself, not through a plugin: hashed here, before it could change much.
+    const hash = hashes.get(file) ?? (BUILD_CONFIG.includes(rel) && st.mtimeMs > started - SETTLE_MS ? sha1(fs.readFileSync(file)) : undefined);
+    inputs[rel] = hash === undefined ? [st.size, st.mtimeMs] : [st.size, st.mtimeMs, hash];
   }
   const dirnameUsers = bundled.filter((rel) => CODE.test(rel) && usesDirname(fs.readFileSync(path.join(ROOT, rel), 'utf8')));
   return { bundle: bundleName, inputs, dirnameUsers };
@@ -160,7 +219,7 @@ function writeAtomically(file, content) {
 function removeOtherBundles(base, keep) {
   for (const f of fs.readdirSync(CACHE_DIR)) {
     if (!f.startsWith(`${base}-`) || f.startsWith(keep)) continue;
-    const pid = Number(/-(\d+)\.js(\.map)?$/.exec(f)?.[1]);
+    const pid = Number(/-(\d+)\.js(\.map|\.v8)?$/.exec(f)?.[1]);
     if (!pid || !isAlive(pid)) fs.rmSync(path.join(CACHE_DIR, f), { force: true });
   }
 }
@@ -176,38 +235,153 @@ function isAlive(pid) {
 }
 
 /** @type {Record<string, import('esbuild').Loader>} */
-const LOADERS = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx' };
+const LOADERS = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx', '.json': 'json' };
+/** The files the plugin loads when it loads every file. */
+const LOADABLE = /\.([cm]?[jt]sx?|json)$/;
 
 const CODE = /\.[cm]?[jt]sx?$/;
 const usesDirname = (/** @type {string} */ source) => /\b__(dirname|filename)\b/.test(source);
 const escapeRegExp = (/** @type {string} */ s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * Gives the bundled files that use `__dirname`/`__filename` their own values, as Node would: in a bundle
- * they would otherwise name the cache folder. Inserted after a shebang or "use strict", on the first line
- * of code, so line numbers stay right. Only the files known to use them are handed to JS: a call into JS
- * for every file made a build up to twice as slow on a busy machine.
- * @param {string[]} users paths relative to ROOT
+ * CDK for Terraform is left out of the bundle: required by absolute path from node_modules, so the
+ * bundle works wherever the cache folder is.
  * @returns {import('esbuild').Plugin}
  */
-const ownDirname = (users) => ({
+const external = () => ({
+  name: 'external',
+  setup(build) {
+    build.onResolve({ filter: EXTERNAL }, (args) => ({ path: require.resolve(args.path, { paths: [args.resolveDir || ROOT] }), external: true }));
+  },
+});
+
+/**
+ * Gives the bundled files that use `__dirname`/`__filename` their own values, as Node would: in a bundle
+ * they would otherwise name the cache folder. Inserted after a shebang or "use strict", on the first line
+ * of code, so line numbers stay right. Only the files known to use them, or to have been modified moments
+ * before (whose content is hashed as esbuild gets it), are handed to JS, unless no file is known yet (the
+ * first build): a call into JS for every file made a rebuild up to twice as slow on a busy machine, while
+ * the first build would otherwise have to run twice.
+ * @param {string[] | undefined} users paths relative to ROOT; undefined: every file
+ * @param {string[]} hashed paths relative to ROOT
+ * @param {Map<string, string>} hashes receives the content hash of each file of `hashed`, by absolute path
+ * @returns {import('esbuild').Plugin}
+ */
+const ownDirname = (users, hashed, hashes) => ({
   name: 'own-dirname',
   setup(build) {
-    if (!users.length) return;
-    const filter = new RegExp(`^(?:${users.map((rel) => escapeRegExp(path.join(ROOT, rel))).join('|')})$`);
+    const files = [...new Set([...(users ?? []), ...hashed])];
+    if (users && !files.length) return;
+    const filter = users ? new RegExp(`^(?:${files.map((rel) => escapeRegExp(path.join(ROOT, rel))).join('|')})$`) : LOADABLE;
     build.onLoad({ filter }, (args) => {
+      const loader = LOADERS[path.extname(args.path)];
+      if (!loader) return undefined; // esbuild reads it; a young one stays untrusted
       const source = fs.readFileSync(args.path, 'utf8');
-      if (!usesDirname(source)) return undefined;
+      hashes.set(args.path, sha1(source));
+      if (!CODE.test(args.path) || !usesDirname(source)) return { contents: source, loader };
       const decl = `var __dirname = ${JSON.stringify(path.dirname(args.path))}, __filename = ${JSON.stringify(args.path)};`;
       const prologue = /^(#![^\n]*\n)?(\s*(['"])use strict\3;?)?/.exec(source)?.[0] ?? '';
-      return { contents: prologue + decl + source.slice(prologue.length), loader: LOADERS[path.extname(args.path)] };
+      return { contents: prologue + decl + source.slice(prologue.length), loader };
     });
   },
 });
 
+/**
+ * Runs the bundle as the main module, compiled with V8's code cache of an earlier run when there is one
+ * (`<bundle>.v8`, written when a run without a usable one exits, so it holds the functions that run
+ * compiled). An exception thrown while it loads gets a stack mapped to the .ts files.
+ * @param {string} file
+ */
 function run(file) {
-  process.setSourceMapsEnabled(true);
-  require(file);
+  const source = fs.readFileSync(file, 'utf8');
+  const cacheFile = `${file}.v8`;
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
+  if (!cachedData || script.cachedDataRejected) {
+    process.once('exit', () => {
+      try {
+        writeAtomically(cacheFile, script.createCachedData());
+      } catch {
+        // A cache that cannot be written only costs the next run its compile time.
+      }
+    });
+  }
+  cacheRepositoryModules();
+  const mod = new Module(file, module);
+  mod.filename = file;
+  mod.paths = Module._nodeModulePaths(path.dirname(file));
+  require.cache[file] = mod;
+  const fn = script.runInThisContext();
+  try {
+    fn.call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
+  } catch (err) {
+    throw withMappedStack(err, file);
+  }
+  mod.loaded = true;
+}
+
+/**
+ * V8's code cache for the CommonJS files of this repository (outside node_modules) that the bundle
+ * requires at run time, as for the bundle itself: the precompiled validators in schemas/validators/
+ * (1.7 MB) cost a warm synth some 50 ms to compile. Kept in CACHE_DIR/modules/ by a hash of file name and
+ * content, written when a run finds none.
+ */
+function cacheRepositoryModules() {
+  const dir = path.join(CACHE_DIR, 'modules');
+  const own = (/** @type {string} */ filename) => filename.startsWith(ROOT + path.sep) && !filename.split(path.sep).includes('node_modules');
+  /** @type {Array<[string, import('node:vm').Script]>} */
+  const missing = [];
+  const compile = Module.prototype._compile;
+  Module.prototype._compile = function (/** @type {string} */ content, /** @type {string} */ filename) {
+    if (!own(filename) || !filename.endsWith('.js')) return compile.call(this, content, filename);
+    const cacheFile = path.join(dir, `${sha1(`${filename}\0${content}`)}.v8`);
+    let cachedData;
+    try {
+      cachedData = fs.readFileSync(cacheFile);
+    } catch {
+      cachedData = undefined;
+    }
+    const script = new vm.Script(Module.wrap(content), { filename, cachedData });
+    if (!cachedData || script.cachedDataRejected) missing.push([cacheFile, script]);
+    return script.runInThisContext().call(this.exports, this.exports, Module.createRequire(filename), this, filename, path.dirname(filename));
+  };
+  process.once('exit', () => {
+    try {
+      if (missing.length) fs.mkdirSync(dir, { recursive: true });
+      for (const [cacheFile, script] of missing) writeAtomically(cacheFile, script.createCachedData());
+    } catch {
+      // Only the next run's compile time.
+    }
+  });
+}
+
+/**
+ * The error with the bundle's frames of its stack mapped to the .ts files through the bundle's source
+ * map (read only now, on failure).
+ * @param {unknown} err
+ * @param {string} file the bundle
+ */
+function withMappedStack(err, file) {
+  if (!(err instanceof Error) || typeof err.stack !== 'string') return err;
+  try {
+    const map = new Module.SourceMap(JSON.parse(fs.readFileSync(`${file}.map`, 'utf8')));
+    const at = new RegExp(`${escapeRegExp(file)}:(\\d+):(\\d+)`, 'g');
+    const stack = err.stack.replace(at, (whole, line, column) => {
+      const e = /** @type {{ originalSource?: string, originalLine?: number, originalColumn?: number }} */ (map.findEntry(Number(line) - 1, Number(column) - 1));
+      if (!e.originalSource || e.originalLine === undefined || e.originalColumn === undefined) return whole;
+      const src = e.originalSource.startsWith('file://') ? require('node:url').fileURLToPath(e.originalSource) : path.resolve(path.dirname(file), e.originalSource);
+      return `${src}:${e.originalLine + 1}:${e.originalColumn + 1}`;
+    });
+    Object.defineProperty(err, 'stack', { value: stack, configurable: true, writable: true });
+  } catch {
+    // No source map: the stack as it is.
+  }
+  return err;
 }
 
 main();

@@ -1,12 +1,13 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { exampleFleet } from './fixtures/example-fleet';
-import { escapeTemplate } from '../lib/bootstrap/stack';
-import { synthesize } from '../lib/synth/pipeline';
+import { escapeTemplate, removeAppOutdir } from '../lib/bootstrap/stack';
+import { synthesize, synthToDisk } from '../lib/synth/pipeline';
 import { CHARTS } from '../lib/versions';
-import { synthCluster } from './helpers';
+import { synthCluster, tempDir } from './helpers';
 
 const fleet = synthesize(exampleFleet);
 const root = path.resolve(__dirname, '..');
@@ -149,7 +150,9 @@ describe('bootstrap stack synthesis', () => {
   const json = fleet.files.get('dist/lab/bootstrap/main.tf.json') ?? '';
 
   it('keeps no CDKTF metadata, paths or versions, and sorts keys: the same spec gives the same bytes', () => {
-    expect(json).not.toContain('"//"');
+    // The one comment is reuse.ts's hash line, first; CDKTF's own metadata comments are removed.
+    expect(json.split('"//"')).toHaveLength(2);
+    expect(json).toMatch(/^\{\n {2}"\/\/": "talos-flux-synth: inputs sha256:[0-9a-f]{64}, content sha256:[0-9a-f]{64}",\n {2}"provider"/);
     expect(json).not.toContain(os.tmpdir());
     expect(json).not.toContain(root);
     expect(json).not.toMatch(/cdktf/i);
@@ -160,15 +163,21 @@ describe('bootstrap stack synthesis', () => {
 
   it('leaves nothing behind in the temporary folder', () => {
     // A private temporary folder: other jest workers synthesize stacks in the shared one at the same time.
+    removeAppOutdir();
     const own = fs.mkdtempSync(path.join(os.tmpdir(), 'bootstrap-test-'));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const spy = jest.spyOn(require('node:os') as typeof os, 'tmpdir').mockReturnValue(own);
     try {
       synthCluster();
-      expect(spy).toHaveBeenCalled();
+      synthCluster(undefined, { name: 'other' });
+      expect(spy).toHaveBeenCalledTimes(1); // one folder for every stack of the process
     } finally {
       spy.mockRestore();
     }
+    const [outdir] = fs.readdirSync(own);
+    expect(fs.readdirSync(path.join(own, outdir))).toEqual(['stacks']);
+    expect(fs.readdirSync(path.join(own, outdir, 'stacks'))).toEqual([]);
+    removeAppOutdir(); // what the process does when it exits
     expect(fs.readdirSync(own)).toEqual([]);
   });
 
@@ -189,5 +198,42 @@ describe('bootstrap stack synthesis', () => {
   it('renders YAML documents Helm can read: the values parse back into the same objects', () => {
     const values = releasesOf('lab').flux_instance.values[0];
     expect(parseAllDocuments(values).every((d) => d.errors.length === 0)).toBe(true);
+  });
+});
+
+describe('reusing the committed bootstrap Terraform JSON (lib/bootstrap/reuse.ts)', () => {
+  const rel = 'dist/lab/bootstrap/main.tf.json';
+  const full = fleet.files.get(rel) ?? '';
+  const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+  /** The file with `edit` applied to its content and the content hash made to match it: what a hit returns as it is. */
+  const consistentEdit = (text: string, edit: (s: string) => string) => {
+    const [first, ...rest] = text.split('\n');
+    const [comment, ...body] = rest;
+    const content = edit([first, ...body].join('\n'));
+    return content.replace('{\n', `{\n${comment.replace(/content sha256:[0-9a-f]{64}/, `content sha256:${sha256(content)}`)}\n`);
+  };
+
+  it('writes on a miss exactly what a full CDKTF synthesis gives, and keeps a file whose hashes match', () => {
+    const root = tempDir();
+    synthToDisk(exampleFleet, root);
+    const file = path.join(root, rel);
+    expect(fs.readFileSync(file, 'utf8')).toBe(full);
+    // A file whose inputs hash matches is reused as it is (CDKTF not run): shown by a content it would not write.
+    const marked = consistentEdit(full, (t) => t.replace('"name": "cilium"', '"name": "cilium-reused"'));
+    fs.writeFileSync(file, marked);
+    synthToDisk(exampleFleet, root);
+    expect(fs.readFileSync(file, 'utf8')).toBe(marked);
+  });
+
+  it('synthesizes again when the file was edited by hand, or its inputs changed', () => {
+    const root = tempDir();
+    synthToDisk(exampleFleet, root);
+    const file = path.join(root, rel);
+    fs.writeFileSync(file, full.replace('"name": "cilium"', '"name": "edited"'));
+    synthToDisk(exampleFleet, root);
+    expect(fs.readFileSync(file, 'utf8')).toBe(full);
+    fs.writeFileSync(file, consistentEdit(full, (t) => t).replace(/inputs sha256:[0-9a-f]{64}/, `inputs sha256:${'0'.repeat(64)}`));
+    synthToDisk(exampleFleet, root);
+    expect(fs.readFileSync(file, 'utf8')).toBe(full);
   });
 });

@@ -81,12 +81,67 @@ describe('scripts/run-ts.js', () => {
     expect(run(dir, cache).stdout).toBe(`${path.join(fs.realpathSync(dir), 'sub')}\n`);
   });
 
-  it('does not trust a bundle built from a file modified moments before', () => {
-    const dir = program({ 'main.ts': 'console.log(1);\n' });
-    write(dir, 'main.ts', 'console.log(2);\n', 0);
+  it('reuses a bundle built from files modified moments before (a fresh clone) by their content, and sees an edit within the same clock tick', () => {
+    const dir = program({ 'main.ts': "import { n } from './n';\nconsole.log(n);\n", 'n.ts': 'export const n = 1;\n' });
+    write(dir, 'n.ts', 'export const n = 2;\n', 0);
     const cache = tempDir();
     expect(run(dir, cache).stdout).toBe('2\n');
-    expect(fs.readdirSync(cache).filter((f) => f.endsWith('.json'))).toEqual([]);
+    const first = cachedBundle(cache);
+    expect(run(dir, cache).stdout).toBe('2\n');
+    expect(cachedBundle(cache)).toBe(first);
+    // Same size and modification time, other content: what a coarse file-system clock shows of a quick edit.
+    const file = path.join(dir, 'n.ts');
+    const { mtime } = fs.statSync(file);
+    fs.writeFileSync(file, 'export const n = 3;\n');
+    fs.utimesSync(file, mtime, mtime);
+    expect(run(dir, cache).stdout).toBe('3\n');
+    expect(cachedBundle(cache)).not.toBe(first);
+  });
+
+  it('keeps V8\'s code cache of the bundle next to it and uses it on the next run', () => {
+    const dir = program({ 'main.ts': 'console.log([1, 2].map((x) => x * 2).join());\n' });
+    const cache = tempDir();
+    expect(run(dir, cache).stdout).toBe('2,4\n');
+    const codeCache = path.join(cache, `${cachedBundle(cache)}.v8`);
+    expect(fs.existsSync(codeCache)).toBe(true);
+    const written = fs.statSync(codeCache).mtimeMs;
+    expect(run(dir, cache).stdout).toBe('2,4\n');
+    expect(fs.statSync(codeCache).mtimeMs).toBe(written); // accepted, so not written again
+    fs.writeFileSync(codeCache, 'not a code cache');
+    expect(run(dir, cache).stdout).toBe('2,4\n');
+    expect(fs.readFileSync(codeCache, 'utf8')).not.toBe('not a code cache');
+  });
+
+  it('keeps V8\'s code cache of the repository\'s own CommonJS files required at run time (the precompiled validators)', () => {
+    // Inside the repository (.cache/ is gitignored): only its own files are cached, not node_modules.
+    fs.mkdirSync(path.resolve(__dirname, '../.cache'), { recursive: true });
+    const dir = fs.mkdtempSync(path.resolve(__dirname, '../.cache/run-ts-test-'));
+    try {
+      write(dir, 'main.ts', "const data = require(require('node:path').join(__dirname, 'data.js'));\nconsole.log(data.n);\n", -60_000);
+      write(dir, 'data.js', 'module.exports = { n: 42 };\n', -60_000);
+      const cache = tempDir();
+      expect(run(dir, cache).stdout).toBe('42\n');
+      const modules = path.join(cache, 'modules');
+      const [entry] = fs.readdirSync(modules);
+      expect(entry).toMatch(/^[0-9a-f]{40}\.v8$/);
+      const written = fs.statSync(path.join(modules, entry)).mtimeMs;
+      expect(run(dir, cache).stdout).toBe('42\n');
+      expect(fs.statSync(path.join(modules, entry)).mtimeMs).toBe(written);
+      fs.writeFileSync(path.join(modules, entry), 'not a code cache');
+      expect(run(dir, cache).stdout).toBe('42\n');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves CDK for Terraform out of the bundle (required from node_modules when used)', () => {
+    const dir = program({ 'main.ts': "import { Testing } from 'cdktf';\nconsole.log(typeof Testing.synth);\n" });
+    fs.symlinkSync(path.resolve(__dirname, '../node_modules'), path.join(dir, 'node_modules'), 'dir');
+    const cache = tempDir();
+    expect(run(dir, cache).stdout).toBe('function\n');
+    const bundle = fs.readFileSync(path.join(cache, cachedBundle(cache)), 'utf8');
+    expect(bundle).toContain('cdktf/lib/index.js")');
+    expect(bundle.length).toBeLessThan(20_000);
   });
 
   it("keeps each file's __dirname and __filename, and class names that collide across files", () => {

@@ -70,6 +70,10 @@ describe('time zone', () => {
   it.each(['America/NewYork', 'america/new_york', 'America/New_york', '+05:00', 'Local', 'Mars/Olympus_Mons', ''])('rejects %s', (tz) => {
     expect(isTimeZone(tz)).toBe(false);
   });
+  it('takes a canonical name without a DateTimeFormat only because each resolves to itself', () => {
+    const unresolved = Intl.supportedValuesOf('timeZone').filter((tz) => new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone !== tz);
+    expect(unresolved).toEqual([]);
+  });
 });
 
 describe('quantityBytes', () => {

@@ -6,7 +6,8 @@
  */
 import { toYaml } from '../synth/yaml';
 import type { BootstrapSpec } from './spec';
-import { INSTANCE_CHART_DIR, synthBootstrapStack } from './stack';
+import { reusableTerraformJson } from './reuse';
+import { INSTANCE_CHART_DIR, stackToolingVersions, synthBootstrapStack } from './stack';
 
 export type { BootstrapSpec };
 
@@ -32,10 +33,13 @@ function instanceChart(cluster: string): Array<{ path: string; content: string }
   ];
 }
 
+/** The spec's values, with those given as functions called: what the stack is made from. */
+const resolved = (spec: BootstrapSpec) => Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, typeof v === 'function' ? (v as () => unknown)() : v]));
+
 /** The bootstrap's files, with paths below `dist/<cluster>/`. */
 export function bootstrapFiles(spec: BootstrapSpec): Array<{ readonly path: string; readonly render: () => string }> {
   return [
-    { path: 'main.tf.json', render: () => synthBootstrapStack(spec) },
+    { path: 'main.tf.json', render: () => reusableTerraformJson(`dist/${spec.cluster}/${BOOTSTRAP_DIR}/main.tf.json`, { spec: resolved(spec), tooling: stackToolingVersions() }, () => synthBootstrapStack(spec)) },
     ...instanceChart(spec.cluster).map((f) => ({ path: f.path, render: () => f.content })),
   ].map((f) => ({ path: `${BOOTSTRAP_DIR}/${f.path}`, render: f.render }));
 }

@@ -40,6 +40,22 @@ function load() {
   return modules;
 }
 
+/** The versions of CDKTF and the helm provider bindings: a new one may write the same stack differently. */
+export function stackToolingVersions(): Record<string, string> {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  return {
+    cdktf: (require('cdktf/package.json') as { version: string }).version,
+    helm: (require('@cdktf/provider-helm/package.json') as { version: string }).version,
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+}
+
+/** Removes the folder CDKTF apps were given (when the process exits). */
+export function removeAppOutdir(): void {
+  if (appOutdir) fs.rmSync(appOutdir, { recursive: true, force: true });
+  appOutdir = undefined;
+}
+
 /**
  * Terraform reads `${…}` and `%{…}` in any JSON string as a template: values are YAML text and must
  * reach Helm as written.
@@ -52,17 +68,19 @@ const valuesOf = (values: unknown) => [escapeTemplate(toYaml(values))];
 
 const chartOf = (pin: ChartPin) => ({ repository: pin.repository, chart: pin.chart, version: pin.version });
 
+let appOutdir: string | undefined;
+
 /**
- * A CDKTF app that writes nothing: the App constructor creates its output folder, so it gets a fresh
- * temporary one, removed at once (synthesis here reads the stack in memory and never uses it).
+ * A CDKTF app that writes nothing: the App constructor creates its output folder, so every app of a
+ * process shares one temporary folder, removed when the process exits (synthesis here reads the stack in
+ * memory and never uses it; a folder per cluster cost more than the stack itself).
  */
 function newApp(cdktf: Cdktf) {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'talos-flux-synth-cdktf-'));
-  try {
-    return new cdktf.App({ outdir, stackTraces: false });
-  } finally {
-    fs.rmSync(outdir, { recursive: true, force: true });
+  if (!appOutdir) {
+    appOutdir = fs.mkdtempSync(path.join(os.tmpdir(), 'talos-flux-synth-cdktf-'));
+    process.once('exit', removeAppOutdir);
   }
+  return new cdktf.App({ outdir: appOutdir, stackTraces: false });
 }
 
 /**
@@ -75,14 +93,21 @@ function newApp(cdktf: Cdktf) {
 export function synthBootstrapStack(spec: BootstrapSpec): string {
   // CDKTF records a full stack trace for every token it creates; with source maps on (tsx, the bundled
   // synth), formatting those traces parses the source maps, which cost more than the rest of this stack.
+  // Those traces are never shown (only in CDKTF's own errors about tokens), so they are not even formatted.
   const sourceMaps = process.sourceMapsEnabled;
+  const prepare = Error.prepareStackTrace;
   process.setSourceMapsEnabled(false);
+  Error.prepareStackTrace = (err: unknown, frames) => (err instanceof Error ? formatStack(err, frames) : '');
   try {
     return synthStack(spec);
   } finally {
+    Error.prepareStackTrace = prepare;
     process.setSourceMapsEnabled(sourceMaps);
   }
 }
+
+/** A real error's stack as V8 formats it. */
+const formatStack = (err: Error, frames: NodeJS.CallSite[]) => [`${err.name}: ${err.message}`, ...frames.map((f) => `    at ${f.toString()}`)].join('\n');
 
 function synthStack(spec: BootstrapSpec): string {
   const { cdktf, release, provider } = load();

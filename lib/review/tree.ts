@@ -54,7 +54,9 @@ function asObject(doc: unknown): { apiVersion: string; kind: string; metadata: {
 
 /**
  * The bootstrap's Terraform JSON holds each release's Helm values as YAML text: read as data, so a diff
- * shows the fields that change (a FluxInstance annotation) instead of one long line.
+ * shows the fields that change (a FluxInstance annotation) instead of one long line. Its `//` comment
+ * holds the hashes that let synth reuse the file (lib/bootstrap/reuse.ts): they change with any input
+ * and say nothing a reviewer needs, so they are left out.
  */
 function withParsedHelmValues(file: string, value: unknown): unknown {
   const resource = isPlainObject(value) ? value.resource : undefined;
@@ -65,7 +67,8 @@ function withParsedHelmValues(file: string, value: unknown): unknown {
     const values = release.values.map((v) => (typeof v === 'string' ? parseDocuments(v)?.[0] ?? v : v));
     return [id, { ...release, values }];
   }));
-  return { ...value, resource: { ...resource, helm_release: parsed } };
+  const { '//': _hashes, ...rest } = value;
+  return { ...rest, resource: { ...resource, helm_release: parsed } };
 }
 
 function fileObject(file: string, cluster: string, content: string): TreeObject {

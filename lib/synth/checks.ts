@@ -1,5 +1,5 @@
 import { Problem } from '../errors';
-import { admitWorkloads, findingProblem, formatAdmissionSummary } from './admission/check';
+import { admitWorkloads, findingProblem, formatAdmissionSummary, tallyOf } from './admission/check';
 import { describeObject, identityOf, RenderedObject } from './manifest';
 import { inClusterAddresses } from './validation/addresses';
 import { noEphemeralContainers } from './validation/ephemeral-containers';
@@ -14,7 +14,21 @@ import { secretGuard } from './validation/secrets';
 
 export type { Check, CheckNotes };
 
-export const emptyNotes = (): CheckNotes => ({ summaries: [] });
+export const emptyNotes = (): CheckNotes => ({});
+
+/** The counts of several runs of the checks (the threads of a big fleet), added up. */
+export function addNotes(into: CheckNotes, more: CheckNotes): CheckNotes {
+  if (more.admission) {
+    const a = into.admission ?? { podSpecs: 0, denied: 0, warnings: 0 };
+    into.admission = { podSpecs: a.podSpecs + more.admission.podSpecs, denied: a.denied + more.admission.denied, warnings: a.warnings + more.admission.warnings };
+  }
+  return into;
+}
+
+/** The notes as the lines synth and validate print (`admission: …`). */
+export function summariesOf(notes: CheckNotes): string[] {
+  return notes.admission ? [formatAdmissionSummary(notes.admission)] : [];
+}
 
 /** Every object has a name; generated names would change whenever a construct moves. */
 export const namedObjects: Check = (objects) =>
@@ -45,7 +59,7 @@ export const uniqueIdentities: Check = (objects) => {
  */
 export const admission: Check = (objects, notes) => {
   const report = admitWorkloads(objects);
-  notes?.summaries.push(formatAdmissionSummary(report));
+  if (notes) addNotes(notes, { admission: tallyOf(report) });
   return report.findings.map(findingProblem);
 };
 

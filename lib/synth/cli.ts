@@ -6,7 +6,12 @@ import { CDK8S_OUTDIR, cdk8sOutputProblem, writeCdk8sOutput } from './cdk8s-outp
 import { runDriftCheck } from './drift';
 import { debugRequested, describeException, mappedStack } from './exception';
 import { isOutputError } from './output-error';
-import { CheckFailure, DiskOptions, FleetBuilder, formatSummary, SynthOptions, synthToDisk } from './pipeline';
+import { CheckFailure, DiskOptions, FleetBuilder, formatSummary, renderShare, SynthOptions, synthToDisk } from './pipeline';
+import { parseClusterFlags, SelectionError } from '../selection';
+import { isMainThread, workerData } from 'node:worker_threads';
+import { isShareTask, runShareTask, ShareTask } from './parallel';
+import { buildFleetApp } from './render';
+import { withPreviousOutput } from './previous';
 
 const UNCHANGED = 'dist/ and clusters/ were left unchanged';
 
@@ -31,11 +36,23 @@ export function printNotes(warnings: readonly Problem[], summaries: readonly str
  * With `--check`, writes nothing and exits 1 when the output on disk differs from a fresh render.
  * `--allow-empty` writes a fleet of no cluster; `--prune-foreign` deletes files synth did not write.
  * Run by the cdk8s CLI (`npx cdk8s synth`, which sets CDK8S_OUTDIR), it also fills the CLI's scratch folder.
+ * `--cluster a[,b]` (repeatable) renders, checks and writes only those clusters: dist/<c>/ and clusters/<c>/.
+ * `--list-clusters` prints the fleet's cluster names, one a line (nothing rendered).
  */
 export function runSynthCli(build: FleetBuilder, options: DiskOptions = {}, root = process.cwd(), argv = process.argv.slice(2)): void {
   const start = performance.now();
-  const opts = cliSynthOptions(options);
   try {
+    if (isShareTask(workerData)) return runHelper(build, workerData, cliSynthOptions({ ...options, clusters: parseClusterFlags(argv) }));
+    if (argv.includes('--list-clusters')) {
+      // Built with no cluster selected: names only, nothing rendered (what a CI matrix splits into jobs).
+      console.log(buildFleetApp(build, []).names.join('\n'));
+      return;
+    }
+    const clusters = parseClusterFlags(argv);
+    if (clusters) options = { ...options, clusters };
+    // A helper thread runs this entry point again (lib/synth/parallel.ts): only a TypeScript entry run by scripts/run-ts.js.
+    if (!options.parallel && isMainThread && /\.ts$/.test(process.argv[1] ?? '')) options = { ...options, parallel: { argv: process.argv.slice(1) } };
+    const opts = cliSynthOptions(options);
     if (argv.includes('--check')) {
       process.exitCode = runDriftCheck(build, root, opts);
       return;
@@ -62,11 +79,19 @@ export function runSynthCli(build: FleetBuilder, options: DiskOptions = {}, root
       console.error(`synth failed: ${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}; ${UNCHANGED}`);
       return;
     }
-    if (isOutputError(err)) {
+    if (isOutputError(err) || err instanceof SelectionError) {
       console.error(`error: ${err.message}; ${UNCHANGED}`);
       return;
     }
     if (debugRequested(argv)) console.error(mappedStack(err));
     console.error(`error: ${describeException(err)}; ${UNCHANGED}`);
   }
+}
+
+/** A helper thread of a parallel synth: builds the fleet and renders the clusters it takes (lib/synth/parallel.ts). */
+function runHelper(build: FleetBuilder, task: ShareTask, options: SynthOptions): void {
+  runShareTask(task, (take) => {
+    const render = () => renderShare(buildFleetApp(build, options.clusters), take, options);
+    return task.root ? withPreviousOutput(task.root, render) : render();
+  });
 }

@@ -1,5 +1,5 @@
-import { OUTPUT_DIRS } from './files';
-import { FleetBuilder, SynthOptions, synthesize } from './pipeline';
+import { ownedDirs } from './files';
+import { FleetBuilder, planFleet, SynthOptions } from './pipeline';
 import { withOutputLock } from './lock';
 import { diffTree } from './write';
 
@@ -21,9 +21,9 @@ export interface Drift {
  * disk is the same as rendering into a temporary directory and comparing the two trees.
  */
 export function checkDrift(build: FleetBuilder, root: string, options: SynthOptions = {}): Drift {
-  const { files } = synthesize(build, options);
+  const { files } = planFleet(build, options);
   // Under the lock: a synth writing meanwhile would show a tree that is half old, half new.
-  const diff = withOutputLock(root, () => diffTree(root, OUTPUT_DIRS, files));
+  const diff = withOutputLock(root, () => diffTree(root, ownedDirs(options.clusters), files));
   return { files: files.size, changed: diff.changed, missing: diff.added, extra: diff.removed };
 }
 

@@ -6,6 +6,14 @@ import { toYaml } from './yaml';
 /** Top-level folders the synth owns and rewrites exactly; nothing else is touched. */
 export const OUTPUT_DIRS = ['dist', 'clusters'] as const;
 
+/**
+ * The folders a synth owns: all of dist/ and clusters/, or with a cluster selection only those of the
+ * selected clusters (files of the others are neither compared, written nor removed).
+ */
+export function ownedDirs(clusters?: readonly string[]): readonly string[] {
+  return clusters ? clusters.flatMap((c) => OUTPUT_DIRS.map((d) => `${d}/${c}`)) : OUTPUT_DIRS;
+}
+
 /** Folder of a destination, relative to the repository root. */
 export function folderOf(cluster: string, destination: Destination): string {
   return destination === 'flux' ? `clusters/${cluster}` : `dist/${cluster}/${destination}`;

@@ -1,10 +1,13 @@
 import { App } from 'cdk8s';
 import { ConfigError, isWarning, Problem } from '../errors';
-import { Check, DEFAULT_CHECKS, emptyNotes } from './checks';
-import { OUTPUT_DIRS, planFiles } from './files';
+import { addNotes, Check, CheckNotes, DEFAULT_CHECKS, emptyNotes, summariesOf } from './checks';
+import { ownedDirs, planFiles } from './files';
 import { Destination } from './manifest';
-import { renderFleet, Rendering } from './render';
+import { buildFleetApp, BuiltFleet, renderClusters, renderFleet, Rendering } from './render';
+import { expectedClusters, Helpers, ParallelEntry, recordClusters, Share, threadsFor } from './parallel';
+import { isConfigError } from '../errors';
 import { withOutputLock } from './lock';
+import { withPreviousOutput } from './previous';
 import { firstFew, removeStaleStaging, WriteOptions, writeTree, WriteStats } from './write';
 
 /** A fleet description: adds Clusters to the app. */
@@ -13,6 +16,13 @@ export type FleetBuilder = (app: App) => void;
 export interface SynthOptions {
   /** Checks run over the rendered objects before anything is written. @default DEFAULT_CHECKS */
   readonly checks?: readonly Check[];
+  /** Render, check and write only these clusters (`--cluster`); every other file stays as it is. @default every cluster */
+  readonly clusters?: readonly string[];
+  /**
+   * How to run the synth again in helper threads, so a big fleet renders on every core (lib/synth/parallel.ts).
+   * @default one thread
+   */
+  readonly parallel?: ParallelEntry;
 }
 
 /** The rendered fleet as files, checked, not yet written. */
@@ -34,12 +44,98 @@ export class CheckFailure extends ConfigError {
 
 /** Renders and checks the fleet; throws a CheckFailure (a ConfigError) listing every problem (warnings aside). No I/O. */
 export function synthesize(build: FleetBuilder, options: SynthOptions = {}): SynthResult {
-  const rendering = renderFleet(build);
+  return checked(renderFleet(build, options.clusters), options);
+}
+
+/** The rendering checked (a CheckFailure listing every problem) and planned as files. */
+function checked(rendering: Rendering, options: SynthOptions): SynthResult & { readonly notes: CheckNotes } {
   const notes = emptyNotes();
   const found = [...(options.checks ?? DEFAULT_CHECKS).flatMap((check) => check(rendering.objects, notes)), ...rendering.clusterProblems];
   const problems = found.filter((p) => !isWarning(p));
-  if (problems.length) throw new CheckFailure(problems, found.filter(isWarning), notes.summaries);
-  return { ...rendering, files: planFiles(rendering.clusters, rendering.objects, rendering.artifacts), warnings: found.filter(isWarning), summaries: notes.summaries };
+  const warnings = found.filter(isWarning);
+  if (problems.length) throw new CheckFailure(problems, warnings, summariesOf(notes));
+  return { ...rendering, files: planFiles(rendering.clusters, rendering.objects, rendering.artifacts), warnings, summaries: summariesOf(notes), notes };
+}
+
+/** The fleet's files and what the summary counts: what writing or comparing needs. */
+export interface PlannedFleet {
+  /** The clusters rendered, in the order they were defined. */
+  readonly clusters: readonly string[];
+  /** Relative path → content of every output file, sorted by path. */
+  readonly files: ReadonlyMap<string, string>;
+  readonly objectsByDestination: Readonly<Record<Destination, number>>;
+  /** What the checks found worth saying that fails nothing. */
+  readonly warnings: readonly Problem[];
+  /** One-line accounts the checks give of what they did (`admission: …`). */
+  readonly summaries: readonly string[];
+}
+
+const countByDestination = (objects: readonly { destination: Destination }[]) => {
+  const counts = { controllers: 0, configs: 0, apps: 0, flux: 0 };
+  for (const o of objects) counts[o.destination]++;
+  return counts;
+};
+
+/**
+ * Renders and checks the fleet into its files, on several threads when `options.parallel` allows and the
+ * fleet is big enough (lib/synth/parallel.ts); the same files either way. `root`: the output folder whose
+ * files may be reused (lib/synth/previous.ts), when writing.
+ */
+export function planFleet(build: FleetBuilder, options: SynthOptions = {}, root?: string): PlannedFleet {
+  const entry = options.parallel;
+  const expected = entry ? threadsFor(expectedClusters(entry)) : 1;
+  // Started before the fleet is built when the last synth was big: they build it meanwhile.
+  let helpers = entry && expected > 1 ? new Helpers(expected - 1, entry, root) : undefined;
+  const fleet = buildFleetApp(build, options.clusters);
+  const threads = entry ? threadsFor(fleet.clusters.length) : 1;
+  if (entry) recordClusters(entry, fleet.clusters.length);
+  if (threads <= 1) helpers?.stop();
+  else if (entry) helpers ??= new Helpers(threads - 1, entry, root);
+  if (threads > 1 && helpers) {
+    let mine: Share | undefined;
+    try {
+      mine = renderShare(fleet, () => helpers.take(), options);
+    } catch (err) {
+      if (!isConfigError(err)) throw err;
+    }
+    if (mine?.rendered === fleet.clusters.length) return mergeShares(fleet, [mine]);
+    helpers.stop();
+    const theirs = helpers.shares();
+    if (mine && !(theirs instanceof Error)) return mergeShares(fleet, [mine, ...theirs]);
+    // A problem anywhere: the single-thread path, on a fleet built afresh, finds every problem in the fleet's order.
+    return planned(synthesize(build, options));
+  }
+  return planned(checked(renderClusters(fleet, fleet.clusters), options));
+}
+
+const planned = (result: SynthResult): PlannedFleet => ({
+  clusters: result.clusters, files: result.files, objectsByDestination: countByDestination(result.objects), warnings: result.warnings, summaries: result.summaries,
+});
+
+/** The clusters a thread takes one at a time (`take` gives the index of the next, until past the end), checked, as files. */
+export function renderShare(fleet: BuiltFleet, take: () => number, options: SynthOptions = {}): Share {
+  const renderings: Rendering[] = [];
+  for (let i = take(); i < fleet.clusters.length; i = take()) renderings.push(renderClusters(fleet, [fleet.clusters[i]]));
+  const result = checked({
+    clusters: renderings.flatMap((r) => r.clusters),
+    objects: renderings.flatMap((r) => r.objects),
+    artifacts: renderings.flatMap((r) => r.artifacts),
+    clusterProblems: renderings.flatMap((r) => r.clusterProblems),
+  }, options);
+  return { files: [...result.files], objectsByDestination: countByDestination(result.objects), rendered: renderings.length, warnings: result.warnings, notes: result.notes };
+}
+
+function mergeShares(fleet: BuiltFleet, shares: readonly Share[]): PlannedFleet {
+  const files = new Map(shares.flatMap((s) => s.files).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+  const objectsByDestination = { controllers: 0, configs: 0, apps: 0, flux: 0 };
+  for (const s of shares) for (const d of Object.keys(objectsByDestination) as Destination[]) objectsByDestination[d] += s.objectsByDestination[d];
+  const clusters = fleet.clusters.map((c) => c.clusterName);
+  // Which thread took which cluster varies from run to run; the warnings come in the fleet's cluster order.
+  const order = new Map(clusters.map((c, i) => [c, i]));
+  const clusterOf = (w: Problem) => order.get(w.where.split('/')[0]) ?? clusters.length;
+  const warnings = shares.flatMap((s) => s.warnings).map((w, i) => ({ w, i })).sort((a, b) => clusterOf(a.w) - clusterOf(b.w) || a.i - b.i).map(({ w }) => w);
+  const notes = shares.reduce((all, s) => addNotes(all, s.notes), emptyNotes());
+  return { clusters, files, objectsByDestination, warnings, summaries: summariesOf(notes) };
 }
 
 export interface DiskOptions extends SynthOptions, WriteOptions {
@@ -63,15 +159,14 @@ export interface SynthSummary {
  * fails. The write holds the output lock: a concurrent synth waits, then writes the same tree again (a no-op).
  */
 export function synthToDisk(build: FleetBuilder, root: string, options: DiskOptions = {}): SynthSummary {
-  const result = synthesize(build, options);
+  // Renderers may reuse a file of the previous output that is provably unchanged (lib/synth/previous.ts).
+  const result = withPreviousOutput(root, () => planFleet(build, options, root));
   const stats = withOutputLock(root, () => {
     removeStaleStaging(root);
     if (!result.clusters.length && !options.allowEmpty) throw emptyFleet();
-    return writeTree(root, OUTPUT_DIRS, result.files, options);
+    return writeTree(root, ownedDirs(options.clusters), result.files, options);
   });
-  const objectsByDestination = { controllers: 0, configs: 0, apps: 0, flux: 0 };
-  for (const o of result.objects) objectsByDestination[o.destination]++;
-  return { clusters: result.clusters.length, objectsByDestination, stats, warnings: result.warnings, summaries: result.summaries, files: result.files };
+  return { clusters: result.clusters.length, objectsByDestination: result.objectsByDestination, stats, warnings: result.warnings, summaries: result.summaries, files: result.files };
 }
 
 /** An empty fleet would delete the whole output: almost always a fleet.ts that lost its clusters. */

@@ -7,6 +7,7 @@ import { VALUES_SCHEMA_EXPECTED } from '../flux/helm-release';
 import { describeConstruct } from '../props';
 import { crossLayerProblems } from '../talos/cross-layer';
 import { commonLabels } from './labels';
+import { checkSelection, SELECTION_CONTEXT } from '../selection';
 import { droppedPatchesOf } from './validation/escape-hatches';
 import { Destination, Manifest, RenderedArtifact, RenderedObject } from './manifest';
 
@@ -23,13 +24,43 @@ export interface Rendering {
   readonly clusterProblems: readonly Problem[];
 }
 
-/** Builds the fleet into a fresh cdk8s App and renders every object of every cluster. No I/O. */
-export function renderFleet(build: (app: App) => void): Rendering {
+/**
+ * Builds the fleet into a fresh cdk8s App and renders every object of every cluster, or of the clusters
+ * `selection` names (the others are built, as the fleet's code builds them, but neither rendered nor
+ * checked: see lib/selection.ts). No I/O.
+ */
+export function renderFleet(build: (app: App) => void, selection?: readonly string[]): Rendering {
+  const fleet = buildFleetApp(build, selection);
+  return renderClusters(fleet, fleet.clusters);
+}
+
+/** A built fleet: its App and the clusters to render (the selected ones, in the order they were defined). */
+export interface BuiltFleet {
+  readonly app: App;
+  readonly clusters: readonly Cluster[];
+  /** The names of every cluster of the fleet, selected or not, in the order they were defined. */
+  readonly names: readonly string[];
+}
+
+/** Builds the fleet into a fresh cdk8s App; throws what the fleet's code got wrong. */
+export function buildFleetApp(build: (app: App) => void, selection?: readonly string[]): BuiltFleet {
   const app = new App({ outdir: '.' });
+  if (selection) app.node.setContext(SELECTION_CONTEXT, [...selection]);
   buildTree(app, build);
-  runConstructValidations(app);
-  rejectObjectsOutsideClusters(app);
-  const clusters = app.node.findAll().filter((c): c is Cluster => c instanceof Cluster);
+  const built = app.node.findAll().filter((c): c is Cluster => c instanceof Cluster);
+  if (selection) checkSelection(selection, built.map((c) => c.clusterName));
+  return { app, clusters: built.filter((c) => c.selected), names: built.map((c) => c.clusterName) };
+}
+
+/**
+ * Renders `clusters` of a built fleet: all of its clusters, or a share of them when several threads
+ * render one fleet (lib/synth/parallel.ts). What concerns no cluster (validations of constructs outside
+ * every cluster, objects in no cluster) is checked with the share that holds the fleet's first cluster.
+ */
+export function renderClusters(fleet: BuiltFleet, clusters: readonly Cluster[]): Rendering {
+  const first = !fleet.clusters.length || clusters.includes(fleet.clusters[0]);
+  runConstructValidations(fleet.app, new Set(clusters), first);
+  if (first) rejectObjectsOutsideClusters(fleet.app);
   const objects: RenderedObject[] = [];
   const problems: Problem[] = [];
   const clusterProblems: Problem[] = [];
@@ -121,17 +152,40 @@ function objectOutsideLayers(app: App, err: Error): Error {
 
 /** Objects in a chart of no cluster would be rendered nowhere: a mistake, not something to drop quietly. */
 function rejectObjectsOutsideClusters(app: App): void {
-  const problems = app.node.findAll()
-    .filter((c): c is ApiObject => ApiObject.isApiObject(c) && !c.node.scopes.some((s) => s instanceof Cluster))
-    .map((obj) => ({ where: describeConstruct(obj), field: '', message: `${obj.kind} ${JSON.stringify(obj.name)} is in no cluster, so it would be rendered nowhere; create it in a component of a Cluster, in ${LAYER_SCOPES}` }));
+  const problems: Problem[] = [];
+  walk(app, () => false, (c) => {
+    if (ApiObject.isApiObject(c)) problems.push({ where: describeConstruct(c), field: '', message: `${c.kind} ${JSON.stringify(c.name)} is in no cluster, so it would be rendered nowhere; create it in a component of a Cluster, in ${LAYER_SCOPES}` });
+  });
   if (problems.length) throw new ConfigError(problems);
 }
 
-/** Runs the validations constructs registered (cdk8s-plus adds some), as `cdk8s synth` would. */
-function runConstructValidations(app: App): void {
+/**
+ * Visits the constructs below `root` in pre-order, as findAll lists them, each with the outermost Cluster
+ * it is in. A cluster for which `enter` is false is left out with everything in it, unwalked: the
+ * unselected clusters of a big fleet cost nothing here.
+ */
+function walk(root: IConstruct, enter: (cluster: Cluster) => boolean, visit: (c: IConstruct, cluster: Cluster | undefined) => void): void {
+  const go = (c: IConstruct, cluster: Cluster | undefined): void => {
+    if (!cluster && c instanceof Cluster) {
+      if (!enter(c)) return;
+      cluster = c;
+    }
+    visit(c, cluster);
+    for (const child of c.node.children) go(child, cluster);
+  };
+  go(root, undefined);
+}
+
+/**
+ * Runs the validations constructs registered (cdk8s-plus adds some), as `cdk8s synth` would: of the
+ * constructs of `clusters`, and of those outside every cluster when `outside`, in the tree's order.
+ */
+function runConstructValidations(app: App, clusters: ReadonlySet<Cluster>, outside: boolean): void {
   const problems: Problem[] = [];
-  for (const c of app.node.findAll() as IConstruct[]) {
+  const validate = (c: IConstruct) => {
     for (const message of c.node.validate()) problems.push({ where: describeConstruct(c), field: '', message });
-  }
+  };
+  if (outside) walk(app, (cluster) => clusters.has(cluster), validate);
+  else for (const cluster of clusters) walk(cluster, () => true, validate);
   if (problems.length) throw new ConfigError(problems);
 }

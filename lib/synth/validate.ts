@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { ConfigError, formatProblem, isWarning, Problem } from '../errors';
-import { Check, DEFAULT_CHECKS, emptyNotes } from './checks';
+import { Check, DEFAULT_CHECKS, emptyNotes, summariesOf } from './checks';
 import { cliSynthOptions, printNotes } from './cli';
 import { readTree, TreeReading } from './read';
 
@@ -22,7 +22,7 @@ export function validateTree(root: string, checks: readonly Check[] = DEFAULT_CH
   const objectsByCluster = Object.fromEntries(tree.clusters.map((c) => [c, tree.objects.filter((o) => o.cluster === c).length]));
   const notes = emptyNotes();
   const found = [...tree.problems, ...checks.flatMap((check) => check(tree.objects, notes))];
-  return { ...tree, objectsByCluster, problems: found.filter((p) => !isWarning(p)), warnings: found.filter(isWarning), summaries: notes.summaries };
+  return { ...tree, objectsByCluster, problems: found.filter((p) => !isWarning(p)), warnings: found.filter(isWarning), summaries: summariesOf(notes) };
 }
 
 /** The `npm run validate` entry: one line per problem, a count at the end, exit code 1 when anything is wrong. */

@@ -59,6 +59,12 @@ export function listFiles(root: string, dir: string): string[] {
     const target = fs.readlinkSync(path.join(root, rel));
     throw new OutputError(`${rel} is a symbolic link (to ${target}); synth never writes through links in dist/ and clusters/: remove it (rm ${rel}) and run synth again`);
   };
+  // A selection owns dist/<cluster>: the folders above it must not be links either.
+  const parts = dir.split('/');
+  for (let i = 1; i < parts.length; i++) {
+    const above = parts.slice(0, i).join('/');
+    if (fs.lstatSync(path.join(root, above), { throwIfNoEntry: false })?.isSymbolicLink()) refuseLink(above);
+  }
   const top = fs.lstatSync(path.join(root, dir), { throwIfNoEntry: false });
   if (!top) return out;
   if (top.isSymbolicLink()) refuseLink(dir);

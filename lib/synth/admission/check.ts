@@ -16,6 +16,7 @@
  */
 import { Problem } from '../../errors';
 import type { RenderedObject } from '../manifest';
+import type { AdmissionTally } from '../validation/check';
 import { CelEvaluationError } from './cel';
 import { evaluateMutation, evaluateValidation, KubeObject, PolicyManifest, PolicySpec } from './evaluate';
 import { admissionChain, holdsPodSpec } from './pods';
@@ -126,8 +127,13 @@ export function findingProblem(f: AdmissionFinding): Problem {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** `admission: 5 pod specs checked, 0 denied, 1 warning` */
-export function formatAdmissionSummary(r: AdmissionReport): string {
+/** What a report counts: pod specs checked, findings that deny, findings that warn. */
+export function tallyOf(r: AdmissionReport): AdmissionTally {
   const denied = r.findings.filter((f) => f.denied).length;
-  return `admission: ${plural(r.podSpecs, 'pod spec')} checked, ${denied} denied, ${plural(r.findings.length - denied, 'warning')}`;
+  return { podSpecs: r.podSpecs, denied, warnings: r.findings.length - denied };
+}
+
+/** `admission: 5 pod specs checked, 0 denied, 1 warning` */
+export function formatAdmissionSummary(t: AdmissionTally): string {
+  return `admission: ${plural(t.podSpecs, 'pod spec')} checked, ${t.denied} denied, ${plural(t.warnings, 'warning')}`;
 }

@@ -1,14 +1,23 @@
 import type { Problem } from '../../errors';
 import type { RenderedObject } from '../manifest';
 
-/** What checks say besides problems and warnings; synth and validate print it. */
+/** What admission at synth counted (lib/synth/admission). */
+export interface AdmissionTally {
+  podSpecs: number;
+  denied: number;
+  warnings: number;
+}
+
+/**
+ * What checks count besides problems and warnings; synth and validate print it. Counts, not text, so the
+ * notes of the threads that render a big fleet add up (lib/synth/parallel.ts).
+ */
 export interface CheckNotes {
-  /** One-line accounts of what a check did (`admission: 5 pod specs checked, 0 denied, 1 warning`). */
-  readonly summaries: string[];
+  admission?: AdmissionTally;
 }
 
 /**
  * A check over the whole rendered fleet; returns every problem it finds (never only the first), those
- * that fail nothing with `severity: 'warning'`, and may add a summary to `notes`.
+ * that fail nothing with `severity: 'warning'`, and may add to the counts of `notes`.
  */
 export type Check = (objects: readonly RenderedObject[], notes?: CheckNotes) => Problem[];

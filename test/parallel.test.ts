@@ -1,0 +1,55 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { threadsFor } from '../lib/synth/parallel';
+import { snapshotTree, tempDir } from './helpers';
+
+const LAUNCHER = path.resolve(__dirname, '../scripts/run-ts.js');
+const ENTRY = path.resolve(__dirname, 'fixtures/parallel-fleet.ts');
+
+/** The fixture fleet synthesized by the CLI into `root`: on one thread, or on two from two clusters up. */
+function synth(root: string, threads: number, env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(process.execPath, [LAUNCHER, ENTRY], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, SYNTH_THREADS: String(threads), SYNTH_PARALLEL_MIN: '2', PARALLEL_FLEET_SIZE: '12', ...env },
+  });
+  return { status: r.status, stdout: r.stdout.replace(/; \d+ ms$/m, ''), stderr: r.stderr };
+}
+
+const contents = (root: string) => new Map([...snapshotTree(root)].map(([rel, f]) => [rel, f.content]));
+
+describe('a fleet rendered on several threads (lib/synth/parallel.ts)', () => {
+  it('writes byte for byte the tree one thread writes, and prints the same summary', () => {
+    const one = tempDir();
+    const two = tempDir();
+    const serial = synth(one, 1);
+    expect(serial.status).toBe(0);
+    expect(synth(two, 2)).toEqual(serial);
+    expect(contents(two)).toEqual(contents(one));
+    expect(contents(one).size).toBeGreaterThan(12 * 7);
+    // The last synth was big: the helper starts before the main thread builds (slowly, here), and renders.
+    const three = tempDir();
+    const mark = tempDir();
+    expect(synth(three, 2, { PARALLEL_FLEET_MARK: mark })).toEqual(serial);
+    expect(fs.existsSync(path.join(mark, 'helper-built'))).toBe(true);
+    expect(contents(three)).toEqual(contents(one));
+  });
+
+  it('reports a mistake in any cluster exactly as one thread does, and writes nothing', () => {
+    const one = tempDir();
+    const two = tempDir();
+    const serial = synth(one, 1, { PARALLEL_FLEET_BAD: 'c7' });
+    expect(serial.status).toBe(1);
+    expect(serial.stderr).toMatch(/^error: c7\//);
+    expect(synth(two, 2, { PARALLEL_FLEET_BAD: 'c7' })).toEqual(serial);
+    expect(snapshotTree(two).size).toBe(0);
+  });
+
+  it('uses more threads only for a fleet big enough to pay for them', () => {
+    expect(threadsFor(1000, {})).toBeLessThanOrEqual(2);
+    expect(threadsFor(10, {})).toBe(1);
+    expect(threadsFor(1000, { SYNTH_THREADS: '1' })).toBe(1);
+    expect(threadsFor(3, { SYNTH_THREADS: '4', SYNTH_PARALLEL_MIN: '2' })).toBe(3);
+  });
+});

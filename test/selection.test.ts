@@ -1,0 +1,125 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App } from 'cdk8s';
+import { Cluster } from '../lib/cluster';
+import { Component } from '../lib/component';
+import { parseClusterFlags, SelectionError } from '../lib/selection';
+import { checkDrift } from '../lib/synth/drift';
+import { runSynthCli } from '../lib/synth/cli';
+import { synthesize, synthToDisk } from '../lib/synth/pipeline';
+import { TalosNamespace } from '../lib/talos/namespace';
+import { clusterProps, errorOf, snapshotTree, tempDir } from './helpers';
+
+/** Three clusters, each with the namespaces given for it. */
+function fleet(namespaces: Record<string, string[]>) {
+  return (app: App) => {
+    for (const [name, list] of Object.entries(namespaces)) {
+      const c = new Component(new Cluster(app, clusterProps({ name })), 'apps');
+      for (const ns of list) new TalosNamespace(c.scope('controllers'), ns, { name: ns });
+    }
+  };
+}
+
+const before = { alpha: ['one'], beta: ['one', 'two'], gamma: ['one'] };
+const after = { alpha: ['one', 'new'], beta: ['one'], gamma: ['one', 'new'] };
+
+/** A tree of the `before` fleet with every file backdated, so a rewrite shows in its modification time. */
+function agedTree(): string {
+  const root = tempDir();
+  synthToDisk(fleet(before), root);
+  const old = new Date(Date.now() - 60_000);
+  for (const rel of snapshotTree(root).keys()) fs.utimesSync(path.join(root, rel), old, old);
+  return root;
+}
+
+const inside = (cluster: string) => (rel: string) => rel.startsWith(`dist/${cluster}/`) || rel.startsWith(`clusters/${cluster}/`);
+
+describe('--cluster: one cluster at a time', () => {
+  it('rewrites the selected cluster only (stale files removed there); every other file keeps its bytes and modification time', () => {
+    const root = agedTree();
+    const old = snapshotTree(root);
+    const stats = synthToDisk(fleet(after), root, { clusters: ['beta'] }).stats;
+    expect(stats.removedFiles).toEqual(['dist/beta/controllers/namespace_two.yaml']);
+    const now = snapshotTree(root);
+    for (const [rel, file] of old) if (!inside('beta')(rel)) expect(now.get(rel)).toEqual(file);
+    expect([...now.keys()].filter((rel) => !old.has(rel))).toEqual([]);
+    // A full synth of the same fleet finds beta already done.
+    const full = synthesize(fleet(after)).files;
+    for (const [rel, content] of full) if (inside('beta')(rel)) expect(now.get(rel)?.content).toBe(content);
+  });
+
+  it('writes several clusters, byte-identical to a full synth of them', () => {
+    const root = agedTree();
+    synthToDisk(fleet(after), root, { clusters: ['gamma', 'alpha'] });
+    const full = synthesize(fleet(after)).files;
+    const now = snapshotTree(root);
+    for (const [rel, content] of full) if (!inside('beta')(rel)) expect(now.get(rel)?.content).toBe(content);
+    expect(now.get('dist/beta/controllers/namespace_two.yaml')).toBeDefined();
+  });
+
+  it('renders and checks only the selected clusters: a mistake in another one does not stop it', () => {
+    const bad = (app: App) => {
+      fleet(before)(app);
+      new TalosNamespace(new Component(app.node.findChild('gamma') as Cluster, 'x').scope('controllers'), 'dup', { name: 'one' });
+    };
+    expect(() => synthesize(bad)).toThrow(/defined/);
+    expect(synthesize(bad, { clusters: ['alpha'] }).clusters).toEqual(['alpha']);
+    expect([...synthesize(bad, { clusters: ['alpha'] }).files.keys()].every(inside('alpha'))).toBe(true);
+  });
+
+  it('--check compares the selected clusters only', () => {
+    const root = agedTree();
+    expect(checkDrift(fleet(after), root, { clusters: ['beta'] })).toMatchObject({ changed: ['dist/beta/controllers/kustomization.yaml'], extra: ['dist/beta/controllers/namespace_two.yaml'], missing: [] });
+    expect(checkDrift(fleet(before), root, { clusters: ['beta', 'gamma'] })).toMatchObject({ changed: [], extra: [], missing: [] });
+  });
+
+  it('refuses a dist/ that is a symbolic link, although it owns only dist/<cluster>/', () => {
+    const root = agedTree();
+    const elsewhere = tempDir();
+    fs.renameSync(path.join(root, 'dist'), path.join(elsewhere, 'dist'));
+    fs.symlinkSync(path.join(elsewhere, 'dist'), path.join(root, 'dist'));
+    expect(errorOf(Error, () => synthToDisk(fleet(after), root, { clusters: ['beta'] }))).toMatch(/^dist is a symbolic link/);
+  });
+
+  it('refuses a name that is no cluster of the fleet, in one line naming the known ones', () => {
+    expect(errorOf(SelectionError, () => synthesize(fleet(before), { clusters: ['alpha', 'delta'] })))
+      .toBe('--cluster "delta": no cluster of the fleet has that name; the fleet has alpha, beta, gamma');
+  });
+
+  it('takes one name, several separated by commas, or the flag repeated', () => {
+    expect(parseClusterFlags(['--check'])).toBeUndefined();
+    expect(parseClusterFlags(['--cluster', 'a'])).toEqual(['a']);
+    expect(parseClusterFlags(['--cluster', 'a,b', '--cluster=c', '--cluster', 'a'])).toEqual(['a', 'b', 'c']);
+    expect(errorOf(SelectionError, () => parseClusterFlags(['--cluster']))).toBe('--cluster needs a cluster name (--cluster catalyst, or several: --cluster a,b)');
+    expect(errorOf(SelectionError, () => parseClusterFlags(['--cluster', '--check']))).toMatch(/^--cluster needs a cluster name/);
+  });
+
+  it('--list-clusters prints the fleet\'s cluster names, one a line, and writes nothing (what the CI matrix splits)', () => {
+    const root = tempDir();
+    const lines: string[] = [];
+    const spy = jest.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+    try {
+      runSynthCli(fleet(before), {}, root, ['--list-clusters']);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines).toEqual(['alpha\nbeta\ngamma']);
+    expect(fs.readdirSync(root)).toEqual([]);
+  });
+
+  it('prints an unknown name as one error line from the CLI and leaves the tree untouched', () => {
+    const root = agedTree();
+    const old = snapshotTree(root);
+    const errors: string[] = [];
+    const spy = jest.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
+    try {
+      runSynthCli(fleet(after), {}, root, ['--cluster', 'delta']);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(process.exitCode).toBe(1);
+    process.exitCode = 0;
+    expect(errors).toEqual(['error: --cluster "delta": no cluster of the fleet has that name; the fleet has alpha, beta, gamma; dist/ and clusters/ were left unchanged']);
+    expect(snapshotTree(root)).toEqual(old);
+  });
+});
