@@ -330,10 +330,11 @@ class Bench {
       samples.noOp.push(twice.noOp);
       rewritten += twice.check.rewritten;
       files = twice.check.files;
+      // Every check run (no kept verdicts of the gate), with and without admission: what admission costs.
       clearOutput(s);
-      samples.direct.push(runTimed(this.meter, direct, s));
+      samples.direct.push(runTimed(this.meter, direct, s, { SYNTH_GATE_CACHE: 'off' }));
       clearOutput(s);
-      samples.noAdmission.push(runTimed(this.meter, direct, s, { SYNTH_ADMISSION: 'off' }));
+      samples.noAdmission.push(runTimed(this.meter, direct, s, { SYNTH_ADMISSION: 'off', SYNTH_GATE_CACHE: 'off' }));
       // Warm, as a user runs it: over the output it wrote (committed in a fleet repository).
       samples.warm.push(runTimed(this.meter, direct, s));
       samples.floor.push(runTimed(this.meter, floor, s));
@@ -460,7 +461,7 @@ function targets(r: Report): Array<[string, string, boolean | undefined]> {
     ['reference fleet, `npm run synth` ≤ 1.0 s', sec(ref.npmSynth.medianMs), ref.npmSynth.medianMs <= 1000],
     [`reference fleet, warm synth (\`node scripts/run-ts.js apps/main.ts\` over its output) ≤ 1.8 × bare node loading cdk8s, constructs, yaml, zod (${sec(ref.floor.medianMs)})`,
       `${sec(ref.warm.medianMs)}: ${x(ref.warm.medianMs, ref.floor.medianMs)}`, ref.warm.medianMs <= 1.8 * ref.floor.medianMs],
-    [`reference fleet, the same into an empty output (every bootstrap stack synthesized) ≤ 1.8 × the floor`,
+    [`reference fleet, the same into an empty output with every check run (every bootstrap stack synthesized, no kept verdict of the gate; not a target of the issue) ≤ 1.8 × the floor`,
       `${sec(ref.direct.medianMs)}: ${x(ref.direct.medianMs, ref.floor.medianMs)}`, ref.direct.medianMs <= 1.8 * ref.floor.medianMs],
     ['reference fleet, stock path ÷ warm synth ≥ 20×', ratio(ref.stock, ref.warm), ref.stock.runs ? ref.stock.medianMs / ref.warm.medianMs >= 20 : undefined],
     ['reference fleet, stock path ÷ `npm run synth` ≥ 5×', ratio(ref.stock, ref.npmSynth), ref.stock.runs ? ref.stock.medianMs / ref.npmSynth.medianMs >= 5 : undefined],
@@ -512,7 +513,7 @@ function markdown(r: Report): string {
     '| Command | Wall | CPU | Peak RSS | Stock ÷ this (wall) |',
     '|---|---|---|---|---|',
     refRow('`npm run synth`', ref.npmSynth),
-    refRow('`node scripts/run-ts.js apps/main.ts` (what `npm run synth` runs, without npm), into an empty output', ref.direct),
+    refRow('`node scripts/run-ts.js apps/main.ts` (what `npm run synth` runs, without npm), into an empty output, every check run (`SYNTH_GATE_CACHE=off`)', ref.direct),
     refRow('the same with `SYNTH_ADMISSION=off` (admission at synth left out)', ref.withoutAdmission),
     refRow('the same, warm: over the output it wrote (as in a fleet repository, where the output is committed)', ref.warm),
     refRow("bare `node` loading cdk8s, constructs, yaml and zod (the floor)", ref.floor),

@@ -293,6 +293,9 @@ const ownDirname = (users, hashed, hashes) => ({
  * @param {string} file
  */
 function run(file) {
+  // Names the code for lib/synth/gate-cache.ts: every build is a new file, so a kept verdict of the gate
+  // is never reused by other code.
+  process.env.TALOS_FLUX_SYNTH_BUNDLE = path.basename(file);
   const source = fs.readFileSync(file, 'utf8');
   const cacheFile = `${file}.v8`;
   let cachedData;

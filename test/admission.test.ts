@@ -10,7 +10,9 @@ import { Component } from '../lib/component';
 import { admitWorkloads } from '../lib/synth/admission/check';
 import { admissionChain } from '../lib/synth/admission/pods';
 import { runSynthCli } from '../lib/synth/cli';
-import { FleetBuilder, synthesize } from '../lib/synth/pipeline';
+import { FleetBuilder, synthesize, synthToDisk } from '../lib/synth/pipeline';
+import { GateCache } from '../lib/synth/gate-cache';
+import { formatProblem } from '../lib/errors';
 import { TalosNamespace } from '../lib/talos/namespace';
 import { runValidateCli } from '../lib/synth/validate';
 import { DEFAULT_CHECKS, withoutAdmission } from '../lib/synth/checks';
@@ -266,5 +268,44 @@ describe('admissionChain', () => {
       kind: 'Pod',
       metadata: { generateName: 'web-synth-', namespace: 'app', labels: { 'pod-template-hash': 'synth' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'web-synth' }] },
     });
+  });
+});
+
+describe('the gate cache (lib/synth/gate-cache.ts): a cluster whose rendering did not change keeps its verdict', () => {
+  const env = { TALOS_FLUX_SYNTH_BUNDLE: 'bundle-a.js' };
+  const auditWarning = fleet({ extra: ({ app }) => workload(app, web(dockerHub)) });
+  const synthWith = (root: string, build: FleetBuilder, cacheEnv: NodeJS.ProcessEnv = env) => synthToDisk(build, root, { gateCache: GateCache.open(root, cacheEnv) });
+  const verdictFile = (root: string) => path.join(root, '.cache/synth/gate/demo.json');
+
+  it('is off without a bundle to name the code, or with SYNTH_GATE_CACHE=off', () => {
+    expect(GateCache.open(tempDir(), {})).toBeUndefined();
+    expect(GateCache.open(tempDir(), { ...env, SYNTH_GATE_CACHE: 'off' })).toBeUndefined();
+  });
+
+  it('keeps a passing verdict with its warnings and counts, and gives them back while nothing changed', () => {
+    const root = tempDir();
+    const first = synthWith(root, auditWarning);
+    expect(first.summaries).toEqual(['admission: 1 pod spec checked, 0 denied, 1 warning']);
+    expect(first.warnings.map(formatProblem)).toEqual([`demo/app/Deployment/web: ${REGISTRY_MESSAGE}`]);
+    // The kept verdict is what a second synth reports: planted text proves the checks did not run again.
+    const kept = JSON.parse(fs.readFileSync(verdictFile(root), 'utf8'));
+    kept.verdict.warnings[0].message = 'planted';
+    fs.writeFileSync(verdictFile(root), JSON.stringify(kept));
+    const second = synthWith(root, auditWarning);
+    expect(second.warnings.map(formatProblem)).toEqual(['demo/app/Deployment/web: planted']);
+    expect(second.summaries).toEqual(first.summaries);
+    // Other code, or other schemas, is another key: the checks run again.
+    expect(synthWith(root, auditWarning, { TALOS_FLUX_SYNTH_BUNDLE: 'bundle-b.js' }).warnings.map(formatProblem)).toEqual([`demo/app/Deployment/web: ${REGISTRY_MESSAGE}`]);
+  });
+
+  it('checks a changed rendering again, and never keeps a failing one', () => {
+    const root = tempDir();
+    synthWith(root, auditWarning);
+    const unlabelled = fleet({ extra: ({ app }) => workload(app, web(undefined, {})) });
+    const failure = `demo/app/Deployment/web: ${LABELS_MESSAGE}`;
+    for (let run = 0; run < 2; run++) {
+      expect(() => synthWith(root, unlabelled)).toThrow(failure);
+      expect(JSON.parse(fs.readFileSync(verdictFile(root), 'utf8')).verdict.warnings.map(formatProblem)).toEqual([`demo/app/Deployment/web: ${REGISTRY_MESSAGE}`]);
+    }
   });
 });

@@ -47,7 +47,10 @@ export function errorOf(type: new (...args: never[]) => Error, fn: () => unknown
 /** The ConfigError message a builder throws, or fails the test. */
 export const configErrorOf = (fn: () => unknown): string => errorOf(ConfigError, fn);
 
-/** Reads every file below root into a map, with modification times. */
+/**
+ * Reads every file below root into a map, with modification times; `.cache/` (gitignored: the launcher's
+ * bundles, the gate's kept verdicts) is left out.
+ */
 export function snapshotTree(root: string): Map<string, { content: string; mtimeMs: number }> {
   const out = new Map<string, { content: string; mtimeMs: number }>();
   const walk = (rel: string) => {
@@ -55,6 +58,7 @@ export function snapshotTree(root: string): Map<string, { content: string; mtime
     if (!fs.existsSync(abs)) return;
     for (const e of fs.readdirSync(abs, { withFileTypes: true })) {
       const child = rel ? `${rel}/${e.name}` : e.name;
+      if (child === '.cache') continue;
       if (e.isDirectory()) walk(child);
       else out.set(child, { content: fs.readFileSync(path.join(root, child), 'utf8'), mtimeMs: fs.statSync(path.join(root, child)).mtimeMs });
     }

@@ -11,6 +11,7 @@ import { parseClusterFlags, SelectionError } from '../selection';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { isShareTask, runShareTask, ShareTask } from './parallel';
 import { buildFleetApp } from './render';
+import { GateCache } from './gate-cache';
 import { withPreviousOutput } from './previous';
 
 const UNCHANGED = 'dist/ and clusters/ were left unchanged';
@@ -91,7 +92,8 @@ export function runSynthCli(build: FleetBuilder, options: DiskOptions = {}, root
 /** A helper thread of a parallel synth: builds the fleet and renders the clusters it takes (lib/synth/parallel.ts). */
 function runHelper(build: FleetBuilder, task: ShareTask, options: SynthOptions): void {
   runShareTask(task, (take) => {
-    const render = () => renderShare(buildFleetApp(build, options.clusters), take, options);
+    const gate = task.root ? { ...options, gateCache: GateCache.open(task.root) } : options;
+    const render = () => renderShare(buildFleetApp(build, options.clusters), take, gate);
     return task.root ? withPreviousOutput(task.root, render) : render();
   });
 }

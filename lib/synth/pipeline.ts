@@ -2,7 +2,8 @@ import { App } from 'cdk8s';
 import { ConfigError, isWarning, Problem } from '../errors';
 import { addNotes, Check, CheckNotes, DEFAULT_CHECKS, emptyNotes, summariesOf } from './checks';
 import { ownedDirs, planFiles } from './files';
-import { Destination } from './manifest';
+import { GateCache } from './gate-cache';
+import { Destination, RenderedObject } from './manifest';
 import { buildFleetApp, BuiltFleet, renderClusters, renderFleet, Rendering } from './render';
 import { expectedClusters, Helpers, ParallelEntry, recordClusters, Share, threadsFor } from './parallel';
 import { isConfigError } from '../errors';
@@ -23,6 +24,8 @@ export interface SynthOptions {
    * @default one thread
    */
   readonly parallel?: ParallelEntry;
+  /** The gate's verdicts on clusters whose rendering did not change (lib/synth/gate-cache.ts). @default every check runs */
+  readonly gateCache?: GateCache;
 }
 
 /** The rendered fleet as files, checked, not yet written. */
@@ -50,11 +53,44 @@ export function synthesize(build: FleetBuilder, options: SynthOptions = {}): Syn
 /** The rendering checked (a CheckFailure listing every problem) and planned as files. */
 function checked(rendering: Rendering, options: SynthOptions): SynthResult & { readonly notes: CheckNotes } {
   const notes = emptyNotes();
-  const found = [...(options.checks ?? DEFAULT_CHECKS).flatMap((check) => check(rendering.objects, notes)), ...rendering.clusterProblems];
+  const found = [...gateFindings(rendering.objects, options, notes), ...rendering.clusterProblems];
   const problems = found.filter((p) => !isWarning(p));
   const warnings = found.filter(isWarning);
   if (problems.length) throw new CheckFailure(problems, warnings, summariesOf(notes));
   return { ...rendering, files: planFiles(rendering.clusters, rendering.objects, rendering.artifacts), warnings, summaries: summariesOf(notes), notes };
+}
+
+/**
+ * What the checks find, adding their counts to `notes`. With a gate cache (the default checks only), each
+ * cluster whose rendering the cache knows takes its kept verdict, and the checks run over each other
+ * cluster on its own (every check looks within one cluster), which is then kept when it passes.
+ */
+function gateFindings(objects: readonly RenderedObject[], options: SynthOptions, notes: CheckNotes): Problem[] {
+  const checks = options.checks ?? DEFAULT_CHECKS;
+  const cache = options.checks ? undefined : options.gateCache;
+  if (!cache) return checks.flatMap((check) => check(objects, notes));
+  const byCluster = new Map<string, RenderedObject[]>();
+  for (const o of objects) {
+    const list = byCluster.get(o.cluster);
+    if (list) list.push(o);
+    else byCluster.set(o.cluster, [o]);
+  }
+  const found: Problem[] = [];
+  for (const [cluster, own] of byCluster) {
+    const key = cache.keyOf(own);
+    const kept = cache.get(cluster, key);
+    if (kept) {
+      found.push(...kept.warnings);
+      addNotes(notes, kept.notes);
+      continue;
+    }
+    const clusterNotes = emptyNotes();
+    const clusterFound = checks.flatMap((check) => check(own, clusterNotes));
+    addNotes(notes, clusterNotes);
+    found.push(...clusterFound);
+    if (!clusterFound.some((p) => !isWarning(p))) cache.set(cluster, key, { warnings: clusterFound, notes: clusterNotes });
+  }
+  return found;
 }
 
 /** The fleet's files and what the summary counts: what writing or comparing needs. */
@@ -160,7 +196,8 @@ export interface SynthSummary {
  */
 export function synthToDisk(build: FleetBuilder, root: string, options: DiskOptions = {}): SynthSummary {
   // Renderers may reuse a file of the previous output that is provably unchanged (lib/synth/previous.ts).
-  const result = withPreviousOutput(root, () => planFleet(build, options, root));
+  const gate = { ...options, gateCache: options.gateCache ?? GateCache.open(root) };
+  const result = withPreviousOutput(root, () => planFleet(build, gate, root));
   const stats = withOutputLock(root, () => {
     removeStaleStaging(root);
     if (!result.clusters.length && !options.allowEmpty) throw emptyFleet();

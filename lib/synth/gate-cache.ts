@@ -1,0 +1,98 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Problem } from '../errors';
+import type { RenderedObject } from './manifest';
+import type { CheckNotes } from './validation/check';
+
+/**
+ * The gate's verdicts on clusters it passed, so a synth whose rendering of a cluster did not change
+ * skips that cluster's checks (half of a warm synth of the reference fleet, most of a no-op synth of a
+ * big fleet). A verdict is kept per cluster in `.cache/synth/gate/<cluster>.json` (gitignored) under a
+ * key that covers everything the checks read: the code (the bundle scripts/run-ts.js runs, named anew
+ * by every build), the schemas loaded at run time (size and modification time of each file under
+ * schemas/ but the vendored upstream copies), and the cluster's rendered objects. Any other input gives
+ * another key: the checks run. Only a cluster with no problem is kept, so a mistake is reported every time.
+ */
+export interface GateVerdict {
+  readonly warnings: readonly Problem[];
+  readonly notes: CheckNotes;
+}
+
+/** The environment variable scripts/run-ts.js sets to the name of the bundle it runs. */
+export const BUNDLE_ENV = 'TALOS_FLUX_SYNTH_BUNDLE';
+
+export class GateCache {
+  private readonly dir: string;
+  private readonly codeKey: string;
+
+  /**
+   * The cache of the repository at `root`; undefined where there is no bundle to name the code (tests,
+   * tsx) or `SYNTH_GATE_CACHE=off` asks for every check to run.
+   */
+  static open(root: string, env: NodeJS.ProcessEnv = process.env): GateCache | undefined {
+    const bundle = env[BUNDLE_ENV];
+    if (!bundle || env.SYNTH_GATE_CACHE === 'off') return undefined;
+    return new GateCache(root, `${bundle}\0${schemaSignature(root)}`);
+  }
+
+  private constructor(root: string, codeKey: string) {
+    this.dir = path.join(root, '.cache', 'synth', 'gate');
+    this.codeKey = codeKey;
+  }
+
+  /** The key of a cluster's rendering. */
+  keyOf(objects: readonly RenderedObject[]): string {
+    return crypto.createHash('sha256').update(this.codeKey).update('\0').update(JSON.stringify(objects)).digest('hex');
+  }
+
+  /** The verdict kept for this cluster under this key, if any. */
+  get(cluster: string, key: string): GateVerdict | undefined {
+    try {
+      const entry = JSON.parse(fs.readFileSync(this.fileOf(cluster), 'utf8')) as { key?: string; verdict?: GateVerdict };
+      return entry.key === key ? entry.verdict : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Keeps a passing verdict. A cache that cannot be written only costs the next synth its checks. */
+  set(cluster: string, key: string, verdict: GateVerdict): void {
+    try {
+      fs.mkdirSync(this.dir, { recursive: true });
+      const tmp = `${this.fileOf(cluster)}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, JSON.stringify({ key, verdict }));
+      fs.renameSync(tmp, this.fileOf(cluster));
+    } catch {
+      // see above
+    }
+  }
+
+  private fileOf(cluster: string): string {
+    return path.join(this.dir, `${cluster}.json`);
+  }
+}
+
+/** Size and modification time of every file the gate may load from schemas/ at run time. */
+function schemaSignature(root: string): string {
+  const hash = crypto.createHash('sha256');
+  const walk = (rel: string): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(path.join(root, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const child = `${rel}/${e.name}`;
+      if (child === 'schemas/upstream') continue;
+      if (e.isDirectory()) walk(child);
+      else {
+        const st = fs.statSync(path.join(root, child));
+        hash.update(`${child}\0${st.size}\0${st.mtimeMs}\n`);
+      }
+    }
+  };
+  walk('schemas');
+  return hash.digest('hex');
+}
