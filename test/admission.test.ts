@@ -272,14 +272,14 @@ describe('admissionChain', () => {
 });
 
 describe('the gate cache (lib/synth/gate-cache.ts): a cluster whose rendering did not change keeps its verdict', () => {
-  const env = { TALOS_FLUX_SYNTH_BUNDLE: 'bundle-a.js' };
+  const bundle = 'bundle-a.js';
   const auditWarning = fleet({ extra: ({ app }) => workload(app, web(dockerHub)) });
-  const synthWith = (root: string, build: FleetBuilder, cacheEnv: NodeJS.ProcessEnv = env) => synthToDisk(build, root, { gateCache: GateCache.open(root, cacheEnv) });
+  const synthWith = (root: string, build: FleetBuilder, code = bundle) => synthToDisk(build, root, { gateCache: GateCache.open(root, code, {}) });
   const verdictFile = (root: string) => path.join(root, '.cache/synth/gate/demo.json');
 
-  it('is off without a bundle to name the code, or with SYNTH_GATE_CACHE=off', () => {
-    expect(GateCache.open(tempDir(), {})).toBeUndefined();
-    expect(GateCache.open(tempDir(), { ...env, SYNTH_GATE_CACHE: 'off' })).toBeUndefined();
+  it('is off without a bundle to name the code (tests, tsx, child processes), or with SYNTH_GATE_CACHE=off', () => {
+    expect(GateCache.open(tempDir(), undefined, {})).toBeUndefined();
+    expect(GateCache.open(tempDir(), bundle, { SYNTH_GATE_CACHE: 'off' })).toBeUndefined();
   });
 
   it('keeps a passing verdict with its warnings and counts, and gives them back while nothing changed', () => {
@@ -295,7 +295,7 @@ describe('the gate cache (lib/synth/gate-cache.ts): a cluster whose rendering di
     expect(second.warnings.map(formatProblem)).toEqual(['demo/app/Deployment/web: planted']);
     expect(second.summaries).toEqual(first.summaries);
     // Other code, or other schemas, is another key: the checks run again.
-    expect(synthWith(root, auditWarning, { TALOS_FLUX_SYNTH_BUNDLE: 'bundle-b.js' }).warnings.map(formatProblem)).toEqual([`demo/app/Deployment/web: ${REGISTRY_MESSAGE}`]);
+    expect(synthWith(root, auditWarning, 'bundle-b.js').warnings.map(formatProblem)).toEqual([`demo/app/Deployment/web: ${REGISTRY_MESSAGE}`]);
   });
 
   it('checks a changed rendering again, and never keeps a failing one', () => {

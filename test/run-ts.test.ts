@@ -32,6 +32,20 @@ function cachedBundle(cache: string): string {
 }
 
 describe('scripts/run-ts.js', () => {
+  it('names the bundle it runs for the gate cache in this process only: a child process (npm test from the bench) does not inherit it', () => {
+    const dir = program({
+      'main.ts': [
+        "import { execFileSync } from 'node:child_process';",
+        "const key = Symbol.for('talos-flux-synth.bundle');",
+        'const mine = (globalThis as Record<symbol, unknown>)[key];',
+        "const child = execFileSync(process.execPath, ['-e', `console.log(typeof globalThis[Symbol.for('talos-flux-synth.bundle')], Object.keys(process.env).filter((k) => /TALOS_FLUX_SYNTH/.test(k)).length)`], { encoding: 'utf8' }).trim();",
+        'console.log(typeof mine === "string" && mine.endsWith(".js"), child);',
+        '',
+      ].join('\n'),
+    });
+    expect(run(dir, tempDir()).stdout).toBe('true undefined 0\n');
+  });
+
   it('runs a TypeScript entry with its arguments, and passes its exit code on', () => {
     const dir = program({
       'main.ts': "import { greet } from './lib/greet';\nconsole.log(greet(process.argv.slice(2)));\nprocess.exitCode = 3;\n",

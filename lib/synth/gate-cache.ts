@@ -19,8 +19,14 @@ export interface GateVerdict {
   readonly notes: CheckNotes;
 }
 
-/** The environment variable scripts/run-ts.js sets to the name of the bundle it runs. */
-export const BUNDLE_ENV = 'TALOS_FLUX_SYNTH_BUNDLE';
+/**
+ * Where scripts/run-ts.js puts the name of the bundle it runs: a global of this process (and of each
+ * helper thread, which runs the launcher too), never the environment, which child processes inherit.
+ */
+export const BUNDLE_KEY = Symbol.for('talos-flux-synth.bundle');
+
+/** The name of the bundle this code runs from; undefined under tests or tsx. */
+export const currentBundle = (): string | undefined => (globalThis as Record<symbol, unknown>)[BUNDLE_KEY] as string | undefined;
 
 export class GateCache {
   private readonly dir: string;
@@ -30,8 +36,7 @@ export class GateCache {
    * The cache of the repository at `root`; undefined where there is no bundle to name the code (tests,
    * tsx) or `SYNTH_GATE_CACHE=off` asks for every check to run.
    */
-  static open(root: string, env: NodeJS.ProcessEnv = process.env): GateCache | undefined {
-    const bundle = env[BUNDLE_ENV];
+  static open(root: string, bundle = currentBundle(), env: NodeJS.ProcessEnv = process.env): GateCache | undefined {
     if (!bundle || env.SYNTH_GATE_CACHE === 'off') return undefined;
     return new GateCache(root, `${bundle}\0${schemaSignature(root)}`);
   }
