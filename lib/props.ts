@@ -27,8 +27,24 @@ export function describeConstruct(scope: IConstruct): string {
   return `${cluster}/${scope.constructor.name}[${scope.node.id}]`;
 }
 
+/**
+ * Context set while a synth of some clusters (`--cluster`) first builds the fleet: the props of the
+ * constructs of the clusters it does not render are taken as they are, since nothing of those clusters
+ * is rendered or checked (validating them was half of such a synth). A build that then fails is done
+ * again without it, so every mistake is reported as validation finds it (lib/synth/render.ts).
+ */
+export const UNRENDERED_PROPS_UNCHECKED = 'talos-flux-synth:unrendered-props-unchecked';
+
+/** Whether `scope` is inside a cluster this synth does not render, while its props go unchecked. */
+function unrendered(scope: IConstruct): boolean {
+  if (scope.node.tryGetContext(UNRENDERED_PROPS_UNCHECKED) !== true) return false;
+  // Ancestors only: a cluster's own props are always checked (its name says what the selection means).
+  return scope.node.scopes.slice(0, -1).some((s) => (s as { selected?: unknown }).selected === false);
+}
+
 /** Parses props with a zod schema; throws a ConfigError listing every issue, one line each. */
 export function validateProps<S extends z.ZodType>(scope: IConstruct, schema: S, props: unknown): z.output<S> {
+  if (unrendered(scope)) return props as z.output<S>;
   const result = schema.safeParse(props);
   if (result.success) return result.data;
   throw new ConfigError(zodProblems(describeConstruct(scope), result.error));

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'cdk8s';
+import { Kyverno, RequireLabels } from '../lib/addons/kyverno';
 import { Cluster } from '../lib/cluster';
 import { Component } from '../lib/component';
 import { parseClusterFlags, SelectionError } from '../lib/selection';
@@ -65,6 +66,27 @@ describe('--cluster: one cluster at a time', () => {
     expect(() => synthesize(bad)).toThrow(/defined/);
     expect(synthesize(bad, { clusters: ['alpha'] }).clusters).toEqual(['alpha']);
     expect([...synthesize(bad, { clusters: ['alpha'] }).files.keys()].every(inside('alpha'))).toBe(true);
+  });
+
+  it('leaves the props of the clusters it does not render unchecked, and builds again with every prop checked when that build fails', () => {
+    // Namespace names as TalosNamespace's props: gamma's is no DNS label, which validation refuses.
+    const badProps = (app: App) => {
+      fleet(before)(app);
+      const c = new Component(app.node.findChild('gamma') as Cluster, 'x');
+      new TalosNamespace(c.scope('controllers'), 'bad', { name: 'Not_A_Label' });
+    };
+    const refused = 'gamma/TalosNamespace[bad]: name: "Not_A_Label" is not a DNS label';
+    expect(() => synthesize(badProps)).toThrow(refused);
+    expect(synthesize(badProps, { clusters: ['alpha'] }).clusters).toEqual(['alpha']);
+    // A prop no constructor can use (labels that are no list) makes the first build fail: the second,
+    // with every prop checked, reports the mistake as validation finds it.
+    const crashing = (app: App) => {
+      fleet(before)(app);
+      const kyverno = new Kyverno(app.node.findChild('gamma') as Cluster, 'kyverno');
+      new RequireLabels(kyverno, 'require-labels', { labels: 5 as never });
+    };
+    expect(errorOf(Error, () => synthesize(crashing, { clusters: ['alpha'] }))).toBe(errorOf(Error, () => synthesize(crashing)));
+    expect(errorOf(Error, () => synthesize(crashing))).toMatch(/^gamma\/RequireLabels\[require-labels\]: labels: /);
   });
 
   it('--check compares the selected clusters only', () => {

@@ -4,7 +4,7 @@ import { Cluster, LAYERS } from '../cluster';
 import { Component } from '../component';
 import { ConfigError, isConfigError, Problem } from '../errors';
 import { VALUES_SCHEMA_EXPECTED } from '../flux/helm-release';
-import { describeConstruct } from '../props';
+import { describeConstruct, UNRENDERED_PROPS_UNCHECKED } from '../props';
 import { crossLayerProblems } from '../talos/cross-layer';
 import { commonLabels } from './labels';
 import { checkSelection, SELECTION_CONTEXT } from '../selection';
@@ -42,10 +42,26 @@ export interface BuiltFleet {
   readonly names: readonly string[];
 }
 
-/** Builds the fleet into a fresh cdk8s App; throws what the fleet's code got wrong. */
+/**
+ * Builds the fleet into a fresh cdk8s App; throws what the fleet's code got wrong. With a selection, the
+ * props of the clusters not rendered go unchecked (lib/props.ts); should that build fail, the fleet is
+ * built again with every prop checked, so the error is the one validation reports.
+ */
 export function buildFleetApp(build: (app: App) => void, selection?: readonly string[]): BuiltFleet {
+  if (selection) {
+    try {
+      return buildOnce(build, selection, true);
+    } catch {
+      // built again below, every prop checked
+    }
+  }
+  return buildOnce(build, selection, false);
+}
+
+function buildOnce(build: (app: App) => void, selection: readonly string[] | undefined, unrenderedUnchecked: boolean): BuiltFleet {
   const app = new App({ outdir: '.' });
   if (selection) app.node.setContext(SELECTION_CONTEXT, [...selection]);
+  if (unrenderedUnchecked) app.node.setContext(UNRENDERED_PROPS_UNCHECKED, true);
   buildTree(app, build);
   const built = app.node.findAll().filter((c): c is Cluster => c instanceof Cluster);
   if (selection) checkSelection(selection, built.map((c) => c.clusterName));
