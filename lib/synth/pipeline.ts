@@ -1,12 +1,11 @@
 import { App } from 'cdk8s';
-import { ConfigError, isWarning, Problem } from '../errors';
+import { ConfigError, isConfigError, isWarning, Problem } from '../errors';
 import { addNotes, Check, CheckNotes, DEFAULT_CHECKS, emptyNotes, summariesOf } from './checks';
 import { ownedDirs, planFiles } from './files';
 import { GateCache } from './gate-cache';
 import { Destination, RenderedObject } from './manifest';
 import { buildFleetApp, BuiltFleet, renderClusters, renderFleet, Rendering } from './render';
 import { expectedClusters, Helpers, ParallelEntry, recordClusters, Share, threadsFor } from './parallel';
-import { isConfigError } from '../errors';
 import { withOutputLock } from './lock';
 import { withPreviousOutput } from './previous';
 import { firstFew, removeStaleStaging, WriteOptions, writeTree, WriteStats } from './write';
