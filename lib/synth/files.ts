@@ -1,7 +1,7 @@
 import { LAYERS } from '../cluster';
 import { byKey, byString } from '../order';
 import { apiGroup, Destination, Manifest, RenderedArtifact, RenderedObject } from './manifest';
-import { toYaml } from './yaml';
+import { toYaml, yamlOfManifest } from './yaml';
 
 /** Top-level folders the synth owns and rewrites exactly; nothing else is touched. */
 export const OUTPUT_DIRS = ['dist', 'clusters'] as const;
@@ -49,7 +49,7 @@ export function planFiles(clusters: readonly string[], objects: readonly Rendere
       const folder = folderOf(cluster, destination);
       const inFolder = byFolder.get(folder) ?? [];
       const names = uniqueFileNames(inFolder.map((o) => o.manifest));
-      inFolder.forEach((o, i) => files.set(`${folder}/${names[i]}`, toYaml(o.manifest)));
+      inFolder.forEach((o, i) => files.set(`${folder}/${names[i]}`, yamlOfManifest(o.manifest)));
       files.set(`${folder}/kustomization.yaml`, kustomizationYaml([...names].sort(byString)));
     }
   }

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { Problem } from '../errors';
 import type { RenderedObject } from './manifest';
 import type { CheckNotes } from './validation/check';
+import { yamlOfManifest } from './yaml';
 
 /**
  * The gate's verdicts on clusters it passed, so a synth whose rendering of a cluster did not change
@@ -46,9 +47,14 @@ export class GateCache {
     this.codeKey = codeKey;
   }
 
-  /** The key of a cluster's rendering. */
+  /**
+   * The key of a cluster's rendering: each object's manifest (as the YAML it is written as, lossless for
+   * JSON and already needed for its file) and what else the checks read of it.
+   */
   keyOf(objects: readonly RenderedObject[]): string {
-    return crypto.createHash('sha256').update(this.codeKey).update('\0').update(JSON.stringify(objects)).digest('hex');
+    const hash = crypto.createHash('sha256').update(this.codeKey);
+    for (const { manifest, ...about } of objects) hash.update('\0').update(JSON.stringify(about)).update('\0').update(yamlOfManifest(manifest));
+    return hash.digest('hex');
   }
 
   /** The verdict kept for this cluster under this key, if any. */

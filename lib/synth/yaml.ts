@@ -43,6 +43,21 @@ export function toYaml(value: unknown): string {
   return fastYaml(value) ?? stringify(value, YAML_OPTIONS);
 }
 
+const manifestYaml = new WeakMap<object, string>();
+
+/**
+ * The YAML of a rendered object's manifest, written once however often it is asked for: the gate cache
+ * keys a cluster by its objects' YAML, and the planned files are the same text.
+ */
+export function yamlOfManifest(manifest: object): string {
+  let yaml = manifestYaml.get(manifest);
+  if (yaml === undefined) {
+    yaml = toYaml(manifest);
+    manifestYaml.set(manifest, yaml);
+  }
+  return yaml;
+}
+
 /** The YAML of a plain JSON map or list, or undefined when it holds anything this writer leaves to `yaml`. */
 export function fastYaml(value: unknown): string | undefined {
   try {
