@@ -2,6 +2,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Problem } from '../errors';
+import { byString } from '../order';
 import type { RenderedObject } from './manifest';
 import type { CheckNotes } from './validation/check';
 import { yamlOfManifest } from './yaml';
@@ -94,7 +95,7 @@ function schemaSignature(root: string): string {
     } catch {
       return;
     }
-    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    for (const e of entries.sort((a, b) => byString(a.name, b.name))) {
       const child = `${rel}/${e.name}`;
       if (child === 'schemas/upstream') continue;
       if (e.isDirectory()) walk(child);

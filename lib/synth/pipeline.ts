@@ -2,6 +2,7 @@ import { App } from 'cdk8s';
 import { ConfigError, isConfigError, isWarning, Problem } from '../errors';
 import { addNotes, Check, CheckNotes, DEFAULT_CHECKS, emptyNotes, summariesOf } from './checks';
 import { ownedDirs, planFiles } from './files';
+import { byKey } from '../order';
 import { GateCache } from './gate-cache';
 import { Destination, RenderedObject } from './manifest';
 import { buildFleetApp, BuiltFleet, renderClusters, renderFleet, Rendering } from './render';
@@ -161,7 +162,7 @@ export function renderShare(fleet: BuiltFleet, take: () => number, options: Synt
 }
 
 function mergeShares(fleet: BuiltFleet, shares: readonly Share[]): PlannedFleet {
-  const files = new Map(shares.flatMap((s) => s.files).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+  const files = new Map(shares.flatMap((s) => s.files).sort(byKey));
   const objectsByDestination = { controllers: 0, configs: 0, apps: 0, flux: 0 };
   for (const s of shares) for (const d of Object.keys(objectsByDestination) as Destination[]) objectsByDestination[d] += s.objectsByDestination[d];
   const clusters = fleet.clusters.map((c) => c.clusterName);

@@ -3,10 +3,10 @@
  * objects: what a RuntimeClass or a pod asks of the nodes must be something a node group provides, and a
  * namespace where pods need host access must say so to Pod Security admission.
  */
-import { formatPath, Problem } from '../errors';
+import { Problem } from '../errors';
 import { byKey } from '../order';
 import { describeConstruct } from '../props';
-import { apiGroup, describeObject, Manifest, RenderedObject } from '../synth/manifest';
+import { apiGroup, describeObject, Manifest, problemAt, RenderedObject } from '../synth/manifest';
 import { at, list, Path, record, str } from '../synth/validation/access';
 import { chartOf, isHelmRelease, SOURCE_GROUP } from '../synth/validation/helm';
 import { podSpecPath } from '../synth/validation/pods';
@@ -190,7 +190,7 @@ function podPlacementProblems(talos: TalosLayer, objects: readonly RenderedObjec
     const pod = podSpecOf(o.manifest);
     if (!pod) continue;
     const { path: specPath, spec } = pod;
-    const problem = (field: Path, message: string) => problems.push({ where: describeObject(o), field: formatPath(field), message });
+    const problem = (field: Path, message: string) => problems.push(problemAt(o, field, message));
     const rcName = str(spec.runtimeClassName);
     const rc = rcName ? runtimeClasses.get(rcName) : undefined;
     const selector = labelsOf(spec.nodeSelector);
@@ -262,7 +262,7 @@ function podSecurityProblems(talos: TalosLayer, objects: readonly RenderedObject
     const fields = privilegedFields(pod.spec, pod.path);
     const ps = podSecurityOf(namespace, objects);
     if (fields.length === 0 || ps === 'exempt' || ps.level === 'privileged') continue;
-    problems.push({ where: describeObject(o), field: formatPath(fields[0].field), message: `${fields[0].what}, which Pod Security ${ps.level} in namespace ${namespace} rejects; ${LABEL_HINT}` });
+    problems.push(problemAt(o, fields[0].field, `${fields[0].what}, which Pod Security ${ps.level} in namespace ${namespace} rejects; ${LABEL_HINT}`));
   }
   return problems;
 }

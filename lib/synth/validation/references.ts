@@ -2,10 +2,10 @@
  * Cross-reference checks over each cluster's whole tree: what an object names must exist in the same
  * cluster (rendered, or created by a chart from its values) and be applied no later than the object.
  */
-import { formatPath, Problem } from '../../errors';
+import { Problem } from '../../errors';
 import { FLUX_NAMESPACE } from '../../flux/cluster-sync';
 import type { Check } from './check';
-import { apiGroup, describeObject, Destination, RenderedObject } from '../manifest';
+import { apiGroup, Destination, problemAt, RenderedObject } from '../manifest';
 import { at, list, Path, record, str } from './access';
 import { podSpecPath } from './pods';
 import { applyRank, ClusterView, clusterViews, groupOf, Provider, refKey } from './cluster-view';
@@ -16,8 +16,6 @@ import { schemas } from './schemas';
 export const SYSTEM_NAMESPACES: readonly string[] = ['default', 'kube-node-lease', 'kube-public', 'kube-system', FLUX_NAMESPACE];
 
 const KUSTOMIZE_GROUP = 'kustomize.toolkit.fluxcd.io';
-
-const problem = (o: RenderedObject, field: Path, message: string): Problem => ({ where: describeObject(o), field: formatPath(field), message });
 
 const nameOf = (r: ObjectRef) => (r.namespace ? `${r.namespace}/${r.name}` : r.name);
 
@@ -36,11 +34,11 @@ function resolve(view: ClusterView, o: RenderedObject, field: Path, ref: ObjectR
   if (!found) {
     const existing = view.namesOf(ref.group, ref.kind, ref.namespace);
     const there = existing.length ? ` (existing${ref.namespace ? ` in ${ref.namespace}` : ''}: ${existing.join(', ')})` : '';
-    return problem(o, field, `${ref.kind} ${nameOf(ref)} does not exist in cluster ${view.name}${there}${hint}`);
+    return problemAt(o, field, `${ref.kind} ${nameOf(ref)} does not exist in cluster ${view.name}${there}${hint}`);
   }
   if (ordered && applyRank(found.destination) > applyRank(o.destination)) {
     const here = placeOf(o.destination, view.name);
-    return problem(o, field, `${ref.kind} ${nameOf(ref)} is created in ${placeOf(found.destination, view.name)}, which Flux applies after ${here}; move it to ${here} or earlier`);
+    return problemAt(o, field, `${ref.kind} ${nameOf(ref)} is created in ${placeOf(found.destination, view.name)}, which Flux applies after ${here}; move it to ${here} or earlier`);
   }
   return undefined;
 }
@@ -57,8 +55,8 @@ export const namespaceReferences: Check = perObject((o, view) => {
   const m = o.manifest;
   const entry = schemas.kind(m.apiVersion, m.kind, o.kubernetesVersion);
   const ns = str(m.metadata.namespace);
-  if (entry?.namespaced && !ns) return [problem(o, ['metadata', 'namespace'], `${m.kind} is namespaced; set the namespace (without one, it lands in whatever namespace Flux applies it to)`)];
-  if (entry?.namespaced === false && ns) return [problem(o, ['metadata', 'namespace'], `${m.kind} is cluster-scoped; remove the namespace`)];
+  if (entry?.namespaced && !ns) return [problemAt(o, ['metadata', 'namespace'], `${m.kind} is namespaced; set the namespace (without one, it lands in whatever namespace Flux applies it to)`)];
+  if (entry?.namespaced === false && ns) return [problemAt(o, ['metadata', 'namespace'], `${m.kind} is cluster-scoped; remove the namespace`)];
   const needed: Array<[Path, string]> = ns ? [[['metadata', 'namespace'], ns]] : [];
   const target = isHelmRelease(m) ? str(at(m, 'spec', 'targetNamespace')) : undefined;
   if (target && at(m, 'spec', 'install', 'createNamespace') !== true) needed.push([['spec', 'targetNamespace'], target]);
@@ -143,7 +141,7 @@ function cycles(edges: ReadonlyMap<string, { o: RenderedObject; targets: string[
           reported.add(id);
           const start = edges.get(first)?.o as RenderedObject;
           const label = (k: string) => k.split('|').slice(2).filter(Boolean).join('/');
-          problems.push(problem(start, ['spec', 'dependsOn'], `dependency cycle ${rotated.map(label).join(' → ')}; Flux would wait forever`));
+          problems.push(problemAt(start, ['spec', 'dependsOn'], `dependency cycle ${rotated.map(label).join(' → ')}; Flux would wait forever`));
         }
       } else if (!state.has(next)) {
         visit(next);
@@ -214,7 +212,7 @@ export const veleroReferences: Check = perObject((o, view) => {
   const storage = str(at(m, ...paths.storage));
   if (storage) out.push(resolve(view, o, paths.storage, { group: 'velero.io', kind: 'BackupStorageLocation', namespace: ns, name: storage }, false, LOCATION_HINT));
   else if (!view.namesOf('velero.io', 'BackupStorageLocation', ns).length) {
-    out.push(problem(o, paths.storage, `not set, and namespace ${ns} has no BackupStorageLocation for Velero to use${LOCATION_HINT}`));
+    out.push(problemAt(o, paths.storage, `not set, and namespace ${ns} has no BackupStorageLocation for Velero to use${LOCATION_HINT}`));
   }
   list(at(m, ...paths.snapshots)).forEach((name, i) => {
     if (str(name)) out.push(resolve(view, o, [...paths.snapshots, i], { group: 'velero.io', kind: 'VolumeSnapshotLocation', namespace: ns, name: String(name) }, false));
