@@ -5,7 +5,7 @@ import { bootstrapFiles } from './bootstrap';
 import { ConfigError, showValue } from './errors';
 import { ClusterSync } from './flux/cluster-sync';
 import { ClusterScope, describeConstruct, propError, validateProps } from './props';
-import { isSelected } from './selection';
+import { bodiesDeferred, isSelected } from './selection';
 import { LAYERS, Layer } from './synth/manifest';
 import { TalosLayer } from './talos/layer';
 import { Cni } from './talos/machine-config';
@@ -135,9 +135,24 @@ function clusterId(scope: Construct, props: unknown): string {
 }
 
 /**
+ * What a cluster holds: its add-ons and apps, created in the cluster it is given. The synth builds it only
+ * when it renders the cluster, so `--cluster`, `--list-clusters` and each helper thread of a big fleet
+ * build only the clusters they render; code outside it must not rely on what it adds.
+ */
+export type ClusterBody = (cluster: Cluster) => void;
+
+/** What a cluster creates for itself before its body: the charts of the layers and of Flux, and the Talos side. */
+interface ClusterContents {
+  readonly talos: TalosLayer;
+  readonly layerCharts: Record<Layer, Chart>;
+  readonly fluxChart: Chart;
+}
+
+/**
  * One Talos cluster of the fleet. It owns one cdk8s Chart per Flux layer (rendered to
  * `dist/<name>/<layer>/`) and the Flux sync objects (rendered to `clusters/<name>/`).
- * Add-ons and apps are Components inside it and never deal with file paths.
+ * Add-ons and apps are Components inside it and never deal with file paths. With a body, what the
+ * cluster holds is built when the synth renders it (or when its contents are first read), not before.
  */
 export class Cluster extends Construct implements ClusterScope {
   readonly clusterName: string;
@@ -145,58 +160,69 @@ export class Cluster extends Construct implements ClusterScope {
   readonly talosVersion: TalosVersion;
   readonly nodes: readonly NodeSpec[];
   readonly cni: Cni;
-  /** The chart rendered to `clusters/<name>/`: what Flux reads for this cluster. */
-  readonly fluxChart: Chart;
-  /** The Talos side: node groups, what add-ons require of them, the schematics and machine-config patches. */
-  readonly talos: TalosLayer;
-  /** Whether this synth renders the cluster (`npm run synth -- --cluster`); an unselected one is only built. */
+  /** Whether this synth renders the cluster (`npm run synth -- --cluster`); an unselected one is only built, or not even that. */
   readonly selected: boolean;
-  private readonly layerCharts: Record<Layer, Chart>;
+  private readonly spec: z.output<typeof clusterSchema>;
+  private readonly fluxVersion: string;
+  private body?: ClusterBody;
+  private contents?: ClusterContents;
+  private released = false;
   private readonly artifactFiles = new Map<string, string | (() => string)>();
 
-  constructor(scope: Construct, props: ClusterProps) {
+  constructor(scope: Construct, props: ClusterProps, body?: ClusterBody) {
     super(scope, clusterId(scope, props));
     // Named before validation, so the errors of a bad spec name their cluster.
     this.clusterName = this.node.id;
     this.selected = isSelected(this, this.clusterName);
     const p = validateProps(this, clusterSchema, props);
+    if (body !== undefined && typeof body !== 'function') throw propError(this, 'body', `${showValue(body)} is not a function; the body is (cluster) => { ...its add-ons and apps }`);
+    this.spec = p;
     this.kubernetesVersion = (p.kubernetesVersion ?? KUBERNETES_VERSION) as KubernetesVersion;
     this.talosVersion = (p.talosVersion ?? TALOS_VERSION) as TalosVersion;
     this.nodes = p.nodes;
     this.cni = p.cni ?? 'flannel';
-    this.talos = new TalosLayer(this, { name: p.name, nodes: p.nodes, talosVersion: this.talosVersion, cni: this.cni });
-
-    // Chart ids start with '#', which no component id (a DNS label) can, so the two never collide.
-    this.layerCharts = Object.fromEntries(
-      LAYERS.map((layer) => [layer, new Chart(this, `#${layer}`, { disableResourceNameHashes: true })]),
-    ) as Record<Layer, Chart>;
-    this.fluxChart = new Chart(this, '#flux', { disableResourceNameHashes: true });
-
     const fluxVersion = FLUX_DISTRIBUTION.versions[this.kubernetesVersion];
     if (!fluxVersion) {
       const pinned = Object.keys(FLUX_DISTRIBUTION.versions).join(', ');
       throw propError(this, 'kubernetesVersion', `no Flux distribution is pinned for Kubernetes ${this.kubernetesVersion} (FLUX_DISTRIBUTION in lib/versions.ts has ${pinned})`);
     }
-    const sync = new ClusterSync(this.fluxChart, 'flux-system', {
-      cluster: p.name,
-      distribution: { version: fluxVersion, registry: FLUX_DISTRIBUTION.registry },
-      versions: { kubernetes: this.kubernetesVersion, talos: this.talosVersion },
-      git: { url: p.git.url, branch: p.git.branch ?? 'main', secretRef: p.git.secretRef ?? 'flux-system' },
-      layers: LAYERS.map((name) => ({ name, scope: this.layerCharts[name] })),
-      timings: p.flux,
-      sopsSecretRef: p.sops?.secretRef,
-    });
+    this.fluxVersion = fluxVersion;
+    this.body = body;
+    // Outside a synth (tests, scripts) a body runs at once, as if written after the constructor.
+    if (!body || (this.selected && !bodiesDeferred(this))) this.build();
+  }
 
-    // The timeout set must outlast the HelmReleases the add-ons create later: checked once the cluster is built.
-    this.node.addValidation({ validate: () => sync.timeoutProblems() });
-    if (!this.selected) return; // its files are neither rendered nor written
-    for (const f of this.talos.artifacts()) this.addArtifact(f.path, f.render);
-    for (const f of bootstrapFiles({ cluster: p.name, cni: this.cni, fluxInstance: () => sync.instanceManifest })) this.addArtifact(f.path, f.render);
+  /** Whether what the cluster holds is built: false for a cluster whose body waits for the synth to render it. */
+  get built(): boolean {
+    return this.contents !== undefined && this.body === undefined;
+  }
+
+  /**
+   * Builds what the cluster holds, once: its charts, Flux objects and Talos side, then its body. The synth
+   * calls it before rendering the cluster; reading the cluster's contents calls it too.
+   */
+  build(): void {
+    if (this.released) throw new Error(`cluster ${this.clusterName} was released after it was rendered; its contents are gone`);
+    this.contents ??= this.createContents();
+    const body = this.body;
+    // Cleared first: the body reads the cluster's contents, which must not run it again.
+    this.body = undefined;
+    body?.(this);
+  }
+
+  /** The chart rendered to `clusters/<name>/`: what Flux reads for this cluster. */
+  get fluxChart(): Chart {
+    return this.ensureContents().fluxChart;
+  }
+
+  /** The Talos side: node groups, what add-ons require of them, the schematics and machine-config patches. */
+  get talos(): TalosLayer {
+    return this.ensureContents().talos;
   }
 
   /** The chart of one layer. */
   layer(layer: Layer): Chart {
-    return this.layerCharts[layer];
+    return this.ensureContents().layerCharts[layer];
   }
 
   /**
@@ -204,9 +230,53 @@ export class Cluster extends Construct implements ClusterScope {
    * The component id becomes the objects' `app.kubernetes.io/part-of` label.
    */
   scopeFor(component: IConstruct, layer: Layer): Construct {
-    const chart = this.layerCharts[layer];
+    const chart = this.layer(layer);
     const existing = chart.node.tryFindChild(component.node.id);
     return (existing as Construct | undefined) ?? new Construct(chart, component.node.id);
+  }
+
+  /**
+   * Drops what the cluster holds, once the synth has rendered it and kept its files: a thread that renders
+   * a big fleet then holds one cluster's objects at a time, not the fleet's. The cluster cannot be read after.
+   */
+  release(): void {
+    for (const child of this.node.children) this.node.tryRemoveChild(child.node.id);
+    this.contents = undefined;
+    this.body = undefined;
+    this.artifactFiles.clear();
+    this.released = true;
+  }
+
+  private ensureContents(): ClusterContents {
+    if (!this.contents) this.build();
+    return this.contents as ClusterContents;
+  }
+
+  private createContents(): ClusterContents {
+    const p = this.spec;
+    const talos = new TalosLayer(this, { name: p.name, nodes: p.nodes, talosVersion: this.talosVersion, cni: this.cni });
+    // Chart ids start with '#', which no component id (a DNS label) can, so the two never collide.
+    const layerCharts = Object.fromEntries(
+      LAYERS.map((layer) => [layer, new Chart(this, `#${layer}`, { disableResourceNameHashes: true })]),
+    ) as Record<Layer, Chart>;
+    const fluxChart = new Chart(this, '#flux', { disableResourceNameHashes: true });
+    const sync = new ClusterSync(fluxChart, 'flux-system', {
+      cluster: p.name,
+      distribution: { version: this.fluxVersion, registry: FLUX_DISTRIBUTION.registry },
+      versions: { kubernetes: this.kubernetesVersion, talos: this.talosVersion },
+      git: { url: p.git.url, branch: p.git.branch ?? 'main', secretRef: p.git.secretRef ?? 'flux-system' },
+      layers: LAYERS.map((name) => ({ name, scope: layerCharts[name] })),
+      timings: p.flux,
+      sopsSecretRef: p.sops?.secretRef,
+    });
+
+    // The timeout set must outlast the HelmReleases the add-ons create later: checked once the cluster is built.
+    this.node.addValidation({ validate: () => sync.timeoutProblems() });
+    if (this.selected) { // an unselected cluster's files are neither rendered nor written
+      for (const f of talos.artifacts()) this.addArtifact(f.path, f.render);
+      for (const f of bootstrapFiles({ cluster: p.name, cni: this.cni, fluxInstance: () => sync.instanceManifest })) this.addArtifact(f.path, f.render);
+    }
+    return { talos, layerCharts, fluxChart };
   }
 
   /**

@@ -2,10 +2,22 @@ import { IConstruct } from 'constructs';
 
 /**
  * The clusters a synth renders (`npm run synth -- --cluster <name>`): put in the App's context before the
- * fleet is built, so a Cluster knows at once whether it is rendered. An unselected cluster is still built
- * (its constructs come from the fleet's own code) but nothing of it is rendered, checked or written.
+ * fleet is built, so a Cluster knows at once whether it is rendered. Nothing of an unselected cluster is
+ * rendered, checked or written, and its body (lib/cluster.ts) is not even built; a cluster written without a
+ * body is built by the fleet's own code.
  */
 export const SELECTION_CONTEXT = 'talos-flux-synth:clusters';
+
+/**
+ * Context the synth sets before it builds the fleet: a Cluster with a body (lib/cluster.ts) builds it only
+ * when the synth renders the cluster, so what is not rendered is not built either.
+ */
+export const DEFER_BODIES_CONTEXT = 'talos-flux-synth:defer-cluster-bodies';
+
+/** Whether a cluster in `scope`'s app leaves its body for the synth to build when it renders the cluster. */
+export function bodiesDeferred(scope: IConstruct): boolean {
+  return scope.node.tryGetContext(DEFER_BODIES_CONTEXT) === true;
+}
 
 /** Whether the cluster named `name` in `scope`'s app is rendered: every cluster when no selection was made. */
 export function isSelected(scope: IConstruct, name: string): boolean {

@@ -145,3 +145,80 @@ describe('--cluster: one cluster at a time', () => {
     expect(snapshotTree(root)).toEqual(old);
   });
 });
+
+describe('cluster bodies: built when the cluster is rendered', () => {
+  /** The `before` fleet with each cluster's namespaces in its body; `built` records which bodies ran. */
+  function bodyFleet(built: string[], extra?: (name: string, cluster: Cluster) => void) {
+    return (app: App) => {
+      for (const [name, list] of Object.entries(before)) {
+        new Cluster(app, clusterProps({ name }), (cluster) => {
+          built.push(name);
+          const c = new Component(cluster, 'apps');
+          for (const ns of list) new TalosNamespace(c.scope('controllers'), ns, { name: ns });
+          extra?.(name, cluster);
+        });
+      }
+    };
+  }
+
+  it('runs a body at once outside a synth, as if written after the constructor', () => {
+    const built: string[] = [];
+    bodyFleet(built)(new App());
+    expect(built).toEqual(['alpha', 'beta', 'gamma']);
+  });
+
+  it('renders the same files as the fleet written without bodies', () => {
+    const built: string[] = [];
+    expect(synthesize(bodyFleet(built)).files).toEqual(synthesize(fleet(before)).files);
+    expect(built).toEqual(['alpha', 'beta', 'gamma']);
+  });
+
+  it('builds only the selected clusters\' bodies, and none for --list-clusters', () => {
+    const built: string[] = [];
+    const result = synthesize(bodyFleet(built), { clusters: ['beta'] });
+    expect(built).toEqual(['beta']);
+    expect([...result.files.keys()].every(inside('beta'))).toBe(true);
+    built.length = 0;
+    const lines: string[] = [];
+    const spy = jest.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+    try {
+      runSynthCli(bodyFleet(built), {}, tempDir(), ['--list-clusters']);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines).toEqual(['alpha\nbeta\ngamma']);
+    expect(built).toEqual([]);
+  });
+
+  it('reports a mistake in a body as the same line as without a body; one in an unselected body is not seen', () => {
+    const dupInGamma = (name: string, cluster: Cluster) => {
+      if (name === 'gamma') new Component(cluster, 'apps');
+    };
+    const message = errorOf(Error, () => synthesize(bodyFleet([], dupInGamma)));
+    expect(message).toBe('gamma/Component[apps]: id: "apps" is the id of another component of cluster gamma; each needs its own (it is their part-of label)');
+    const plain = (app: App) => {
+      fleet(before)(app);
+      new Component(app.node.findChild('gamma') as Cluster, 'apps');
+    };
+    expect(errorOf(Error, () => synthesize(plain))).toBe(message);
+    expect(synthesize(bodyFleet([], dupInGamma), { clusters: ['alpha'] }).clusters).toEqual(['alpha']);
+    // An object outside every chart, created in a body: the error names it as it does outside bodies.
+    const outside = (name: string, cluster: Cluster) => {
+      if (name === 'beta') new TalosNamespace(cluster, 'loose', { name: 'loose' });
+    };
+    expect(errorOf(Error, () => synthesize(bodyFleet([], outside)))).toMatch(/^beta\/TalosNamespace\[loose\]: objects go in a layer/);
+  });
+
+  it('refuses a body that is no function, in one line', () => {
+    expect(errorOf(Error, () => synthesize((app) => void new Cluster(app, clusterProps({ name: 'alpha' }), 5 as never))))
+      .toBe('alpha/Cluster[alpha]: body: 5 is not a function; the body is (cluster) => { ...its add-ons and apps }');
+  });
+
+  it('a released cluster (rendered by a thread of a big fleet) cannot be read again', () => {
+    const cluster = new Cluster(new App(), clusterProps({ name: 'alpha' }));
+    new Component(cluster, 'apps');
+    cluster.release();
+    expect(cluster.node.children).toEqual([]);
+    expect(() => cluster.layer('apps')).toThrow('cluster alpha was released after it was rendered; its contents are gone');
+  });
+});

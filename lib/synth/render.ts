@@ -7,7 +7,7 @@ import { VALUES_SCHEMA_EXPECTED } from '../flux/helm-release';
 import { describeConstruct, UNRENDERED_PROPS_UNCHECKED } from '../props';
 import { crossLayerProblems } from '../talos/cross-layer';
 import { commonLabels } from './labels';
-import { checkSelection, SELECTION_CONTEXT } from '../selection';
+import { checkSelection, DEFER_BODIES_CONTEXT, SELECTION_CONTEXT } from '../selection';
 import { droppedPatchesOf } from './validation/escape-hatches';
 import { Destination, Manifest, RenderedArtifact, RenderedObject } from './manifest';
 
@@ -26,8 +26,8 @@ export interface Rendering {
 
 /**
  * Builds the fleet into a fresh cdk8s App and renders every object of every cluster, or of the clusters
- * `selection` names (the others are built, as the fleet's code builds them, but neither rendered nor
- * checked: see lib/selection.ts). No I/O.
+ * `selection` names (the others are neither rendered nor checked, and their bodies not built: see
+ * lib/selection.ts). No I/O.
  */
 export function renderFleet(build: (app: App) => void, selection?: readonly string[]): Rendering {
   const fleet = buildFleetApp(build, selection);
@@ -43,9 +43,10 @@ export interface BuiltFleet {
 }
 
 /**
- * Builds the fleet into a fresh cdk8s App; throws what the fleet's code got wrong. With a selection, the
- * props of the clusters not rendered go unchecked (lib/props.ts); should that build fail, the fleet is
- * built again with every prop checked, so the error is the one validation reports.
+ * Builds the fleet into a fresh cdk8s App; throws what the fleet's code got wrong. The bodies of clusters
+ * (lib/cluster.ts) wait: renderClusters builds those it renders. With a selection, the props of the
+ * clusters not rendered go unchecked (lib/props.ts); should that build fail, the fleet is built again with
+ * every prop checked, so the error is the one validation reports.
  */
 export function buildFleetApp(build: (app: App) => void, selection?: readonly string[]): BuiltFleet {
   if (selection) {
@@ -62,7 +63,8 @@ function buildOnce(build: (app: App) => void, selection: readonly string[] | und
   const app = new App({ outdir: '.' });
   if (selection) app.node.setContext(SELECTION_CONTEXT, [...selection]);
   if (unrenderedUnchecked) app.node.setContext(UNRENDERED_PROPS_UNCHECKED, true);
-  buildTree(app, build);
+  app.node.setContext(DEFER_BODIES_CONTEXT, true);
+  buildTree(app, () => build(app));
   const built = app.node.findAll().filter((c): c is Cluster => c instanceof Cluster);
   if (selection) checkSelection(selection, built.map((c) => c.clusterName));
   return { app, clusters: built.filter((c) => c.selected), names: built.map((c) => c.clusterName) };
@@ -74,6 +76,8 @@ function buildOnce(build: (app: App) => void, selection: readonly string[] | und
  * every cluster, objects in no cluster) is checked with the share that holds the fleet's first cluster.
  */
 export function renderClusters(fleet: BuiltFleet, clusters: readonly Cluster[]): Rendering {
+  // The bodies the fleet's code left for the synth, built now: every one before any is checked, as if built with the fleet.
+  for (const cluster of clusters) if (!cluster.built) buildTree(fleet.app, () => cluster.build());
   const first = !fleet.clusters.length || clusters.includes(fleet.clusters[0]);
   runConstructValidations(fleet.app, new Set(clusters), first);
   if (first) rejectObjectsOutsideClusters(fleet.app);
@@ -143,9 +147,10 @@ const NO_CHART = /^cannot find a parent chart/;
 
 const LAYER_SCOPES = "component.scope('controllers' | 'configs' | 'apps')";
 
-function buildTree(app: App, build: (app: App) => void): void {
+/** Runs fleet code that builds constructs in `app`, turning what the construct tree throws at a user mistake into a ConfigError. */
+function buildTree(app: App, build: () => void): void {
   try {
-    build(app);
+    build();
   } catch (err) {
     if (err instanceof Error && NO_CHART.test(err.message)) throw objectOutsideLayers(app, err);
     const m = err instanceof Error && !isConfigError(err) ? DUPLICATE_ID.exec(err.message) : null;
