@@ -36,6 +36,38 @@ describe('a fleet rendered on several threads (lib/synth/parallel.ts)', () => {
     expect(contents(three)).toEqual(contents(one));
   });
 
+  it('builds each cluster body once, in the thread that renders it, and writes the same tree', () => {
+    const one = tempDir();
+    const two = tempDir();
+    const built = tempDir();
+    const serial = synth(one, 1);
+    expect(synth(two, 2, { PARALLEL_FLEET_BODIES: built, PARALLEL_FLEET_MARK: tempDir() })).toEqual(serial);
+    expect(contents(two)).toEqual(contents(one));
+    // `wx`: a body built twice in one thread would have failed the synth.
+    const byCluster = new Map<string, string[]>();
+    for (const f of fs.readdirSync(built)) {
+      const [cluster, thread] = f.split('.');
+      byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), thread]);
+    }
+    expect([...byCluster.keys()].sort()).toEqual(Array.from({ length: 12 }, (_, i) => `c${i}`).sort());
+    expect([...byCluster.values()].every((threads) => threads.length === 1)).toBe(true);
+    expect(new Set([...byCluster.values()].flat()).size).toBe(2);
+  });
+
+  it('stages over an existing tree as one thread writes it: new, changed, unchanged and removed files', () => {
+    const one = tempDir();
+    const two = tempDir();
+    expect(synth(one, 1, { PARALLEL_FLEET_SIZE: '9' }).status).toBe(0);
+    expect(synth(two, 1, { PARALLEL_FLEET_SIZE: '9' }).status).toBe(0);
+    // 12 clusters where 9 were (3 new cluster folders); c4's namespaces renamed (files added, changed, removed).
+    const serial = synth(one, 1, { PARALLEL_FLEET_CHANGE: 'c4' });
+    const parallel = synth(two, 2, { PARALLEL_FLEET_CHANGE: 'c4' });
+    expect(parallel).toEqual(serial);
+    expect(serial.stdout).toMatch(/files: \d+ written, [1-9]\d* changed, [1-9]\d* removed, [1-9]\d* unchanged/);
+    expect(contents(two)).toEqual(contents(one));
+    expect(fs.readdirSync(two).filter((f) => f.startsWith('.synth-staging-'))).toEqual([]);
+  });
+
   it('reports a mistake in any cluster exactly as one thread does, and writes nothing', () => {
     const one = tempDir();
     const two = tempDir();

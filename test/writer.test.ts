@@ -9,7 +9,8 @@ import { LOCK_FILE } from '../lib/synth/lock';
 import { OutputError } from '../lib/synth/output-error';
 import { formatSummary, synthToDisk } from '../lib/synth/pipeline';
 import { TalosNamespace } from '../lib/talos/namespace';
-import { io } from '../lib/synth/write';
+import { io, makeStagingFolder, StagedFile, Stager, writeTree } from '../lib/synth/write';
+import { synthesize } from '../lib/synth/pipeline';
 import { clusterProps, configErrorOf, errorOf, tempDir } from './helpers';
 
 /** A small fleet whose namespaces can be changed between runs. */
@@ -140,6 +141,54 @@ describe('the writer changes all or nothing', () => {
     const message = outputErrorOf(() => synthToDisk(fleet(['alpha', 'beta', 'gamma']), root));
     expect(message).toMatch(/^cannot write dist\/demo\/controllers\/\S+ \(EIO\); every file already renamed was put back$/);
     expect(calls).toBe(failing);
+    expect(tree(root)).toEqual(before);
+  });
+});
+
+describe('files staged by the rendering threads (Stager)', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  /** `after` planned over a tree of `before` (namespaces of cluster demo), staged as a rendering thread does. */
+  function staged(root: string, after: string[], extra?: string) {
+    const planned = synthesize((app) => {
+      fleet(after)(app);
+      if (extra) new TalosNamespace(new Component(new Cluster(app, clusterProps({ name: extra })), 'apps').scope('controllers'), 'ns', { name: 'ns' });
+    }).files;
+    const dir = makeStagingFolder(root);
+    const stager = new Stager(root, dir, 't-');
+    const files = new Map<string, StagedFile>([...planned].map(([rel, content]) => [rel, stager.stage(rel, content)]));
+    return { planned, prestaged: { dir, files } };
+  }
+
+  it('writes what writeTree alone writes, and moves a new cluster\'s folders in one rename each', () => {
+    const [alone, threaded] = [tempDir(), tempDir()];
+    for (const root of [alone, threaded]) synthToDisk(fleet(['alpha', 'old']), root);
+    const { planned, prestaged } = staged(threaded, ['alpha', 'beta'], 'fresh');
+    expect([...prestaged.files.values()].filter((f) => f === 'unchanged').length).toBeGreaterThan(0);
+    expect(new Set([...prestaged.files.values()].flatMap((f) => (f !== 'unchanged' && f.folder ? [f.folder] : [])))).toEqual(new Set(['dist/fresh', 'clusters/fresh']));
+    const rename = jest.spyOn(io, 'rename');
+    const stats = writeTree(threaded, ['dist', 'clusters'], planned, {}, prestaged);
+    // beta's file and the changed kustomization.yaml one by one, fresh's two folders whole, old's file moved away.
+    expect(rename).toHaveBeenCalledTimes(5);
+    rename.mockRestore();
+    expect(stats).toEqual(writeTree(alone, ['dist', 'clusters'], planned));
+    const contents = (root: string) => new Map([...tree(root)].map(([rel, f]) => [rel, f.replace(/^\S+ /, '')]));
+    expect(contents(threaded)).toEqual(contents(alone));
+    expect(fs.readdirSync(threaded).filter((n) => n.startsWith('.synth-staging-'))).toEqual([]);
+  });
+
+  it('puts a moved folder back when a later rename fails: the tree stays the old one', () => {
+    const root = tempDir();
+    synthToDisk(fleet(['alpha', 'old']), root);
+    const before = tree(root);
+    const { planned, prestaged } = staged(root, ['alpha', 'beta'], 'fresh');
+    const real = io.rename;
+    let calls = 0;
+    jest.spyOn(io, 'rename').mockImplementation((from, to) => {
+      if (++calls === 4) throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
+      real(from, to);
+    });
+    expect(errorOf(OutputError, () => writeTree(root, ['dist', 'clusters'], planned, {}, prestaged))).toMatch(/\(EIO\); every file already renamed was put back$/);
     expect(tree(root)).toEqual(before);
   });
 });

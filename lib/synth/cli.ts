@@ -13,6 +13,7 @@ import { isShareTask, runShareTask, ShareTask } from './parallel';
 import { buildFleetApp } from './render';
 import { GateCache } from './gate-cache';
 import { withPreviousOutput } from './previous';
+import { Stager } from './write';
 
 const UNCHANGED = 'dist/ and clusters/ were left unchanged';
 
@@ -93,7 +94,8 @@ export function runSynthCli(build: FleetBuilder, options: DiskOptions = {}, root
 function runHelper(build: FleetBuilder, task: ShareTask, options: SynthOptions): void {
   runShareTask(task, (take) => {
     const gate = task.root ? { ...options, gateCache: GateCache.open(task.root) } : options;
-    const render = () => renderShare(buildFleetApp(build, options.clusters), take, gate);
+    const stager = task.root && task.staging ? new Stager(task.root, task.staging, `helper${task.helper}-`) : undefined;
+    const render = () => renderShare(buildFleetApp(build, options.clusters), take, gate, stager);
     return task.root ? withPreviousOutput(task.root, render) : render();
   });
 }

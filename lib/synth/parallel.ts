@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { Problem } from '../errors';
 import type { Destination } from './manifest';
+import type { StagedFile } from './write';
 import type { CheckNotes } from './validation/check';
 
 /** How to start the synth again in a helper thread: its entry point and arguments (`apps/main.ts --cluster a`). */
@@ -44,6 +45,8 @@ export interface Share {
   readonly warnings: readonly Problem[];
   /** The checks' counts over these clusters, which add up over the threads. */
   readonly notes: CheckNotes;
+  /** What the thread found of each file on disk, when it staged them (lib/synth/write.ts). */
+  readonly staged?: ReadonlyArray<readonly [string, StagedFile]>;
 }
 
 /** What a helper thread is given (workerData). */
@@ -59,6 +62,8 @@ export interface ShareTask {
   readonly port: MessagePort;
   /** The output folder whose files may be reused (lib/synth/previous.ts), when the synth writes one. */
   readonly root?: string;
+  /** The staging folder to stage this helper's files in, when the synth writes. */
+  readonly staging?: string;
 }
 
 const SHARE_TASK = 'talos-flux-synth/share';
@@ -131,12 +136,12 @@ export class Helpers {
   private readonly done: Int32Array;
   private readonly ports: MessagePort[] = [];
 
-  constructor(count: number, entry: ParallelEntry, root: string | undefined) {
+  constructor(count: number, entry: ParallelEntry, output: { readonly root: string; readonly staging?: string } | undefined) {
     this.started = new Int32Array(new SharedArrayBuffer(4 * count));
     this.done = new Int32Array(new SharedArrayBuffer(4 * count));
     for (let helper = 0; helper < count; helper++) {
       const { port1, port2 } = new MessageChannel();
-      const task: ShareTask = { kind: SHARE_TASK, next: this.next, started: this.started, done: this.done, helper, port: port2, root };
+      const task: ShareTask = { kind: SHARE_TASK, next: this.next, started: this.started, done: this.done, helper, port: port2, root: output?.root, staging: output?.staging };
       const worker = new Worker(HELPER_PRELUDE, { eval: true, argv: [...entry.argv], workerData: task, transferList: [port2], stdout: true });
       // The main thread never waits for a helper to exit: one that took no cluster is stopped by the exit.
       worker.unref();

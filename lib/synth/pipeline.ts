@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { App } from 'cdk8s';
 import { ConfigError, isConfigError, isWarning, Problem } from '../errors';
 import { addNotes, Check, CheckNotes, DEFAULT_CHECKS, emptyNotes, summariesOf } from './checks';
@@ -9,7 +10,7 @@ import { buildFleetApp, BuiltFleet, renderClusters, renderFleet, Rendering } fro
 import { expectedClusters, Helpers, ParallelEntry, recordClusters, Share, threadsFor } from './parallel';
 import { withOutputLock } from './lock';
 import { withPreviousOutput } from './previous';
-import { firstFew, removeStaleStaging, WriteOptions, writeTree, WriteStats } from './write';
+import { firstFew, makeStagingFolder, removeStaleStaging, StagedFile, Stager, WriteOptions, writeTree, WriteStats } from './write';
 
 /** A fleet description: adds Clusters to the app. */
 export type FleetBuilder = (app: App) => void;
@@ -104,6 +105,8 @@ export interface PlannedFleet {
   readonly warnings: readonly Problem[];
   /** One-line accounts the checks give of what they did (`admission: …`). */
   readonly summaries: readonly string[];
+  /** The files the rendering threads already compared with the tree and staged (a synth that writes, on several threads). */
+  readonly staged?: ReadonlyMap<string, StagedFile>;
 }
 
 const countByDestination = (objects: readonly { destination: Destination }[]) => {
@@ -117,20 +120,20 @@ const countByDestination = (objects: readonly { destination: Destination }[]) =>
  * fleet is big enough (lib/synth/parallel.ts); the same files either way. `root`: the output folder whose
  * files may be reused (lib/synth/previous.ts), when writing.
  */
-export function planFleet(build: FleetBuilder, options: SynthOptions = {}, root?: string): PlannedFleet {
+export function planFleet(build: FleetBuilder, options: SynthOptions = {}, output?: PlanOutput): PlannedFleet {
   const entry = options.parallel;
   const expected = entry ? threadsFor(expectedClusters(entry)) : 1;
   // Started before the fleet is built when the last synth was big: they build it meanwhile.
-  let helpers = entry && expected > 1 ? new Helpers(expected - 1, entry, root) : undefined;
+  let helpers = entry && expected > 1 ? new Helpers(expected - 1, entry, output) : undefined;
   const fleet = buildFleetApp(build, options.clusters);
   const threads = entry ? threadsFor(fleet.clusters.length) : 1;
   if (entry) recordClusters(entry, fleet.clusters.length);
   if (threads <= 1) helpers?.stop();
-  else if (entry) helpers ??= new Helpers(threads - 1, entry, root);
+  else if (entry) helpers ??= new Helpers(threads - 1, entry, output);
   if (threads > 1 && helpers) {
     let mine: Share | undefined;
     try {
-      mine = renderShare(fleet, () => helpers.take(), options);
+      mine = renderShare(fleet, () => helpers.take(), options, output?.staging === undefined ? undefined : new Stager(output.root, output.staging, 'main-'));
     } catch (err) {
       if (!isConfigError(err)) throw err;
     }
@@ -148,21 +151,46 @@ const planned = (result: SynthResult): PlannedFleet => ({
   clusters: result.clusters, files: result.files, objectsByDestination: countByDestination(result.objects), warnings: result.warnings, summaries: result.summaries,
 });
 
-/** The clusters a thread takes one at a time (`take` gives the index of the next, until past the end), checked, as files. */
-export function renderShare(fleet: BuiltFleet, take: () => number, options: SynthOptions = {}): Share {
-  const renderings: Rendering[] = [];
-  for (let i = take(); i < fleet.clusters.length; i = take()) renderings.push(renderClusters(fleet, [fleet.clusters[i]]));
-  const result = checked({
-    clusters: renderings.flatMap((r) => r.clusters),
-    objects: renderings.flatMap((r) => r.objects),
-    artifacts: renderings.flatMap((r) => r.artifacts),
-    clusterProblems: renderings.flatMap((r) => r.clusterProblems),
-  }, options);
-  return { files: [...result.files], objectsByDestination: countByDestination(result.objects), rendered: renderings.length, warnings: result.warnings, notes: result.notes };
+/**
+ * Where a synth that writes puts its output: the tree's root, whose files may be reused
+ * (lib/synth/previous.ts), and the staging folder the rendering threads stage files in.
+ */
+export interface PlanOutput {
+  readonly root: string;
+  readonly staging?: string;
+}
+
+/**
+ * The clusters a thread takes one at a time (`take` gives the index of the next, until past the end),
+ * each rendered, checked and planned as files, then released: a thread holds one cluster's objects at a
+ * time. With a stager, each file is compared with the tree and staged as soon as it is planned.
+ */
+export function renderShare(fleet: BuiltFleet, take: () => number, options: SynthOptions = {}, stager?: Stager): Share {
+  const files: Array<[string, string]> = [];
+  const staged: Array<[string, StagedFile]> = [];
+  const objectsByDestination = { controllers: 0, configs: 0, apps: 0, flux: 0 };
+  const warnings: Problem[] = [];
+  const notes = emptyNotes();
+  let rendered = 0;
+  for (let i = take(); i < fleet.clusters.length; i = take()) {
+    const cluster = fleet.clusters[i];
+    const result = checked(renderClusters(fleet, [cluster]), options);
+    for (const [rel, content] of result.files) {
+      files.push([rel, content]);
+      if (stager) staged.push([rel, stager.stage(rel, content)]);
+    }
+    for (const o of result.objects) objectsByDestination[o.destination]++;
+    warnings.push(...result.warnings);
+    addNotes(notes, result.notes);
+    cluster.release();
+    rendered++;
+  }
+  return { files, ...(stager ? { staged } : {}), objectsByDestination, rendered, warnings, notes };
 }
 
 function mergeShares(fleet: BuiltFleet, shares: readonly Share[]): PlannedFleet {
   const files = new Map(shares.flatMap((s) => s.files).sort(byKey));
+  const staged = shares.every((s) => s.staged) ? new Map(shares.flatMap((s) => s.staged ?? [])) : undefined;
   const objectsByDestination = { controllers: 0, configs: 0, apps: 0, flux: 0 };
   for (const s of shares) for (const d of Object.keys(objectsByDestination) as Destination[]) objectsByDestination[d] += s.objectsByDestination[d];
   const clusters = fleet.clusters.map((c) => c.clusterName);
@@ -171,7 +199,7 @@ function mergeShares(fleet: BuiltFleet, shares: readonly Share[]): PlannedFleet 
   const clusterOf = (w: Problem) => order.get(w.where.split('/')[0]) ?? clusters.length;
   const warnings = shares.flatMap((s) => s.warnings).map((w, i) => ({ w, i })).sort((a, b) => clusterOf(a.w) - clusterOf(b.w) || a.i - b.i).map(({ w }) => w);
   const notes = shares.reduce((all, s) => addNotes(all, s.notes), emptyNotes());
-  return { clusters, files, objectsByDestination, warnings, summaries: summariesOf(notes) };
+  return { clusters, files, objectsByDestination, warnings, summaries: summariesOf(notes), ...(staged ? { staged } : {}) };
 }
 
 export interface DiskOptions extends SynthOptions, WriteOptions {
@@ -197,11 +225,19 @@ export interface SynthSummary {
 export function synthToDisk(build: FleetBuilder, root: string, options: DiskOptions = {}): SynthSummary {
   // Renderers may reuse a file of the previous output that is provably unchanged (lib/synth/previous.ts).
   const gate = { ...options, gateCache: options.gateCache ?? GateCache.open(root) };
-  const result = withPreviousOutput(root, () => planFleet(build, gate, root));
-  const stats = withOutputLock(root, () => {
+  // Held from the start: the rendering threads compare files with the tree and stage them (lib/synth/write.ts).
+  const { result, stats } = withOutputLock(root, () => {
     removeStaleStaging(root);
-    if (!result.clusters.length && !options.allowEmpty) throw emptyFleet();
-    return writeTree(root, ownedDirs(options.clusters), result.files, options);
+    const staging = makeStagingFolder(root);
+    let planned: PlannedFleet;
+    try {
+      planned = withPreviousOutput(root, () => planFleet(build, gate, { root, staging }));
+      if (!planned.clusters.length && !options.allowEmpty) throw emptyFleet();
+    } catch (err) {
+      fs.rmSync(staging, { recursive: true, force: true });
+      throw err;
+    }
+    return { result: planned, stats: writeTree(root, ownedDirs(options.clusters), planned.files, options, { dir: staging, files: planned.staged ?? new Map() }) };
   });
   return { clusters: result.clusters.length, objectsByDestination: result.objectsByDestination, stats, warnings: result.warnings, summaries: result.summaries, files: result.files };
 }

@@ -47,6 +47,92 @@ export interface TreeDiff {
 /** Prefix of the staging folders beside the tree; the pid of the synth that made one follows. */
 export const STAGING_PREFIX = '.synth-staging-';
 
+/**
+ * What a thread that staged a planned file found: the file on disk is the same, or the new content is
+ * staged under this name; `folder`: the file goes into a folder the tree does not have yet (root-relative),
+ * staged whole under `tree/` to be moved into place in one rename.
+ */
+export type StagedFile = 'unchanged' | { readonly staged: string; readonly folder?: string };
+
+/** Where in the staging folder new folders are built, as they will be in the tree. */
+const STAGED_TREE = 'tree';
+
+/** A staging folder made before rendering, and the files the rendering threads already compared and staged in it. */
+export interface PreStaged {
+  readonly dir: string;
+  /** Root-relative path → what its thread found; a planned file missing here is compared and staged by writeTree. */
+  readonly files: ReadonlyMap<string, StagedFile>;
+}
+
+/** Makes the staging folder of a synth beside the tree (an OutputError when it cannot). */
+export function makeStagingFolder(root: string): string {
+  try {
+    return io.makeStaging(path.join(root, `${STAGING_PREFIX}${process.pid}-`));
+  } catch (err) {
+    throw new OutputError(`cannot create a staging folder in ${root} (${errorCode(err)})`);
+  }
+}
+
+/**
+ * Stages planned files as a rendering thread produces them (lib/synth/pipeline.ts), so the threads share
+ * the cost of writing a big tree: a file that differs from the one on disk is written to the staging
+ * folder at once; writeTree later renames it into place. Used only under the output lock, so what it
+ * found on disk still holds when writeTree runs.
+ */
+export class Stager {
+  private count = 0;
+  /** Folders (root-relative) known to exist in the tree, or not. */
+  private readonly exists = new Map<string, boolean>();
+  /** Folders made under the staged tree. */
+  private readonly made = new Set<string>();
+
+  /** `prefix` keeps the names of each thread apart. */
+  constructor(private readonly root: string, private readonly dir: string, private readonly prefix: string) {}
+
+  stage(rel: string, content: string): StagedFile {
+    const folder = this.firstMissingFolder(rel);
+    if (folder === undefined) {
+      if (readRegularFile(path.join(this.root, rel)) === content) return 'unchanged';
+      const name = `${this.prefix}${this.count++}`;
+      io.writeFile(path.join(this.dir, name), content);
+      return { staged: name };
+    }
+    // A new folder (a new cluster, a first synth): built in the staging folder, moved into place whole.
+    const staged = `${STAGED_TREE}/${rel}`;
+    const parent = path.posix.dirname(staged);
+    if (!this.made.has(parent)) {
+      fs.mkdirSync(path.join(this.dir, parent), { recursive: true });
+      this.made.add(parent);
+    }
+    io.writeFile(path.join(this.dir, staged), content);
+    return { staged, folder };
+  }
+
+  /** The topmost folder on the way to `rel` that the tree does not have, if any. */
+  private firstMissingFolder(rel: string): string | undefined {
+    const parts = rel.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const folder = parts.slice(0, i).join('/');
+      let exists = this.exists.get(folder);
+      if (exists === undefined) {
+        exists = fs.lstatSync(path.join(this.root, folder), { throwIfNoEntry: false }) !== undefined;
+        this.exists.set(folder, exists);
+      }
+      if (!exists) return folder;
+    }
+    return undefined;
+  }
+}
+
+/** The content of a regular file; undefined for anything else (none, a folder, a link: writeTree deals with those). */
+function readRegularFile(file: string): string | undefined {
+  try {
+    return fs.lstatSync(file).isFile() ? fs.readFileSync(file, 'utf8') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const errorCode = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err as Error).message;
 
 /**
@@ -81,13 +167,17 @@ export function listFiles(root: string, dir: string): string[] {
   return out.sort();
 }
 
-/** Compares the planned tree with what is on disk under the owned folders. */
-export function diffTree(root: string, dirs: readonly string[], files: ReadonlyMap<string, string>): TreeDiff {
+/**
+ * Compares the planned tree with what is on disk under the owned folders; a file a rendering thread
+ * already compared (`known`) is not read again.
+ */
+export function diffTree(root: string, dirs: readonly string[], files: ReadonlyMap<string, string>, known?: ReadonlyMap<string, StagedFile>): TreeDiff {
   const diff: TreeDiff = { added: [], changed: [], removed: [], unchanged: [] };
   const existing = new Set(dirs.flatMap((d) => listFiles(root, d)));
   for (const [rel, content] of files) {
+    const seen = known?.get(rel);
     if (!existing.has(rel)) diff.added.push(rel);
-    else if (fs.readFileSync(path.join(root, rel), 'utf8') === content) diff.unchanged.push(rel);
+    else if (seen === 'unchanged' || (seen === undefined && fs.readFileSync(path.join(root, rel), 'utf8') === content)) diff.unchanged.push(rel);
     else diff.changed.push(rel);
   }
   for (const rel of existing) if (!files.has(rel)) diff.removed.push(rel);
@@ -123,37 +213,44 @@ export function firstFew(items: readonly string[], few = 5): string {
  * back everything renamed before it: the tree is the old one or the new one, never half of each.
  * Unchanged files keep their bytes and modification times.
  */
-export function writeTree(root: string, dirs: readonly string[], files: ReadonlyMap<string, string>, options: WriteOptions = {}): WriteStats {
+export function writeTree(root: string, dirs: readonly string[], files: ReadonlyMap<string, string>, options: WriteOptions = {}, prestaged?: PreStaged): WriteStats {
   for (const rel of files.keys()) {
     if (!dirs.some((d) => rel.startsWith(`${d}/`)) || rel.split('/').includes('..')) {
+      if (prestaged) fs.rmSync(prestaged.dir, { recursive: true, force: true });
       throw new Error(`refusing to write ${rel}: outside ${dirs.join(', ')}`);
     }
   }
-  const diff = diffTree(root, dirs, files);
-  if (!options.pruneForeign) refuseForeignRemovals(root, diff.removed);
-  const toWrite = [...diff.added, ...diff.changed];
-  checkWritable(root, [...toWrite, ...diff.removed]);
-  let staging: string;
-  try {
-    staging = io.makeStaging(path.join(root, `${STAGING_PREFIX}${process.pid}-`));
-  } catch (err) {
-    throw new OutputError(`cannot create a staging folder in ${root} (${errorCode(err)})`);
-  }
-  // Staged flat, by number: no staging folders to create and remove (a big share of a full write).
-  const staged = (i: number) => path.join(staging, String(i));
+  let staging = prestaged?.dir;
   let keepStaging = false;
   try {
-    toWrite.forEach((rel, i) => io.writeFile(staged(i), files.get(rel) as string));
-    applyStaged(root, staging, toWrite, diff.removed);
+    const diff = diffTree(root, dirs, files, prestaged?.files);
+    if (!options.pruneForeign) refuseForeignRemovals(root, diff.removed);
+    checkWritable(root, [...diff.added, ...diff.changed, ...diff.removed]);
+    staging ??= makeStagingFolder(root);
+    // Staged flat, by number (or by the name a rendering thread gave): no staging folders to create and remove.
+    const existed = new Set(diff.changed);
+    // New folders staged whole are moved in one rename each; the other files one by one.
+    const folders = new Set<string>();
+    const toWrite: StagedWrite[] = [];
+    [...diff.added, ...diff.changed].forEach((rel, i) => {
+      const seen = prestaged?.files.get(rel);
+      if (seen !== undefined && seen !== 'unchanged' && seen.folder !== undefined && !existed.has(rel)) folders.add(seen.folder);
+      else if (seen !== undefined && seen !== 'unchanged' && seen.folder === undefined) toWrite.push({ rel, staged: seen.staged, existed: existed.has(rel) });
+      else {
+        io.writeFile(path.join(staging as string, String(i)), files.get(rel) as string);
+        toWrite.push({ rel, staged: String(i), existed: existed.has(rel) });
+      }
+    });
+    applyStaged(root, staging, [...folders].sort(), toWrite, diff.removed);
+    for (const d of dirs) removeEmptyDirs(path.join(root, d));
+    return { written: diff.added.length, changed: diff.changed.length, removed: diff.removed.length, unchanged: diff.unchanged.length, removedFiles: diff.removed };
   } catch (err) {
     keepStaging = err instanceof RollbackFailed;
-    if (err instanceof OutputError) throw err;
+    if (err instanceof OutputError || staging === undefined) throw err;
     throw new OutputError(`cannot stage the new files in ${path.basename(staging)} (${errorCode(err)})`);
   } finally {
-    if (!keepStaging) fs.rmSync(staging, { recursive: true, force: true });
+    if (staging !== undefined && !keepStaging) fs.rmSync(staging, { recursive: true, force: true });
   }
-  for (const d of dirs) removeEmptyDirs(path.join(root, d));
-  return { written: diff.added.length, changed: diff.changed.length, removed: diff.removed.length, unchanged: diff.unchanged.length, removedFiles: diff.removed };
 }
 
 function refuseForeignRemovals(root: string, removed: readonly string[]): void {
@@ -166,9 +263,16 @@ function refuseForeignRemovals(root: string, removed: readonly string[]): void {
 /** Every folder where a file is created, replaced or removed (or the nearest existing one above it) must be writable. */
 function checkWritable(root: string, rels: readonly string[]): void {
   const folders = new Set<string>(['.']);
+  // The nearest existing folder of each parent folder, looked up once per folder, not once per file.
+  const nearest = new Map<string, string>();
   for (const rel of rels) {
-    let dir = path.posix.dirname(rel);
-    while (dir !== '.' && !fs.existsSync(path.join(root, dir))) dir = path.posix.dirname(dir);
+    const parent = path.posix.dirname(rel);
+    let dir = nearest.get(parent);
+    if (dir === undefined) {
+      dir = parent;
+      while (dir !== '.' && !fs.existsSync(path.join(root, dir))) dir = path.posix.dirname(dir);
+      nearest.set(parent, dir);
+    }
     folders.add(dir);
   }
   for (const dir of [...folders].sort()) {
@@ -187,23 +291,44 @@ class RollbackFailed extends OutputError {}
  * Renames the staged files into place and moves the removed ones into the staging folder, keeping the
  * old content there. On a failure, undoes what it did and throws.
  */
-function applyStaged(root: string, staging: string, toWrite: readonly string[], removed: readonly string[]): void {
+interface StagedWrite {
+  readonly rel: string;
+  /** Its name in the staging folder. */
+  readonly staged: string;
+  /** Whether it replaces a file of the tree. */
+  readonly existed: boolean;
+}
+
+function applyStaged(root: string, staging: string, newFolders: readonly string[], toWrite: readonly StagedWrite[], removed: readonly string[]): void {
   const undo: Array<() => void> = [];
   const madeDirs: string[] = [];
+  const folders = new Set<string>();
   let current = '';
   try {
-    toWrite.forEach((rel, i) => {
-      current = rel;
-      const target = path.join(root, rel);
+    for (const folder of newFolders) {
+      current = `${folder}/`;
+      const target = path.join(root, folder);
       const made = fs.mkdirSync(path.dirname(target), { recursive: true });
       if (made) madeDirs.push(made);
-      if (fs.existsSync(target)) {
+      io.rename(path.join(staging, STAGED_TREE, folder), target);
+      undo.push(() => fs.renameSync(target, path.join(staging, STAGED_TREE, folder)));
+    }
+    toWrite.forEach(({ rel, staged, existed }, i) => {
+      current = rel;
+      const target = path.join(root, rel);
+      const folder = path.dirname(target);
+      if (!folders.has(folder)) {
+        const made = fs.mkdirSync(folder, { recursive: true });
+        if (made) madeDirs.push(made);
+        folders.add(folder);
+      }
+      if (existed) {
         const backup = path.join(staging, `old-${i}`);
         keepOld(target, backup);
-        io.rename(path.join(staging, String(i)), target);
+        io.rename(path.join(staging, staged), target);
         undo.push(() => fs.renameSync(backup, target));
       } else {
-        io.rename(path.join(staging, String(i)), target);
+        io.rename(path.join(staging, staged), target);
         undo.push(() => fs.rmSync(target));
       }
     });
