@@ -18,7 +18,7 @@ import { Problem } from '../../errors';
 import type { RenderedObject } from '../manifest';
 import type { AdmissionTally } from '../validation/check';
 import { CelEvaluationError } from './cel';
-import { evaluateMutation, evaluateValidation, KubeObject, PolicyManifest, PolicySpec } from './evaluate';
+import { admissionBindings, evaluateMutation, evaluateValidation, KubeObject, PolicyManifest, PolicySpec } from './evaluate';
 import { admissionChain, holdsPodSpec } from './pods';
 
 /** One policy violation of one rendered workload. */
@@ -104,9 +104,10 @@ export function admitWorkloads(objects: readonly ClusterObject[]): AdmissionRepo
           return o;
         }
       }, request);
+      const bindings = admissionBindings(mutated, options);
       for (const policy of policies.validating) {
         try {
-          for (const message of evaluateValidation(policy, mutated, options).messages) report(policy, message, denies(policy));
+          for (const message of evaluateValidation(policy, mutated, options, bindings).messages) report(policy, message, denies(policy));
         } catch (err) {
           if (!(err instanceof CelEvaluationError)) throw err;
           report(policy, `the policy's CEL fails (${err.reason}), so the request is ${failsClosed(policy) ? 'refused (failurePolicy Fail)' : 'admitted unchecked (failurePolicy Ignore)'}`, failsClosed(policy));

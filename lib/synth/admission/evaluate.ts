@@ -249,10 +249,12 @@ export function verdict(spec: PolicySpec, messages: string[]): ValidationResult 
 
 // ---- ValidatingPolicy --------------------------------------------------------------------------------
 
-/** Applies a ValidatingPolicy to an object in an admission request. */
-export function evaluateValidation(policy: PolicyManifest, object: KubeObject, options: AdmissionOptions = {}): ValidationResult {
+/**
+ * Applies a ValidatingPolicy to an object in an admission request. `bindings`: the request's, when the
+ * caller runs several policies over one request (converting the object for CEL is most of a policy's cost).
+ */
+export function evaluateValidation(policy: PolicyManifest, object: KubeObject, options: AdmissionOptions = {}, bindings = admissionBindings(object, options)): ValidationResult {
   const spec = policySpec(policy, 'ValidatingPolicy');
-  const bindings = admissionBindings(object, options);
   if (!policyMatches(policy, spec, object, options, bindings)) return NOT_MATCHED;
   const exemptedBy = exemptions(policy, options.exceptions ?? [], bindings);
   if (exemptedBy.length) return { ...NOT_MATCHED, matched: true, exemptedBy };
