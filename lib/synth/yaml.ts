@@ -1,9 +1,11 @@
 /**
  * YAML for plain JSON data, byte for byte what `yaml`'s `stringify(value, YAML_OPTIONS)` writes, some
  * twenty times faster (4,100 objects: 20-50 ms instead of 0.6-0.8 s; serialization was the largest cost
- * of a big fleet's synth after start-up). It writes block collections and single-line scalars itself and
- * hands every document with something rarer (a multi-line string, a control character, a non-finite
- * number, a non-plain object) to `yaml` as a whole, so what it does not know it never guesses.
+ * of a big fleet's synth after start-up). It writes block collections, single-line scalars and the
+ * common multi-line strings (literal block scalars: Flux patches, Helm values, CEL) itself and hands
+ * every document with something rarer (a multi-line key or one with trailing blank lines, a control
+ * character, a non-finite number, a non-plain object) to `yaml` as a whole, so what it does not know it
+ * never guesses.
  * test/yaml.test.ts checks the two agree on generated data.
  *
  * Strings are quoted when a YAML 1.2 reader (the core schema) or a YAML 1.1 reader (PyYAML; go-yaml v2,
@@ -95,7 +97,7 @@ function afterKey(v: unknown, indent: string): string {
     const body = map(v, `${indent}  `);
     return body ? `\n${body}` : ' {}\n';
   }
-  return ` ${scalar(v)}\n`;
+  return ` ${scalar(v, `${indent}  `)}\n`;
 }
 
 /** The items of a non-empty list at `indent`; a nested collection starts on the dash's line. */
@@ -107,15 +109,16 @@ function seq(items: readonly unknown[], indent: string): string {
     else if (isPlainObject(v)) {
       const body = map(v, inner);
       out += body ? `${indent}- ${body.slice(inner.length)}` : `${indent}- {}\n`;
-    } else out += `${indent}- ${scalar(v)}\n`;
+    } else out += `${indent}- ${scalar(v, inner)}\n`;
   }
   return out;
 }
 
-function scalar(v: unknown): string {
+/** A scalar in block context; a multi-line string's lines go at `blockIndent`. */
+function scalar(v: unknown, blockIndent: string): string {
   switch (typeof v) {
     case 'string':
-      return str(v, false);
+      return v.includes('\n') ? blockLiteral(v, blockIndent) : str(v, false);
     case 'boolean':
       return v ? 'true' : 'false';
     case 'number':
@@ -137,6 +140,41 @@ const NOT_PLAIN = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\
 const OTHER_TYPE = /^(?:~|[Nn]ull|NULL)?$|^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$|^0o[0-7]+$|^[-+]?[0-9]+$|^0x[0-9a-fA-F]+$|^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$|^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$|^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
 /** yaml writes longer keys as explicit `? key` entries. */
 const MAX_IMPLICIT_KEY = 1024;
+
+/** A multi-line string that only a double-quoted scalar can hold (a control character, an unpaired surrogate). */
+const NOT_LITERAL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u;
+/** yaml quotes a string whose last line is blank but for spaces; a line like a document marker changes its indentation. */
+const NOT_SIMPLE_BLOCK = /\n[\t ]+$|^(?:%|---|\.\.\.)/m;
+
+/**
+ * A multi-line string as yaml writes it in a block collection: a literal block scalar (`|`, or `|-`
+ * without a final newline, `|2` when it starts with a space) with its lines at `indent`. A string that
+ * ends in blank lines (keep chomping, which changes how yaml writes what follows) is left to yaml.
+ */
+function blockLiteral(s: string, indent: string): string {
+  if (NOT_LITERAL.test(s) || NOT_SIMPLE_BLOCK.test(s)) throw UNSUPPORTED;
+  // Chomping, from the whitespace at the end: none (strip), or exactly one final newline (clip).
+  let endStart = s.length;
+  while (endStart > 0 && (s[endStart - 1] === '\n' || s[endStart - 1] === '\t' || s[endStart - 1] === ' ')) endStart--;
+  const end = s.slice(endStart);
+  const newline = end.indexOf('\n');
+  if (endStart === 0 || (newline !== -1 && newline !== end.length - 1)) throw UNSUPPORTED;
+  const chomp = newline === -1 ? '-' : '';
+  const body = s.slice(0, endStart);
+  // Leading blank lines are kept as they are; leading spaces need the indentation indicator.
+  let startEnd = 0;
+  let lastNewline = -1;
+  let startsWithSpace = false;
+  for (; startEnd < body.length; startEnd++) {
+    if (body[startEnd] === ' ') startsWithSpace = true;
+    else if (body[startEnd] === '\n') lastNewline = startEnd;
+    else break;
+  }
+  const start = body.slice(0, lastNewline + 1);
+  const indented = (text: string) => text.replace(/\n+/g, `$&${indent}`);
+  const tail = chomp === '' ? end.slice(0, -1) : end;
+  return `|${startsWithSpace ? '2' : ''}${chomp}\n${indent}${indented(start)}${indented(body.slice(start.length))}${tail}`;
+}
 
 /** A single-line string: plain if it reads back as itself, else quoted the way yaml quotes it. */
 function str(s: string, isKey: boolean): string {
