@@ -103,7 +103,7 @@ function verifyImageSignaturesFunc(signatures: Readonly<Record<string, readonly 
 export function evaluateImageValidation(policy: PolicyManifest, object: KubeObject, options: ImageAdmissionOptions = {}): ValidationResult {
   const spec = policySpec(policy, 'ImageValidatingPolicy');
   const bindings = admissionBindings(object, options);
-  if (!policyMatches(policy, spec, object, options, bindings)) return NOT_MATCHED;
+  if (!policyMatches(policy, spec, object, options, () => bindings)) return NOT_MATCHED;
   const exemptedBy = exemptions(policy, options.exceptions ?? [], bindings);
   if (exemptedBy.length) return { ...NOT_MATCHED, matched: true, exemptedBy };
 

@@ -18,7 +18,7 @@ import { Problem } from '../../errors';
 import type { RenderedObject } from '../manifest';
 import type { AdmissionTally } from '../validation/check';
 import { CelEvaluationError } from './cel';
-import { admissionBindings, evaluateMutation, evaluateValidation, KubeObject, PolicyManifest, PolicySpec } from './evaluate';
+import { evaluateMutation, lazyBindings, evaluateValidation, KubeObject, PolicyManifest, PolicySpec } from './evaluate';
 import { admissionChain, holdsPodSpec } from './pods';
 
 /** One policy violation of one rendered workload. */
@@ -104,7 +104,7 @@ export function admitWorkloads(objects: readonly ClusterObject[]): AdmissionRepo
           return o;
         }
       }, request);
-      const bindings = admissionBindings(mutated, options);
+      const bindings = lazyBindings(mutated, options);
       for (const policy of policies.validating) {
         try {
           for (const message of evaluateValidation(policy, mutated, options, bindings).messages) report(policy, message, denies(policy));

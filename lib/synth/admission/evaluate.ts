@@ -150,6 +150,15 @@ function namespaceLabels(namespace: string, options: AdmissionOptions): Record<s
   return { 'kubernetes.io/metadata.name': namespace, ...options.namespaceLabels };
 }
 
+/** An admission request's bindings, converted for CEL on first use: a policy whose resource rules do not match never needs them. */
+export type LazyBindings = () => CelBindings;
+
+/** The request's bindings (admissionBindings), built when first asked for and kept. */
+export function lazyBindings(object: KubeObject, options: AdmissionOptions): LazyBindings {
+  let bindings: CelBindings | undefined;
+  return () => (bindings ??= admissionBindings(object, options));
+}
+
 /** The CEL bindings of an admission request, as Kyverno builds them, converted for CEL once. */
 export function admissionBindings(object: KubeObject, options: AdmissionOptions): CelBindings {
   const meta = metadataOf(object);
@@ -181,7 +190,7 @@ export function evaluateBool(expression: string, bindings: CelBindings, funcs: r
 }
 
 /** Whether the policy's matchConstraints and matchConditions select the object. */
-export function policyMatches(policy: PolicyManifest, spec: PolicySpec, object: KubeObject, options: AdmissionOptions, bindings: CelBindings): boolean {
+export function policyMatches(policy: PolicyManifest, spec: PolicySpec, object: KubeObject, options: AdmissionOptions, bindings: LazyBindings): boolean {
   const meta = metadataOf(object);
   const [group, version] = splitApiVersion(String(object.apiVersion ?? ''));
   const resource = resourceOf(String(object.kind ?? ''));
@@ -191,7 +200,8 @@ export function policyMatches(policy: PolicyManifest, spec: PolicySpec, object: 
   if (!(mc.resourceRules ?? []).some(rule) || (mc.excludeResourceRules ?? []).some(rule)) return false;
   if (meta.namespace && !selectorMatches(mc.namespaceSelector, namespaceLabels(meta.namespace, options))) return false;
   if (!selectorMatches(mc.objectSelector, meta.labels ?? {})) return false;
-  return conditionsHold(spec.matchConditions ?? [], bindings, `${policy.kind} ${policy.metadata.name} matchConditions`);
+  const conditions = spec.matchConditions ?? [];
+  return !conditions.length || conditionsHold(conditions, bindings(), `${policy.kind} ${policy.metadata.name} matchConditions`);
 }
 
 function conditionsHold(conditions: ReadonlyArray<{ name: string; expression: string }>, bindings: CelBindings, where: string): boolean {
@@ -253,12 +263,12 @@ export function verdict(spec: PolicySpec, messages: string[]): ValidationResult 
  * Applies a ValidatingPolicy to an object in an admission request. `bindings`: the request's, when the
  * caller runs several policies over one request (converting the object for CEL is most of a policy's cost).
  */
-export function evaluateValidation(policy: PolicyManifest, object: KubeObject, options: AdmissionOptions = {}, bindings = admissionBindings(object, options)): ValidationResult {
+export function evaluateValidation(policy: PolicyManifest, object: KubeObject, options: AdmissionOptions = {}, bindings = lazyBindings(object, options)): ValidationResult {
   const spec = policySpec(policy, 'ValidatingPolicy');
   if (!policyMatches(policy, spec, object, options, bindings)) return NOT_MATCHED;
-  const exemptedBy = exemptions(policy, options.exceptions ?? [], bindings);
+  const exemptedBy = exemptions(policy, options.exceptions ?? [], bindings());
   if (exemptedBy.length) return { ...NOT_MATCHED, matched: true, exemptedBy };
-  const scope = withVariables(spec, bindings);
+  const scope = withVariables(spec, bindings());
   const messages: string[] = [];
   (spec.validations ?? []).forEach((v, i) => {
     if (!evaluateBool(v.expression, scope, undefined, `${policy.kind} ${policy.metadata.name} validations[${i}]`)) messages.push(messageOf(v, scope, undefined, i));
@@ -272,12 +282,13 @@ export function evaluateValidation(policy: PolicyManifest, object: KubeObject, o
 export function evaluateMutation(policy: PolicyManifest, object: KubeObject, options: AdmissionOptions = {}): KubeObject {
   const spec = policySpec(policy, 'MutatingPolicy');
   let current = object;
-  const bindings = admissionBindings(current, options);
+  const bindings = lazyBindings(current, options);
   if (!policyMatches(policy, spec, current, options, bindings)) return current;
-  if (exemptions(policy, options.exceptions ?? [], bindings).length) return current;
+  if (exemptions(policy, options.exceptions ?? [], bindings()).length) return current;
   (spec.mutations ?? []).forEach((m, i) => {
     const where = `${policy.kind} ${policy.metadata.name} mutations[${i}]`;
-    const scope = withVariables(spec, admissionBindings(current, options));
+    // The first mutation sees the object as matched; each later one the result of those before it.
+    const scope = withVariables(spec, current === object ? bindings() : admissionBindings(current, options));
     if (m.patchType === 'ApplyConfiguration' && m.applyConfiguration) {
       current = mergeApply(current, fromCel(compileCel(m.applyConfiguration.expression, undefined, where)(scope))) as KubeObject;
     } else if (m.patchType === 'JSONPatch' && m.jsonPatch) {
