@@ -261,7 +261,9 @@ export const timeZone = () =>
 function notJson(value: unknown): string | undefined {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${value} is not a finite number`;
-  if (Array.isArray(value) || (typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value)))) return undefined;
+  if (Array.isArray(value)) return undefined;
+  const proto = typeof value === 'object' ? Object.getPrototypeOf(value) : undefined;
+  if (proto === Object.prototype || proto === null) return undefined;
   if (typeof value === 'object') return `a ${value.constructor?.name ?? 'class'} instance is not plain data`;
   return `a ${typeof value} is not plain data`;
 }
@@ -270,18 +272,28 @@ function notJson(value: unknown): string | undefined {
 export const jsonObject = () =>
   z.custom<Record<string, unknown>>((v) => v !== null && typeof v === 'object' && !Array.isArray(v), { error: 'expected an object of plain values' }).superRefine((root, ctx) => {
     const open = new Set<unknown>([root]);
-    const walk = (value: unknown, path: Array<string | number>): void => {
+    // One path, changed as the walk goes and copied only into an issue: chart values are big.
+    const path: Array<string | number> = [];
+    const walk = (value: unknown): void => {
       const err = open.has(value) ? 'a value that contains itself is not plain data' : notJson(value);
       if (err) {
-        ctx.addIssue({ code: 'custom', path, message: `${err}; use strings, numbers, booleans, null, arrays and objects` });
+        ctx.addIssue({ code: 'custom', path: [...path], message: `${err}; use strings, numbers, booleans, null, arrays and objects` });
         return;
       }
       if (value === null || typeof value !== 'object') return;
       open.add(value);
-      if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...path, i]));
-      else for (const [k, v] of Object.entries(value)) if (v !== undefined) walk(v, [...path, k]);
+      if (Array.isArray(value)) value.forEach((v, i) => walkAt(i, v));
+      else walkEntries(value);
       open.delete(value);
     };
+    const walkAt = (key: string | number, value: unknown): void => {
+      path.push(key);
+      walk(value);
+      path.pop();
+    };
     // An undefined property is an absent key (cdk8s drops it), the usual shape of optional values in TypeScript.
-    for (const [k, v] of Object.entries(root)) if (v !== undefined) walk(v, [k]);
+    const walkEntries = (value: object): void => {
+      for (const [k, v] of Object.entries(value)) if (v !== undefined) walkAt(k, v);
+    };
+    walkEntries(root);
   });

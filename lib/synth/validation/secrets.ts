@@ -94,12 +94,29 @@ function literalAnnotationCredentials(o: RenderedObject): Problem[] {
   );
 }
 
-/** Calls fn for every string in a value, with its path. */
-function eachString(value: unknown, path: Path, fn: (s: string, path: Path) => void): void {
+/**
+ * Calls fn for every string in a value, with its path; `path` is one array, changed as the walk goes
+ * (copy it to keep it): a copy for every string of every object was most of this check's cost.
+ */
+function eachString(value: unknown, path: Array<string | number>, fn: (s: string, path: Path) => void): void {
   if (typeof value === 'string') fn(value, path);
-  else if (Array.isArray(value)) value.forEach((v, i) => eachString(v, [...path, i], fn));
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) eachString(v, [...path, k], fn);
+  else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      eachString(value[i], path, fn);
+      path.pop();
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const k of Object.keys(value)) {
+      path.push(k);
+      eachString((value as Record<string, unknown>)[k], path, fn);
+      path.pop();
+    }
+  }
 }
+
+/** Every string CREDENTIAL_VALUES could match contains one of these: the others are not tested one pattern at a time. */
+const MAYBE_CREDENTIAL = /PRIVATE KEY|A[KSBC][IC]A|aws_secret_access_key|:\/\//i;
 
 /** A Secret's data and stringData: empty, or SOPS-encrypted value by value. */
 function plaintextSecretData(o: RenderedObject): Problem[] {
@@ -125,10 +142,10 @@ function plaintextSecretData(o: RenderedObject): Problem[] {
 function credentialValues(o: RenderedObject): Problem[] {
   const problems: Problem[] = [];
   eachString(o.manifest, [], (s, path) => {
-    if (isEncrypted(s)) return;
+    if (!MAYBE_CREDENTIAL.test(s) || isEncrypted(s)) return;
     const hit = CREDENTIAL_VALUES.find((c) => c.pattern.test(s));
     const inValues = isHelmRelease(o.manifest) && path[0] === 'spec' && path[1] === 'values';
-    if (hit) problems.push(problemAt(o, path, `holds ${hit.what} in plain text, rendered by ${o.constructPath}; ${inValues ? INSTEAD_IN_VALUES : INSTEAD}`));
+    if (hit) problems.push(problemAt(o, [...path], `holds ${hit.what} in plain text, rendered by ${o.constructPath}; ${inValues ? INSTEAD_IN_VALUES : INSTEAD}`));
   });
   return problems;
 }
