@@ -7,6 +7,7 @@ import { VALUES_SCHEMA_EXPECTED } from '../flux/helm-release';
 import { describeConstruct, UNRENDERED_PROPS_UNCHECKED } from '../props';
 import { crossLayerProblems } from '../talos/cross-layer';
 import { commonLabels } from './labels';
+import { installFastResolve } from './resolve';
 import { checkSelection, DEFER_BODIES_CONTEXT, SELECTION_CONTEXT } from '../selection';
 import { droppedPatchesOf } from './validation/escape-hatches';
 import { Destination, Manifest, RenderedArtifact, RenderedObject } from './manifest';
@@ -76,6 +77,7 @@ function buildOnce(build: (app: App) => void, selection: readonly string[] | und
  * every cluster, objects in no cluster) is checked with the share that holds the fleet's first cluster.
  */
 export function renderClusters(fleet: BuiltFleet, clusters: readonly Cluster[]): Rendering {
+  installFastResolve();
   // The bodies the fleet's code left for the synth, built now: every one before any is checked, as if built with the fleet.
   for (const cluster of clusters) if (!cluster.built) buildTree(fleet.app, () => cluster.build());
   const first = !fleet.clusters.length || clusters.includes(fleet.clusters[0]);
