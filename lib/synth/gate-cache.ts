@@ -33,6 +33,7 @@ export const currentBundle = (): string | undefined => (globalThis as Record<sym
 export class GateCache {
   private readonly dir: string;
   private readonly codeKey: string;
+  private made = false;
 
   /**
    * The cache of the repository at `root`; undefined where there is no bundle to name the code (tests,
@@ -69,13 +70,16 @@ export class GateCache {
     }
   }
 
-  /** Keeps a passing verdict. A cache that cannot be written only costs the next synth its checks. */
+  /**
+   * Keeps a passing verdict. A cache that cannot be written only costs the next synth its checks. Written
+   * in place: synth holds the output lock while it writes, and a file cut short by a crash does not parse,
+   * which reads as no verdict.
+   */
   set(cluster: string, key: string, verdict: GateVerdict): void {
     try {
-      fs.mkdirSync(this.dir, { recursive: true });
-      const tmp = `${this.fileOf(cluster)}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify({ key, verdict }));
-      fs.renameSync(tmp, this.fileOf(cluster));
+      if (!this.made) fs.mkdirSync(this.dir, { recursive: true });
+      this.made = true;
+      fs.writeFileSync(this.fileOf(cluster), JSON.stringify({ key, verdict }));
     } catch {
       // see above
     }

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { isAlive } from './lock';
 import { MANAGED_BY } from './labels';
 import { OutputError } from './output-error';
+import { byString } from '../order';
 
 /**
  * The file-system calls writeTree makes that can fail for reasons outside the fleet; tests replace them to
@@ -242,7 +243,7 @@ export function writeTree(root: string, dirs: readonly string[], files: Readonly
       }
     });
     applyStaged(root, staging, [...folders].sort(), toWrite, diff.removed);
-    for (const d of dirs) removeEmptyDirs(path.join(root, d));
+    removeEmptiedFolders(root, dirs, diff.removed);
     return { written: diff.added.length, changed: diff.changed.length, removed: diff.removed.length, unchanged: diff.unchanged.length, removedFiles: diff.removed };
   } catch (err) {
     keepStaging = err instanceof RollbackFailed;
@@ -383,6 +384,25 @@ export function removeStaleStaging(root: string): string[] {
     removed.push(name);
   }
   return removed;
+}
+
+/**
+ * Removes the folders that removing `removed` left empty, up to and including the owned folder they are
+ * in: only those can have become empty (a full walk of a big tree read every folder of it).
+ */
+function removeEmptiedFolders(root: string, dirs: readonly string[], removed: readonly string[]): void {
+  const folders = new Set(removed.map((rel) => path.posix.dirname(rel)));
+  // Deepest first, so a folder is tried after the folders in it.
+  for (const start of [...folders].sort((a, b) => b.split('/').length - a.split('/').length || byString(a, b))) {
+    const owner = dirs.find((d) => start === d || start.startsWith(`${d}/`));
+    for (let dir = start; owner !== undefined && (dir === owner || dir.startsWith(`${owner}/`)); dir = path.posix.dirname(dir)) {
+      try {
+        fs.rmdirSync(path.join(root, dir));
+      } catch {
+        break; // not empty (or already gone with a folder below it tried first): nothing above it is empty either
+      }
+    }
+  }
 }
 
 function removeEmptyDirs(dir: string): boolean {
