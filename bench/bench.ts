@@ -22,6 +22,19 @@ const REPO = path.resolve(__dirname, '..');
  */
 const NOT_COPIED = new Set(['node_modules', 'dist', 'clusters', '.git', '.cache', 'coverage']);
 const STOCK_APP = 'npx ts-node bench/stock-app.ts';
+
+/** The command `npm run synth` runs, from package.json: the bench times it without npm, its node flags included. */
+function synthScript(root: string): string {
+  return (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.synth;
+}
+
+/** synthScript as argv, its files made absolute under `root` (the synthetic fleets run it from their output folder). */
+function synthCommand(root: string): string[] {
+  const script = synthScript(root);
+  const argv = script.split(/\s+/).filter(Boolean);
+  if (argv[0] !== 'node') throw new Error(`npm run synth must run node, not: ${script}`);
+  return argv.map((a, i) => (i > 0 && !a.startsWith('-') ? path.join(root, a) : a));
+}
 /** The synthetic fleet whose single cluster `--cluster` synthesizes, compared with the reference fleet. */
 const ONE_OF = 100;
 
@@ -311,7 +324,7 @@ class Bench {
   reference(): ReferenceResult {
     const s = this.scratch;
     const npm = ['npm', 'run', '--silent', 'synth'];
-    const direct = ['node', 'scripts/run-ts.js', 'apps/main.ts'];
+    const direct = synthCommand(s);
     const tsx = ['node', '--import', 'tsx', 'apps/main.ts'];
     progress('reference fleet: warm-up');
     runTimed(this.meter, npm, s);
@@ -371,7 +384,7 @@ class Bench {
 
   size(clusters: number, runs = this.opts.runs, stockRuns = this.opts.stockRuns): SizeResult {
     const env = { BENCH_CLUSTERS: String(clusters) };
-    const argv = ['node', path.join(this.scratch, 'scripts/run-ts.js'), path.join(this.scratch, 'apps/main.ts')];
+    const argv = synthCommand(this.scratch);
     progress(`${clusters} clusters: warm-up`);
     runTimed(this.meter, argv, this.freshDir(), env);
     const synth: Sample[] = [];
@@ -459,7 +472,7 @@ function targets(r: Report): Array<[string, string, boolean | undefined]> {
   const x = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
   const rows: Array<[string, string, boolean | undefined]> = [
     ['reference fleet, `npm run synth` ≤ 1.0 s', sec(ref.npmSynth.medianMs), ref.npmSynth.medianMs <= 1000],
-    [`reference fleet, warm synth (\`node scripts/run-ts.js apps/main.ts\` over its output) ≤ 1.8 × bare node loading cdk8s, constructs, yaml, zod (${sec(ref.floor.medianMs)})`,
+    [`reference fleet, warm synth (\`${synthScript(REPO)}\` over its output) ≤ 1.8 × bare node loading cdk8s, constructs, yaml, zod (${sec(ref.floor.medianMs)})`,
       `${sec(ref.warm.medianMs)}: ${x(ref.warm.medianMs, ref.floor.medianMs)}`, ref.warm.medianMs <= 1.8 * ref.floor.medianMs],
     [`reference fleet, the same into an empty output with every check run (every bootstrap stack synthesized, no kept verdict of the gate; not a target of the issue) ≤ 1.8 × the floor`,
       `${sec(ref.direct.medianMs)}: ${x(ref.direct.medianMs, ref.floor.medianMs)}`, ref.direct.medianMs <= 1.8 * ref.floor.medianMs],
@@ -513,7 +526,7 @@ function markdown(r: Report): string {
     '| Command | Wall | CPU | Peak RSS | Stock ÷ this (wall) |',
     '|---|---|---|---|---|',
     refRow('`npm run synth`', ref.npmSynth),
-    refRow('`node scripts/run-ts.js apps/main.ts` (what `npm run synth` runs, without npm), into an empty output, every check run (`SYNTH_GATE_CACHE=off`)', ref.direct),
+    refRow(`\`${synthScript(REPO)}\` (what \`npm run synth\` runs, without npm), into an empty output, every check run (\`SYNTH_GATE_CACHE=off\`)`, ref.direct),
     refRow('the same with `SYNTH_ADMISSION=off` (admission at synth left out)', ref.withoutAdmission),
     refRow('the same, warm: over the output it wrote (as in a fleet repository, where the output is committed)', ref.warm),
     refRow("bare `node` loading cdk8s, constructs, yaml and zod (the floor)", ref.floor),
@@ -528,7 +541,7 @@ function markdown(r: Report): string {
     '',
     '## Synthetic fleets (bench/fleet.ts: copies of the reference clusters, alternating)',
     '',
-    `Synth: \`node scripts/run-ts.js apps/main.ts\` with \`BENCH_CLUSTERS\` set, into an empty folder (everything written). Stock: \`cdk8s synth --app "${STOCK_APP}"\`. No-op: the synth again over its own output.`,
+    `Synth: \`${synthScript(REPO)}\` with \`BENCH_CLUSTERS\` set, into an empty folder (everything written). Stock: \`cdk8s synth --app "${STOCK_APP}"\`. No-op: the synth again over its own output.`,
     '',
     '| Clusters | Objects | Synth wall | Synth CPU | Objects/s | Peak RSS | Stock wall | Stock CPU | Stock RSS | Stock ÷ synth (wall) | No-op synth | Files rewritten by no-op |',
     '|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---|---:|',
