@@ -264,18 +264,17 @@ function refuseForeignRemovals(root: string, removed: readonly string[]): void {
 /** Every folder where a file is created, replaced or removed (or the nearest existing one above it) must be writable. */
 function checkWritable(root: string, rels: readonly string[]): void {
   const folders = new Set<string>(['.']);
-  // The nearest existing folder of each parent folder, looked up once per folder, not once per file.
-  const nearest = new Map<string, string>();
-  for (const rel of rels) {
-    const parent = path.posix.dirname(rel);
-    let dir = nearest.get(parent);
-    if (dir === undefined) {
-      dir = parent;
-      while (dir !== '.' && !fs.existsSync(path.join(root, dir))) dir = path.posix.dirname(dir);
-      nearest.set(parent, dir);
+  // The nearest existing folder of each folder, looked up once per folder (not once per file or per level).
+  const nearest = new Map<string, string>([['.', '.']]);
+  const nearestOf = (dir: string): string => {
+    let found = nearest.get(dir);
+    if (found === undefined) {
+      found = fs.existsSync(path.join(root, dir)) ? dir : nearestOf(path.posix.dirname(dir));
+      nearest.set(dir, found);
     }
-    folders.add(dir);
-  }
+    return found;
+  };
+  for (const rel of rels) folders.add(nearestOf(path.posix.dirname(rel)));
   for (const dir of [...folders].sort()) {
     try {
       io.checkWritable(path.join(root, dir));
