@@ -35,6 +35,15 @@ export function threadsFor(clusters: number, env: NodeJS.ProcessEnv = process.en
   return Math.min(max, clusters);
 }
 
+/**
+ * Where a synth that writes puts its output: the tree's root, whose files may be reused
+ * (lib/synth/previous.ts), and the staging folder the rendering threads stage files in.
+ */
+export interface PlanOutput {
+  readonly root: string;
+  readonly staging?: string;
+}
+
 /** A share of the fleet as a thread rendered it: its files and object counts. */
 export interface Share {
   readonly files: ReadonlyArray<readonly [string, string]>;
@@ -136,7 +145,7 @@ export class Helpers {
   private readonly done: Int32Array;
   private readonly ports: MessagePort[] = [];
 
-  constructor(count: number, entry: ParallelEntry, output: { readonly root: string; readonly staging?: string } | undefined) {
+  constructor(count: number, entry: ParallelEntry, output: PlanOutput | undefined) {
     this.started = new Int32Array(new SharedArrayBuffer(4 * count));
     this.done = new Int32Array(new SharedArrayBuffer(4 * count));
     for (let helper = 0; helper < count; helper++) {

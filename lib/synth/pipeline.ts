@@ -7,7 +7,7 @@ import { byKey } from '../order';
 import { GateCache } from './gate-cache';
 import { Destination, RenderedObject } from './manifest';
 import { buildFleetApp, BuiltFleet, renderClusters, renderFleet, Rendering } from './render';
-import { expectedClusters, Helpers, ParallelEntry, recordClusters, Share, threadsFor } from './parallel';
+import { expectedClusters, Helpers, ParallelEntry, PlanOutput, recordClusters, Share, threadsFor } from './parallel';
 import { withOutputLock } from './lock';
 import { withPreviousOutput } from './previous';
 import { firstFew, makeStagingFolder, removeStaleStaging, StagedFile, Stager, WriteOptions, writeTree, WriteStats } from './write';
@@ -117,8 +117,8 @@ const countByDestination = (objects: readonly { destination: Destination }[]) =>
 
 /**
  * Renders and checks the fleet into its files, on several threads when `options.parallel` allows and the
- * fleet is big enough (lib/synth/parallel.ts); the same files either way. `root`: the output folder whose
- * files may be reused (lib/synth/previous.ts), when writing.
+ * fleet is big enough (lib/synth/parallel.ts); the same files either way. `output`, when the synth
+ * writes: where, and the staging folder in which the rendering threads stage what differs from the tree.
  */
 export function planFleet(build: FleetBuilder, options: SynthOptions = {}, output?: PlanOutput): PlannedFleet {
   const entry = options.parallel;
@@ -150,15 +150,6 @@ export function planFleet(build: FleetBuilder, options: SynthOptions = {}, outpu
 const planned = (result: SynthResult): PlannedFleet => ({
   clusters: result.clusters, files: result.files, objectsByDestination: countByDestination(result.objects), warnings: result.warnings, summaries: result.summaries,
 });
-
-/**
- * Where a synth that writes puts its output: the tree's root, whose files may be reused
- * (lib/synth/previous.ts), and the staging folder the rendering threads stage files in.
- */
-export interface PlanOutput {
-  readonly root: string;
-  readonly staging?: string;
-}
 
 /**
  * The clusters a thread takes one at a time (`take` gives the index of the next, until past the end),
