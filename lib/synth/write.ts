@@ -287,10 +287,7 @@ function checkWritable(root: string, rels: readonly string[]): void {
 /** A rename failed and some of the renames before it could not be undone: the staging folder holds their old content. */
 class RollbackFailed extends OutputError {}
 
-/**
- * Renames the staged files into place and moves the removed ones into the staging folder, keeping the
- * old content there. On a failure, undoes what it did and throws.
- */
+/** A file of the tree to put in place from the staging folder. */
 interface StagedWrite {
   readonly rel: string;
   /** Its name in the staging folder. */
@@ -299,6 +296,11 @@ interface StagedWrite {
   readonly existed: boolean;
 }
 
+/**
+ * Moves the new folders staged whole into place, renames the other staged files into place and moves the
+ * removed ones into the staging folder, keeping the old content there. On a failure, undoes what it did
+ * and throws.
+ */
 function applyStaged(root: string, staging: string, newFolders: readonly string[], toWrite: readonly StagedWrite[], removed: readonly string[]): void {
   const undo: Array<() => void> = [];
   const madeDirs: string[] = [];
