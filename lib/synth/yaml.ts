@@ -143,7 +143,10 @@ const MAX_IMPLICIT_KEY = 1024;
 
 /** A multi-line string that only a double-quoted scalar can hold (a control character, an unpaired surrogate). */
 const NOT_LITERAL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u;
-/** yaml quotes a string whose last line is blank but for spaces; a line like a document marker changes its indentation. */
+/**
+ * Left to yaml: a line blank but for spaces or tabs (yaml quotes a string that ends in one; any such line
+ * is left to it, to be safe) and a line that starts like a document marker (it changes the indentation).
+ */
 const NOT_SIMPLE_BLOCK = /\n[\t ]+$|^(?:%|---|\.\.\.)/m;
 
 /**
