@@ -18,7 +18,7 @@ import { Problem } from '../../errors';
 import type { RenderedObject } from '../manifest';
 import type { AdmissionTally } from '../validation/check';
 import { CelEvaluationError } from './cel';
-import { evaluateMutation, lazyBindings, evaluateValidation, KubeObject, PolicyManifest, PolicySpec } from './evaluate';
+import { evaluateMutation, evaluateValidation, KubeObject, lazyBindings, PolicyManifest, PolicySpec } from './evaluate';
 import { admissionChain, holdsPodSpec } from './pods';
 
 /** One policy violation of one rendered workload. */
