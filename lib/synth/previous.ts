@@ -22,9 +22,15 @@ export function withPreviousOutput<T>(root: string, fn: () => T): T {
 /** The content of the previous output's file `rel` (root-relative), if it is a regular file; else undefined. */
 export function previousOutput(rel: string): string | undefined {
   if (!previousRoot) return undefined;
-  const file = path.join(previousRoot, rel);
+  return regularFileContent(path.join(previousRoot, rel));
+}
+
+/**
+ * The content of `file` if it is a regular file; undefined for anything else (none, a folder, a link: a
+ * link is never read through, and the writer refuses it anyway, before it writes anything).
+ */
+export function regularFileContent(file: string): string | undefined {
   try {
-    // A link is never read through (the writer refuses it anyway, before it writes anything).
     return fs.lstatSync(file).isFile() ? fs.readFileSync(file, 'utf8') : undefined;
   } catch {
     return undefined;

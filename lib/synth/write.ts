@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { isAlive } from './lock';
 import { MANAGED_BY } from './labels';
 import { OutputError } from './output-error';
+import { regularFileContent } from './previous';
 import { byString } from '../order';
 
 /**
@@ -93,7 +94,7 @@ export class Stager {
   stage(rel: string, content: string): StagedFile {
     const folder = this.firstMissingFolder(rel);
     if (folder === undefined) {
-      if (readRegularFile(path.join(this.root, rel)) === content) return 'unchanged';
+      if (regularFileContent(path.join(this.root, rel)) === content) return 'unchanged';
       const name = `${this.prefix}${this.count++}`;
       io.writeFile(path.join(this.dir, name), content);
       return { staged: name };
@@ -121,15 +122,6 @@ export class Stager {
       }
       if (!exists) return folder;
     }
-    return undefined;
-  }
-}
-
-/** The content of a regular file; undefined for anything else (none, a folder, a link: writeTree deals with those). */
-function readRegularFile(file: string): string | undefined {
-  try {
-    return fs.lstatSync(file).isFile() ? fs.readFileSync(file, 'utf8') : undefined;
-  } catch {
     return undefined;
   }
 }
