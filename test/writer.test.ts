@@ -9,6 +9,7 @@ import { LOCK_FILE } from '../lib/synth/lock';
 import { OutputError } from '../lib/synth/output-error';
 import { formatSummary, synthToDisk } from '../lib/synth/pipeline';
 import { TalosNamespace } from '../lib/talos/namespace';
+import { regularFileContent } from '../lib/synth/previous';
 import { io, makeStagingFolder, StagedFile, Stager, writeTree } from '../lib/synth/write';
 import { synthesize } from '../lib/synth/pipeline';
 import { clusterProps, configErrorOf, errorOf, tempDir } from './helpers';
@@ -89,6 +90,19 @@ describe('the writer never follows a symbolic link', () => {
     fs.rmSync(path.join(root, 'dist/demo/apps'), { recursive: true });
     fs.symlinkSync(outside, path.join(root, 'dist/demo/apps'));
     expect(outputErrorOf(() => checkDrift(fleet(['alpha']), root))).toMatch(/^dist\/demo\/apps is a symbolic link/);
+  });
+});
+
+describe('regularFileContent: what the writer and the bootstrap reuse read of the tree', () => {
+  it('reads a regular file, empty or not, and nothing else: no link, folder, named pipe or missing file', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'file'), 'content\n');
+    fs.writeFileSync(path.join(dir, 'empty'), '');
+    fs.symlinkSync(path.join(dir, 'file'), path.join(dir, 'link'));
+    fs.mkdirSync(path.join(dir, 'folder'));
+    expect(spawnSync('mkfifo', [path.join(dir, 'pipe')]).status).toBe(0);
+    const read = (name: string) => regularFileContent(path.join(dir, name));
+    expect([read('file'), read('empty'), read('link'), read('folder'), read('pipe'), read('missing')]).toEqual(['content\n', '', undefined, undefined, undefined, undefined]);
   });
 });
 
