@@ -68,6 +68,27 @@ describe('a fleet rendered on several threads (lib/synth/parallel.ts)', () => {
     expect(fs.readdirSync(two).filter((f) => f.startsWith('.synth-staging-'))).toEqual([]);
   });
 
+  it('lists the tree as one thread does: a cluster gone is removed, a link in a cluster folder refused', () => {
+    const one = tempDir();
+    const two = tempDir();
+    for (const root of [one, two]) expect(synth(root, 1).status).toBe(0);
+    // c10 and c11 are gone: their folders, which no thread renders, are removed.
+    const serial = synth(one, 1, { PARALLEL_FLEET_SIZE: '10' });
+    expect(serial.stdout).toMatch(/files: 0 written, 0 changed, [1-9]\d* removed/);
+    expect(synth(two, 2, { PARALLEL_FLEET_SIZE: '10', PARALLEL_FLEET_MARK: tempDir() })).toEqual(serial);
+    expect(contents(two)).toEqual(contents(one));
+    // A link inside the folder of a cluster a thread renders (and lists).
+    for (const root of [one, two]) {
+      const file = path.join(root, 'dist/c3/controllers/kustomization.yaml');
+      fs.rmSync(file);
+      fs.symlinkSync('/etc/hostname', file);
+    }
+    const refused = synth(one, 1, { PARALLEL_FLEET_SIZE: '10' });
+    expect(refused.stderr).toMatch(/^error: dist\/c3\/controllers\/kustomization\.yaml is a symbolic link \(to \/etc\/hostname\)/);
+    expect(synth(two, 2, { PARALLEL_FLEET_SIZE: '10', PARALLEL_FLEET_MARK: tempDir() })).toEqual(refused);
+    expect(contents(two)).toEqual(contents(one));
+  });
+
   it('reports a mistake in any cluster exactly as one thread does, and writes nothing', () => {
     const one = tempDir();
     const two = tempDir();

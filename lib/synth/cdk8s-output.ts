@@ -7,8 +7,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { byKey } from '../order';
+import { byString } from '../order';
 import { OUTPUT_DIRS } from './files';
+import { listFiles } from './write';
 
 /** The variable through which the cdk8s CLI names its output folder to the app. */
 export const CDK8S_OUTDIR = 'CDK8S_OUTDIR';
@@ -30,14 +31,17 @@ export function cdk8sOutputProblem(outdir: string, root: string): string | undef
     'set output: .cdk8s-out in cdk8s.yaml, then restore the output with npm run synth (or git checkout)';
 }
 
-/** Writes `<cluster>.k8s.yaml` into `outdir`: the objects Flux applies for the cluster (clusters/<cluster>/ and its layers), in path order. */
-export function writeCdk8sOutput(outdir: string, files: ReadonlyMap<string, string>): void {
+/**
+ * Writes `<cluster>.k8s.yaml` into `outdir`: the objects Flux applies for the cluster (clusters/<cluster>/ and
+ * its layers), in path order, as synth has just written them under `root` (the folders `dirs`).
+ */
+export function writeCdk8sOutput(outdir: string, root: string, dirs: readonly string[]): void {
   const byCluster = new Map<string, string[]>();
-  for (const [rel, content] of [...files].sort(byKey)) {
+  for (const rel of dirs.flatMap((d) => listFiles(root, d)).sort(byString)) {
     const m = /^(?:clusters\/([^/]+)|dist\/([^/]+)\/(?:controllers|configs|apps))\/([^/]+\.yaml)$/.exec(rel);
     if (!m || m[3] === 'kustomization.yaml') continue;
     const cluster = m[1] ?? m[2];
-    byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), content]);
+    byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), fs.readFileSync(path.join(root, rel), 'utf8')]);
   }
   fs.mkdirSync(outdir, { recursive: true });
   for (const [cluster, docs] of byCluster) fs.writeFileSync(path.join(outdir, `${cluster}.k8s.yaml`), docs.join('---\n'));

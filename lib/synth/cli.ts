@@ -4,6 +4,7 @@ import { formatProblem, isConfigError, Problem } from '../errors';
 import { DEFAULT_CHECKS, withoutAdmission } from './checks';
 import { CDK8S_OUTDIR, cdk8sOutputProblem, writeCdk8sOutput } from './cdk8s-output';
 import { runDriftCheck } from './drift';
+import { ownedDirs } from './files';
 import { debugRequested, describeException, mappedStack } from './exception';
 import { isOutputError } from './output-error';
 import { CheckFailure, DiskOptions, FleetBuilder, formatSummary, renderShare, SynthOptions, synthToDisk } from './pipeline';
@@ -68,7 +69,7 @@ export function runSynthCli(build: FleetBuilder, options: DiskOptions = {}, root
     }
     const flags = { allowEmpty: argv.includes('--allow-empty'), pruneForeign: argv.includes('--prune-foreign') };
     const summary = synthToDisk(build, root, { ...flags, ...opts });
-    if (cdk8sOut !== undefined) writeCdk8sOutput(path.resolve(root, cdk8sOut), summary.files);
+    if (cdk8sOut !== undefined) writeCdk8sOutput(path.resolve(root, cdk8sOut), root, ownedDirs(opts.clusters));
     // The cdk8s CLI keeps the app's stdout to itself: under it, the summaries go to stderr.
     const out = cdk8sOut === undefined ? console.log : console.error;
     printNotes(summary.warnings, summary.summaries, out);

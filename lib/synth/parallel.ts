@@ -46,6 +46,7 @@ export interface PlanOutput {
 
 /** A share of the fleet as a thread rendered it: its files and object counts. */
 export interface Share {
+  /** Path → content of the files it planned and did not stage (all of them, when it stages none). */
   readonly files: ReadonlyArray<readonly [string, string]>;
   readonly objectsByDestination: Readonly<Record<Destination, number>>;
   /** Clusters rendered. */
@@ -54,8 +55,10 @@ export interface Share {
   readonly warnings: readonly Problem[];
   /** The checks' counts over these clusters, which add up over the threads. */
   readonly notes: CheckNotes;
-  /** What the thread found of each file on disk, when it staged them (lib/synth/write.ts). */
+  /** What the thread found of each file on disk, when it staged them (lib/synth/write.ts): their content stays in the staging folder or the tree. */
   readonly staged?: ReadonlyArray<readonly [string, StagedFile]>;
+  /** The files on disk below the folders of the clusters it rendered, by folder (when it staged; a folder it could not list is left out). */
+  readonly listed?: ReadonlyArray<readonly [string, readonly string[]]>;
 }
 
 /** What a helper thread is given (workerData). */

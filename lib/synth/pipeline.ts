@@ -98,15 +98,17 @@ function gateFindings(objects: readonly RenderedObject[], options: SynthOptions,
 export interface PlannedFleet {
   /** The clusters rendered, in the order they were defined. */
   readonly clusters: readonly string[];
-  /** Relative path → content of every output file, sorted by path. */
+  /** Relative path → content of every output file the rendering threads did not stage (all of them when they stage none), sorted by path. */
   readonly files: ReadonlyMap<string, string>;
   readonly objectsByDestination: Readonly<Record<Destination, number>>;
   /** What the checks found worth saying that fails nothing. */
   readonly warnings: readonly Problem[];
   /** One-line accounts the checks give of what they did (`admission: …`). */
   readonly summaries: readonly string[];
-  /** The files the rendering threads already compared with the tree and staged (a synth that writes, on several threads). */
+  /** The other output files: the rendering threads compared them with the tree and staged them (a synth that writes, on several threads). */
   readonly staged?: ReadonlyMap<string, StagedFile>;
+  /** The files on disk below the folders of the clusters the threads rendered, by folder, as they listed them. */
+  readonly listed?: ReadonlyMap<string, readonly string[]>;
 }
 
 const countByDestination = (objects: readonly { destination: Destination }[]) => {
@@ -154,11 +156,13 @@ const planned = (result: SynthResult): PlannedFleet => ({
 /**
  * The clusters a thread takes one at a time (`take` gives the index of the next, until past the end),
  * each rendered, checked and planned as files, then released: a thread holds one cluster's objects at a
- * time. With a stager, each file is compared with the tree and staged as soon as it is planned.
+ * time. With a stager, each file is compared with the tree and staged as soon as it is planned (its
+ * content is not kept), and the cluster's folders in the tree are listed.
  */
 export function renderShare(fleet: BuiltFleet, take: () => number, options: SynthOptions = {}, stager?: Stager): Share {
   const files: Array<[string, string]> = [];
   const staged: Array<[string, StagedFile]> = [];
+  const listed: Array<[string, string[]]> = [];
   const objectsByDestination = { controllers: 0, configs: 0, apps: 0, flux: 0 };
   const warnings: Problem[] = [];
   const notes = emptyNotes();
@@ -167,8 +171,14 @@ export function renderShare(fleet: BuiltFleet, take: () => number, options: Synt
     const cluster = fleet.clusters[i];
     const result = checked(renderClusters(fleet, [cluster]), options);
     for (const [rel, content] of result.files) {
-      files.push([rel, content]);
       if (stager) staged.push([rel, stager.stage(rel, content)]);
+      else files.push([rel, content]);
+    }
+    if (stager) {
+      for (const dir of ownedDirs([cluster.clusterName])) {
+        const found = stager.list(dir);
+        if (found) listed.push([dir, found]);
+      }
     }
     for (const o of result.objects) objectsByDestination[o.destination]++;
     warnings.push(...result.warnings);
@@ -176,12 +186,14 @@ export function renderShare(fleet: BuiltFleet, take: () => number, options: Synt
     cluster.release();
     rendered++;
   }
-  return { files, ...(stager ? { staged } : {}), objectsByDestination, rendered, warnings, notes };
+  return { files, ...(stager ? { staged, listed } : {}), objectsByDestination, rendered, warnings, notes };
 }
 
 function mergeShares(fleet: BuiltFleet, shares: readonly Share[]): PlannedFleet {
   const files = new Map(shares.flatMap((s) => s.files).sort(byKey));
+  // Only looked up: the writer orders what it does itself.
   const staged = shares.every((s) => s.staged) ? new Map(shares.flatMap((s) => s.staged ?? [])) : undefined;
+  const listed = staged ? new Map(shares.flatMap((s) => s.listed ?? [])) : undefined;
   const objectsByDestination = { controllers: 0, configs: 0, apps: 0, flux: 0 };
   for (const s of shares) for (const d of Object.keys(objectsByDestination) as Destination[]) objectsByDestination[d] += s.objectsByDestination[d];
   const clusters = fleet.clusters.map((c) => c.clusterName);
@@ -190,7 +202,7 @@ function mergeShares(fleet: BuiltFleet, shares: readonly Share[]): PlannedFleet 
   const clusterOf = (w: Problem) => order.get(w.where.split('/')[0]) ?? clusters.length;
   const warnings = shares.flatMap((s) => s.warnings).map((w, i) => ({ w, i })).sort((a, b) => clusterOf(a.w) - clusterOf(b.w) || a.i - b.i).map(({ w }) => w);
   const notes = shares.reduce((all, s) => addNotes(all, s.notes), emptyNotes());
-  return { clusters, files, objectsByDestination, warnings, summaries: summariesOf(notes), ...(staged ? { staged } : {}) };
+  return { clusters, files, objectsByDestination, warnings, summaries: summariesOf(notes), ...(staged ? { staged, listed } : {}) };
 }
 
 export interface DiskOptions extends SynthOptions, WriteOptions {
@@ -205,8 +217,6 @@ export interface SynthSummary {
   readonly summaries: readonly string[];
   readonly objectsByDestination: Readonly<Record<Destination, number>>;
   readonly stats: WriteStats;
-  /** The files written or kept, by path below root. */
-  readonly files: ReadonlyMap<string, string>;
 }
 
 /**
@@ -228,9 +238,10 @@ export function synthToDisk(build: FleetBuilder, root: string, options: DiskOpti
       fs.rmSync(staging, { recursive: true, force: true });
       throw err;
     }
-    return { result: planned, stats: writeTree(root, ownedDirs(options.clusters), planned.files, options, { dir: staging, files: planned.staged ?? new Map() }) };
+    const prestaged = { dir: staging, files: planned.staged ?? new Map<string, StagedFile>(), listed: planned.listed };
+    return { result: planned, stats: writeTree(root, ownedDirs(options.clusters), planned.files, options, prestaged) };
   });
-  return { clusters: result.clusters.length, objectsByDestination: result.objectsByDestination, stats, warnings: result.warnings, summaries: result.summaries, files: result.files };
+  return { clusters: result.clusters.length, objectsByDestination: result.objectsByDestination, stats, warnings: result.warnings, summaries: result.summaries };
 }
 
 /** An empty fleet would delete the whole output: almost always a fleet.ts that lost its clusters. */

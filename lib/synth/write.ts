@@ -62,8 +62,13 @@ const STAGED_TREE = 'tree';
 /** A staging folder made before rendering, and the files the rendering threads already compared and staged in it. */
 export interface PreStaged {
   readonly dir: string;
-  /** Root-relative path → what its thread found; a planned file missing here is compared and staged by writeTree. */
+  /**
+   * Root-relative path → what its thread found: planned files besides the ones writeTree is given with
+   * their content (which it compares and stages itself).
+   */
   readonly files: ReadonlyMap<string, StagedFile>;
+  /** The files on disk below the folders the threads listed (Stager.list), by folder. */
+  readonly listed?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** Makes the staging folder of a synth beside the tree (an OutputError when it cannot). */
@@ -85,6 +90,8 @@ export class Stager {
   private count = 0;
   /** Folders (root-relative) known to exist in the tree, or not. */
   private readonly exists = new Map<string, boolean>();
+  /** Folder of planned files → the topmost folder on the way to it that the tree does not have (null: none). */
+  private readonly missing = new Map<string, string | null>();
   /** Folders made under the staged tree. */
   private readonly made = new Set<string>();
 
@@ -110,10 +117,33 @@ export class Stager {
     return { staged, folder };
   }
 
-  /** The topmost folder on the way to `rel` that the tree does not have, if any. */
+  /**
+   * The files below `dir` in the tree (listFiles), for writeTree to take instead of listing the folder
+   * again; undefined when listFiles fails (a link), which writeTree then reports as it lists the folder itself.
+   */
+  list(dir: string): string[] | undefined {
+    try {
+      return listFiles(this.root, dir);
+    } catch (err) {
+      if (err instanceof OutputError) return undefined;
+      throw err;
+    }
+  }
+
+  /** The topmost folder on the way to `rel` that the tree does not have, if any (looked up once per folder). */
   private firstMissingFolder(rel: string): string | undefined {
-    const parts = rel.split('/');
-    for (let i = 1; i < parts.length; i++) {
+    const dir = path.posix.dirname(rel);
+    let missing = this.missing.get(dir);
+    if (missing === undefined) {
+      missing = this.firstMissingOf(dir) ?? null;
+      this.missing.set(dir, missing);
+    }
+    return missing ?? undefined;
+  }
+
+  private firstMissingOf(dir: string): string | undefined {
+    const parts = dir.split('/');
+    for (let i = 1; i <= parts.length; i++) {
       const folder = parts.slice(0, i).join('/');
       let exists = this.exists.get(folder);
       if (exists === undefined) {
@@ -129,10 +159,18 @@ export class Stager {
 const errorCode = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err as Error).message;
 
 /**
- * Lists the files below `root/dir` as root-relative POSIX paths. A symbolic link anywhere (the folder
- * itself included) is refused: following it would read or write outside the repository.
+ * Lists the files below `root/dir` as root-relative POSIX paths, sorted. A symbolic link anywhere (the
+ * folder itself included) is refused: following it would read or write outside the repository.
  */
 export function listFiles(root: string, dir: string): string[] {
+  return filesBelow(root, dir).sort();
+}
+
+/**
+ * listFiles unsorted; a folder (at any depth) that a rendering thread listed (`listed`, by root-relative
+ * folder) is taken from there instead of being read again.
+ */
+function filesBelow(root: string, dir: string, listed?: ReadonlyMap<string, readonly string[]>): string[] {
   const out: string[] = [];
   const refuseLink = (rel: string) => {
     const target = fs.readlinkSync(path.join(root, rel));
@@ -149,6 +187,11 @@ export function listFiles(root: string, dir: string): string[] {
   if (top.isSymbolicLink()) refuseLink(dir);
   if (!top.isDirectory()) throw new OutputError(`${dir} is not a folder; synth writes its output into the folders dist/ and clusters/`);
   const walk = (rel: string) => {
+    const known = listed?.get(rel);
+    if (known) {
+      for (const file of known) out.push(file);
+      return;
+    }
     for (const e of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
       const child = `${rel}/${e.name}`;
       if (e.isSymbolicLink()) refuseLink(child);
@@ -157,23 +200,31 @@ export function listFiles(root: string, dir: string): string[] {
     }
   };
   walk(dir);
-  return out.sort();
+  return out;
 }
 
 /**
- * Compares the planned tree with what is on disk under the owned folders; a file a rendering thread
- * already compared (`known`) is not read again.
+ * Compares the planned tree (`files`, and the files rendering threads staged, `known`) with what is on
+ * disk under the owned folders. A file a thread already compared is not read again, and a folder a
+ * thread listed (`listed`) is not listed again.
  */
-export function diffTree(root: string, dirs: readonly string[], files: ReadonlyMap<string, string>, known?: ReadonlyMap<string, StagedFile>): TreeDiff {
+export function diffTree(root: string, dirs: readonly string[], files: ReadonlyMap<string, string>, known?: ReadonlyMap<string, StagedFile>,
+  listed?: ReadonlyMap<string, readonly string[]>): TreeDiff {
   const diff: TreeDiff = { added: [], changed: [], removed: [], unchanged: [] };
-  const existing = new Set(dirs.flatMap((d) => listFiles(root, d)));
+  const existing = new Set(dirs.flatMap((d) => filesBelow(root, d, listed)));
   for (const [rel, content] of files) {
     const seen = known?.get(rel);
     if (!existing.has(rel)) diff.added.push(rel);
     else if (seen === 'unchanged' || (seen === undefined && fs.readFileSync(path.join(root, rel), 'utf8') === content)) diff.unchanged.push(rel);
     else diff.changed.push(rel);
   }
-  for (const rel of existing) if (!files.has(rel)) diff.removed.push(rel);
+  for (const [rel, seen] of known ?? []) {
+    if (files.has(rel)) continue;
+    if (!existing.has(rel)) diff.added.push(rel);
+    else if (seen === 'unchanged') diff.unchanged.push(rel);
+    else diff.changed.push(rel);
+  }
+  for (const rel of existing) if (!files.has(rel) && !known?.has(rel)) diff.removed.push(rel);
   diff.removed.sort();
   return diff;
 }
@@ -194,6 +245,9 @@ export function firstFew(items: readonly string[], few = 5): string {
   return items.length <= few ? items.join(', ') : `${items.slice(0, few).join(', ')} and ${items.length - few} more`;
 }
 
+/** A `..` step in a relative path. */
+const PARENT_STEP = /(^|\/)\.\.(\/|$)/;
+
 /**
  * Makes the owned folders under `root` hold exactly `files`, touching only what differs. The caller holds
  * the output lock (withOutputLock).
@@ -207,8 +261,8 @@ export function firstFew(items: readonly string[], few = 5): string {
  * Unchanged files keep their bytes and modification times.
  */
 export function writeTree(root: string, dirs: readonly string[], files: ReadonlyMap<string, string>, options: WriteOptions = {}, prestaged?: PreStaged): WriteStats {
-  for (const rel of files.keys()) {
-    if (!dirs.some((d) => rel.startsWith(`${d}/`)) || rel.split('/').includes('..')) {
+  for (const rel of [...files.keys(), ...(prestaged?.files.keys() ?? [])]) {
+    if (!dirs.some((d) => rel.startsWith(`${d}/`)) || PARENT_STEP.test(rel)) {
       if (prestaged) fs.rmSync(prestaged.dir, { recursive: true, force: true });
       throw new Error(`refusing to write ${rel}: outside ${dirs.join(', ')}`);
     }
@@ -216,7 +270,7 @@ export function writeTree(root: string, dirs: readonly string[], files: Readonly
   let staging = prestaged?.dir;
   let keepStaging = false;
   try {
-    const diff = diffTree(root, dirs, files, prestaged?.files);
+    const diff = diffTree(root, dirs, files, prestaged?.files, prestaged?.listed);
     if (!options.pruneForeign) refuseForeignRemovals(root, diff.removed);
     checkWritable(root, [...diff.added, ...diff.changed, ...diff.removed]);
     staging ??= makeStagingFolder(root);
@@ -234,6 +288,8 @@ export function writeTree(root: string, dirs: readonly string[], files: Readonly
         toWrite.push({ rel, staged: String(i), existed: existed.has(rel) });
       }
     });
+    // New files, then replaced ones, each by path: the files the threads staged come in the order the threads took their clusters.
+    toWrite.sort((a, b) => Number(a.existed) - Number(b.existed) || byString(a.rel, b.rel));
     applyStaged(root, staging, [...folders].sort(), toWrite, diff.removed);
     removeEmptiedFolders(root, dirs, diff.removed);
     return { written: diff.added.length, changed: diff.changed.length, removed: diff.removed.length, unchanged: diff.unchanged.length, removedFiles: diff.removed };
