@@ -1,5 +1,9 @@
 /** The test evaluator (test/support/cel.ts) and the image glob matcher: what they claim to support. */
+import { parse } from '@bufbuild/cel';
 import { compileGlob } from '../lib/addons/kyverno/glob';
+import { parseCel } from '../lib/synth/admission/cel';
+import { synthesize } from '../lib/synth/pipeline';
+import { exampleFleet } from './fixtures/example-fleet';
 import { CelEvaluationError, evaluateCel, evaluateMutation, evaluateValidation, PolicyManifest, resourceOf } from './support/cel';
 import { configMap, pod } from './support/workloads';
 
@@ -110,3 +114,49 @@ describe('compileGlob', () => {
     ]);
   });
 });
+
+describe('parseCel: expressions that differ only in their strings share one parse', () => {
+  /** Every CEL expression of the example fleet's policies. */
+  function fleetExpressions(): string[] {
+    const out: string[] = [];
+    const walk = (v: unknown, key = ''): void => {
+      if (typeof v === 'string' && /[eE]xpression$/.test(key)) out.push(v);
+      else if (Array.isArray(v)) v.forEach((x) => walk(x));
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, k);
+    };
+    for (const o of synthesize(exampleFleet).objects) walk(o.manifest);
+    return out;
+  }
+
+  const tree = (e: () => ReturnType<typeof parse>) => JSON.stringify(e().expr, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+
+  it('gives the tree parse gives, for every expression of the example fleet and for forms it does not share', () => {
+    const expressions = [
+      ...fleetExpressions(),
+      // One shape, other strings (a label per cluster), after the first of that shape was parsed.
+      'Object{metadata: Object.metadata{labels: {"team": has(object.metadata.labels) && "team" in object.metadata.labels ? object.metadata.labels["team"] : "a"}}}',
+      'Object{metadata: Object.metadata{labels: {"tier": has(object.metadata.labels) && "tier" in object.metadata.labels ? object.metadata.labels["tier"] : ""}}}',
+      '"x" + "" + "\u0000" + "y"',
+      // Not shared: escapes, single quotes, raw and bytes strings, triple quotes.
+      '"a\\"b" + "\\n"',
+      "'single' + \"double\"",
+      'r"raw\\d" + b"bytes".string()',
+      '"""triple""" + "x"',
+    ];
+    expect(expressions.length).toBeGreaterThan(20);
+    for (const e of expressions) expect([e, tree(() => parseCel(e))]).toEqual([e, tree(() => parse(e))]);
+  });
+
+  it('reports a syntax error as parse does', () => {
+    const messageOf = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (err) {
+        return (err as Error).message;
+      }
+      throw new Error('parsed');
+    };
+    for (const e of ['object.?spec == "x"', '"open', 'a + "b" +']) expect(messageOf(() => parseCel(e))).toBe(messageOf(() => parse(e)));
+  });
+});
+

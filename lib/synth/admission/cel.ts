@@ -120,13 +120,71 @@ export function compileCel(expression: string, funcs: readonly CelFunc[] = NO_FU
 function planExpression(env: ReturnType<typeof celEnv>, expression: string): CelProgram | CelEvaluationError {
   let parsed: ReturnType<typeof parse>;
   try {
-    parsed = parse(expression);
+    parsed = parseCel(expression);
   } catch (err) {
     return new CelEvaluationError('CEL', expression, `does not parse: ${(err as Error).message}`);
   }
   rewriteObjectConstructors(parsed);
   const planned = plan(env, parsed);
   return (bindings) => planned(bindings) as CelValue;
+}
+
+/**
+ * Expressions that differ only in their strings (a policy rendered for each cluster, with the cluster's
+ * own labels or registries in it) share one parse: parsing is most of compiling an expression, and a big
+ * fleet has one such expression per cluster. Their strings are replaced by numbered placeholders, the
+ * result is parsed once, and each expression gets a copy of that tree with its own strings put back:
+ * the tree `parse` gives for the expression itself (the planner reads no source positions). Only
+ * expressions whose strings are all in double quotes without escapes take this way (their value is their
+ * text); any other is parsed as it is, as is one whose shared form does not parse.
+ */
+export function parseCel(expression: string): ReturnType<typeof parse> {
+  const shared = sharedForm(expression);
+  if (!shared) return parse(expression);
+  let tree = sharedTrees.get(shared.template);
+  if (tree === undefined) {
+    try {
+      tree = parse(shared.template);
+    } catch {
+      tree = null;
+    }
+    sharedTrees.set(shared.template, tree);
+  }
+  if (tree === null) return parse(expression);
+  const copy = structuredClone(tree);
+  putStrings(copy.expr, shared.strings);
+  return copy;
+}
+
+/** Parsed shared forms (null: does not parse). */
+const sharedTrees = new Map<string, ReturnType<typeof parse> | null>();
+
+/** Single quotes, escapes, comments, raw or bytes strings, triple quotes: not shared. */
+const NOT_SHARED = /['\\`]|\/\/|[rRbB]"|"""/;
+const PLAIN_STRING = /"([^"\n\r]*)"/g;
+const PLACEHOLDER = /^\u0000(\d+)$/;
+
+function sharedForm(expression: string): { template: string; strings: string[] } | undefined {
+  if (NOT_SHARED.test(expression) || !expression.includes('"')) return undefined;
+  const strings: string[] = [];
+  const template = expression.replace(PLAIN_STRING, (_, text: string) => `"\u0000${strings.push(text) - 1}"`);
+  // A quote left over (a string across lines): not a form to share.
+  return template.replace(/"\u0000\d+"/g, '').includes('"') ? undefined : { template, strings };
+}
+
+/** Puts each string back in place of its placeholder (a string constant of the parsed shared form). */
+function putStrings(node: unknown, strings: readonly string[]): void {
+  if (Array.isArray(node)) {
+    for (const child of node) putStrings(child, strings);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const constant = node as { constantKind?: { case?: string; value?: unknown } };
+  if (constant.constantKind?.case === 'stringValue' && typeof constant.constantKind.value === 'string') {
+    const m = PLACEHOLDER.exec(constant.constantKind.value);
+    if (m) constant.constantKind.value = strings[Number(m[1])];
+  }
+  for (const child of Object.values(node)) putStrings(child, strings);
 }
 
 /** Evaluates one CEL expression with plain-JSON bindings; returns plain JSON; throws CelEvaluationError on any error. */
