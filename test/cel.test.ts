@@ -1,7 +1,7 @@
 /** The test evaluator (test/support/cel.ts) and the image glob matcher: what they claim to support. */
 import { parse } from '@bufbuild/cel';
 import { compileGlob } from '../lib/addons/kyverno/glob';
-import { parseCel } from '../lib/synth/admission/cel';
+import { parseCel, sharedForm } from '../lib/synth/admission/cel';
 import { synthesize } from '../lib/synth/pipeline';
 import { exampleFleet } from './fixtures/example-fleet';
 import { CelEvaluationError, evaluateCel, evaluateMutation, evaluateValidation, PolicyManifest, resourceOf } from './support/cel';
@@ -145,6 +145,22 @@ describe('parseCel: expressions that differ only in their strings share one pars
     ];
     expect(expressions.length).toBeGreaterThan(20);
     for (const e of expressions) expect([e, tree(() => parseCel(e))]).toEqual([e, tree(() => parse(e))]);
+  });
+
+  it('shares the form of a per-cluster expression, and not of strings it cannot read as they are', () => {
+    const labels = fleetExpressions().find((e) => e.startsWith('Object{metadata: Object.metadata{labels:')) ?? '';
+    expect(sharedForm(labels)?.strings).toContain('talos-flux-synth.dev/cluster');
+    // Another cluster's: the default value (the last string) differs.
+    const other = labels.replace(/"[^"]*"\}\}\}$/, '"another-cluster"}}}');
+    expect(other).not.toBe(labels);
+    expect(sharedForm(other)?.template).toBe(sharedForm(labels)?.template);
+    expect(sharedForm('object.kind == "Pod" && r"a" == "b"')).toBeUndefined();
+    expect(sharedForm('B"bytes" == b"x"')).toBeUndefined();
+    expect(sharedForm('"a\\"b" + "\\n"')).toBeUndefined();
+    expect(sharedForm('"a" + \'b\'')).toBeUndefined();
+    expect(sharedForm('"a" // "b"')).toBeUndefined();
+    expect(sharedForm('"a\nb"')).toBeUndefined();
+    expect(sharedForm('"for" == "bar"')?.strings).toEqual(['for', 'bar']);
   });
 
   it('reports a syntax error as parse does', () => {

@@ -159,17 +159,21 @@ export function parseCel(expression: string): ReturnType<typeof parse> {
 /** Parsed shared forms (null: does not parse). */
 const sharedTrees = new Map<string, ReturnType<typeof parse> | null>();
 
-/** Single quotes, escapes, comments, raw or bytes strings, triple quotes: not shared. */
-const NOT_SHARED = /['\\`]|\/\/|[rRbB]"|"""/;
+/** Single quotes, escapes, backquoted names, triple quotes: not shared. */
+const NOT_SHARED = /['\\`]|"""/;
 const PLAIN_STRING = /"([^"\n\r]*)"/g;
 const PLACEHOLDER = /^\u0000(\d+)$/;
+/** In the shared form: a raw or bytes string (its prefix), or a comment. */
+const NOT_SHARED_FORM = /(^|[^\w.])[rRbB]"\u0000|\/\//;
 
-function sharedForm(expression: string): { template: string; strings: string[] } | undefined {
+/** The form an expression shares with those that differ from it only in their strings, and its strings; undefined when it shares none. */
+export function sharedForm(expression: string): { template: string; strings: string[] } | undefined {
   if (NOT_SHARED.test(expression) || !expression.includes('"')) return undefined;
   const strings: string[] = [];
   const template = expression.replace(PLAIN_STRING, (_, text: string) => `"\u0000${strings.push(text) - 1}"`);
-  // A quote left over (a string across lines): not a form to share.
-  return template.replace(/"\u0000\d+"/g, '').includes('"') ? undefined : { template, strings };
+  // A quote left over (a string across lines), a raw or bytes string, a comment: not a form to share.
+  if (template.replace(/"\u0000\d+"/g, '').includes('"') || NOT_SHARED_FORM.test(template)) return undefined;
+  return { template, strings };
 }
 
 /** Puts each string back in place of its placeholder (a string constant of the parsed shared form). */
