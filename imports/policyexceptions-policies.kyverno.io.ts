@@ -87,7 +87,7 @@ export function toJson_PolicyExceptionProps(obj: PolicyExceptionProps | undefine
     'spec': toJson_PolicyExceptionSpec(obj.spec),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return definedValues(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -177,11 +177,11 @@ export function toJson_PolicyExceptionSpec(obj: PolicyExceptionSpec | undefined)
     'images': obj.images?.map(y => y),
     'matchConditions': obj.matchConditions?.map(y => toJson_PolicyExceptionSpecMatchConditions(y)),
     'policyRefs': obj.policyRefs?.map(y => toJson_PolicyExceptionSpecPolicyRefs(y)),
-    'properties': ((obj.properties) === undefined) ? undefined : (Object.entries(obj.properties).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'properties': ((obj.properties) === undefined) ? undefined : (definedValues(obj.properties)),
     'reportResult': obj.reportResult,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return definedValues(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -237,7 +237,7 @@ export function toJson_PolicyExceptionSpecMatchConditions(obj: PolicyExceptionSp
     'name': obj.name,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return definedValues(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -271,7 +271,7 @@ export function toJson_PolicyExceptionSpecPolicyRefs(obj: PolicyExceptionSpecPol
     'name': obj.name,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return definedValues(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -374,7 +374,7 @@ export function toJson_PolicyExceptionV1Alpha1Props(obj: PolicyExceptionV1Alpha1
     'spec': toJson_PolicyExceptionV1Alpha1Spec(obj.spec),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return definedValues(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -464,11 +464,11 @@ export function toJson_PolicyExceptionV1Alpha1Spec(obj: PolicyExceptionV1Alpha1S
     'images': obj.images?.map(y => y),
     'matchConditions': obj.matchConditions?.map(y => toJson_PolicyExceptionV1Alpha1SpecMatchConditions(y)),
     'policyRefs': obj.policyRefs?.map(y => toJson_PolicyExceptionV1Alpha1SpecPolicyRefs(y)),
-    'properties': ((obj.properties) === undefined) ? undefined : (Object.entries(obj.properties).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'properties': ((obj.properties) === undefined) ? undefined : (definedValues(obj.properties)),
     'reportResult': obj.reportResult,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return definedValues(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -524,7 +524,7 @@ export function toJson_PolicyExceptionV1Alpha1SpecMatchConditions(obj: PolicyExc
     'name': obj.name,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return definedValues(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -558,7 +558,7 @@ export function toJson_PolicyExceptionV1Alpha1SpecPolicyRefs(obj: PolicyExceptio
     'name': obj.name,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return definedValues(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -661,7 +661,7 @@ export function toJson_PolicyExceptionV1Beta1Props(obj: PolicyExceptionV1Beta1Pr
     'spec': toJson_PolicyExceptionV1Beta1Spec(obj.spec),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return definedValues(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -751,11 +751,11 @@ export function toJson_PolicyExceptionV1Beta1Spec(obj: PolicyExceptionV1Beta1Spe
     'images': obj.images?.map(y => y),
     'matchConditions': obj.matchConditions?.map(y => toJson_PolicyExceptionV1Beta1SpecMatchConditions(y)),
     'policyRefs': obj.policyRefs?.map(y => toJson_PolicyExceptionV1Beta1SpecPolicyRefs(y)),
-    'properties': ((obj.properties) === undefined) ? undefined : (Object.entries(obj.properties).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'properties': ((obj.properties) === undefined) ? undefined : (definedValues(obj.properties)),
     'reportResult': obj.reportResult,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return definedValues(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -811,7 +811,7 @@ export function toJson_PolicyExceptionV1Beta1SpecMatchConditions(obj: PolicyExce
     'name': obj.name,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return definedValues(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -845,7 +845,7 @@ export function toJson_PolicyExceptionV1Beta1SpecPolicyRefs(obj: PolicyException
     'name': obj.name,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return definedValues(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -863,3 +863,16 @@ export enum PolicyExceptionV1Beta1SpecReportResult {
   PASS = "pass",
 }
 
+
+/** `o` without its undefined values (added by npm run import: one pass instead of a spread per entry). */
+function definedValues<V>(o: { [key: string]: V }): { [key: string]: V } {
+  const out: { [key: string]: V } = {};
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    if (v === undefined) continue;
+    // An object literal's computed key defines even __proto__ as a property: so does this.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[k] = v;
+  }
+  return out;
+}

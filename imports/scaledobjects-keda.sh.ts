@@ -87,7 +87,7 @@ export function toJson_ScaledObjectProps(obj: ScaledObjectProps | undefined): Re
     'spec': toJson_ScaledObjectSpec(obj.spec),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return definedValues(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -173,7 +173,7 @@ export function toJson_ScaledObjectSpec(obj: ScaledObjectSpec | undefined): Reco
     'triggers': obj.triggers?.map(y => toJson_ScaledObjectSpecTriggers(y)),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return definedValues(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -215,7 +215,7 @@ export function toJson_ScaledObjectSpecAdvanced(obj: ScaledObjectSpecAdvanced | 
     'scalingModifiers': toJson_ScaledObjectSpecAdvancedScalingModifiers(obj.scalingModifiers),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return definedValues(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -253,7 +253,7 @@ export function toJson_ScaledObjectSpecFallback(obj: ScaledObjectSpecFallback | 
     'replicas': obj.replicas,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return definedValues(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -297,7 +297,7 @@ export function toJson_ScaledObjectSpecScaleTargetRef(obj: ScaledObjectSpecScale
     'name': obj.name,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return definedValues(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -352,14 +352,14 @@ export function toJson_ScaledObjectSpecTriggers(obj: ScaledObjectSpecTriggers | 
   if (obj === undefined) { return undefined; }
   const result = {
     'authenticationRef': toJson_ScaledObjectSpecTriggersAuthenticationRef(obj.authenticationRef),
-    'metadata': ((obj.metadata) === undefined) ? undefined : (Object.entries(obj.metadata).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'metadata': ((obj.metadata) === undefined) ? undefined : (definedValues(obj.metadata)),
     'metricType': obj.metricType,
     'name': obj.name,
     'type': obj.type,
     'useCachedMetrics': obj.useCachedMetrics,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return definedValues(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -394,7 +394,7 @@ export function toJson_ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfig(obj
     'name': obj.name,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return definedValues(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -441,7 +441,7 @@ export function toJson_ScaledObjectSpecAdvancedScalingModifiers(obj: ScaledObjec
     'target': obj.target,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return definedValues(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -493,7 +493,7 @@ export function toJson_ScaledObjectSpecTriggersAuthenticationRef(obj: ScaledObje
     'name': obj.name,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return definedValues(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -537,7 +537,7 @@ export function toJson_ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBeha
     'scaleUp': toJson_ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUp(obj.scaleUp),
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return definedValues(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -637,7 +637,7 @@ export function toJson_ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBeha
     'tolerance': obj.tolerance?.value,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return definedValues(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -712,7 +712,7 @@ export function toJson_ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBeha
     'tolerance': obj.tolerance?.value,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return definedValues(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -758,7 +758,7 @@ export function toJson_ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBeha
     'value': obj.value,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return definedValues(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -830,7 +830,7 @@ export function toJson_ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBeha
     'value': obj.value,
   };
   // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+  return definedValues(result);
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -860,3 +860,16 @@ export class ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleU
   }
 }
 
+
+/** `o` without its undefined values (added by npm run import: one pass instead of a spread per entry). */
+function definedValues<V>(o: { [key: string]: V }): { [key: string]: V } {
+  const out: { [key: string]: V } = {};
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    if (v === undefined) continue;
+    // An object literal's computed key defines even __proto__ as a property: so does this.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[k] = v;
+  }
+  return out;
+}

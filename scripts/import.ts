@@ -7,14 +7,16 @@
  *   npm run import -- --crd <file or https URL> [--version <v>] [--no-binding]
  *   npm run import -- --chart-schema <chart>@<version> <values.schema.json file or URL> [<values.yaml file or URL>]
  *
- * It drives cdk8s-cli's own importer, so the output is what `cdk8s import` writes online. The one
- * difference: `k8s@<version>` would download cdk8s' Kubernetes definitions; here they are read from
+ * It drives cdk8s-cli's own importer, so the output is what `cdk8s import` writes online, with two
+ * differences: `k8s@<version>` would download cdk8s' Kubernetes definitions; here they are read from
  * the repository's copy in schemas/upstream/kubernetes/cdk8s-kubernetes-schemas/ (see `npm run vendor`).
+ * And the converters drop undefined values in one pass, not a copy per field (scripts/bindings.ts).
  * The validation schemas are compiled by scripts/schemas.ts (see there for what it changes).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
+import { linearFilters } from './bindings';
 import { generateSchemas } from './schemas';
 import { addChartSchema, addCrd, applyEdits, Edits, UsageError } from './user-inputs';
 import { ChartSchemaEntry, generateValuesTypes } from './values-types';
@@ -106,6 +108,10 @@ async function importBindings(): Promise<void> {
       {},
       { outdir: staging, targetLanguage: 'typescript', save: false },
     );
+    for (const name of fs.readdirSync(staging).filter((f) => f.endsWith('.ts'))) {
+      const file = path.join(staging, name);
+      fs.writeFileSync(file, linearFilters(fs.readFileSync(file, 'utf8')));
+    }
     const sources = parse(fs.readFileSync(path.join(root, 'schemas', 'sources.yaml'), 'utf8')) as { charts?: ChartSchemaEntry[] };
     await generateValuesTypes(root, sources.charts ?? [], staging);
     fs.rmSync(outdir, { recursive: true, force: true });
