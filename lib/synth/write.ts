@@ -108,13 +108,25 @@ export class Stager {
     }
     // A new folder (a new cluster, a first synth): built in the staging folder, moved into place whole.
     const staged = `${STAGED_TREE}/${rel}`;
-    const parent = path.posix.dirname(staged);
-    if (!this.made.has(parent)) {
-      fs.mkdirSync(path.join(this.dir, parent), { recursive: true });
-      this.made.add(parent);
-    }
+    this.makeStagedFolder(path.posix.dirname(staged));
     io.writeFile(path.join(this.dir, staged), content);
     return { staged, folder };
+  }
+
+  /**
+   * Makes a folder of the staged tree and those above it, each once (no recursive mkdir trying every level
+   * again). Another thread's stager may have made one of those above (tree/, tree/dist/).
+   */
+  private makeStagedFolder(folder: string): void {
+    if (this.made.has(folder)) return;
+    const parent = path.posix.dirname(folder);
+    if (parent !== '.') this.makeStagedFolder(parent);
+    try {
+      fs.mkdirSync(path.join(this.dir, folder));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    this.made.add(folder);
   }
 
   /**

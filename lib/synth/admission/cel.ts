@@ -151,9 +151,7 @@ export function parseCel(expression: string): ReturnType<typeof parse> {
     sharedTrees.set(shared.template, tree);
   }
   if (tree === null) return parse(expression);
-  const copy = structuredClone(tree);
-  putStrings(copy.expr, shared.strings);
-  return copy;
+  return withStrings(tree, shared.strings) as ReturnType<typeof parse>;
 }
 
 /** Parsed shared forms (null: does not parse). */
@@ -176,19 +174,18 @@ export function sharedForm(expression: string): { template: string; strings: str
   return { template, strings };
 }
 
-/** Puts each string back in place of its placeholder (a string constant of the parsed shared form). */
-function putStrings(node: unknown, strings: readonly string[]): void {
-  if (Array.isArray(node)) {
-    for (const child of node) putStrings(child, strings);
-    return;
+/** A copy of a parsed shared form with each string back in place of its placeholder (a string constant). */
+function withStrings(node: unknown, strings: readonly string[]): unknown {
+  if (Array.isArray(node)) return node.map((child) => withStrings(child, strings));
+  if (node === null || typeof node !== 'object') return node;
+  const copy: Record<string, unknown> = {};
+  for (const k of Object.keys(node)) copy[k] = withStrings((node as Record<string, unknown>)[k], strings);
+  const constant = copy as { case?: unknown; value?: unknown };
+  if (constant.case === 'stringValue' && typeof constant.value === 'string') {
+    const m = PLACEHOLDER.exec(constant.value);
+    if (m) constant.value = strings[Number(m[1])];
   }
-  if (node === null || typeof node !== 'object') return;
-  const constant = node as { constantKind?: { case?: string; value?: unknown } };
-  if (constant.constantKind?.case === 'stringValue' && typeof constant.constantKind.value === 'string') {
-    const m = PLACEHOLDER.exec(constant.constantKind.value);
-    if (m) constant.constantKind.value = strings[Number(m[1])];
-  }
-  for (const child of Object.values(node)) putStrings(child, strings);
+  return copy;
 }
 
 /** Evaluates one CEL expression with plain-JSON bindings; returns plain JSON; throws CelEvaluationError on any error. */
