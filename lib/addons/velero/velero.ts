@@ -4,7 +4,7 @@ import { Cluster } from '../../cluster';
 import { FluxHelmRelease, PinnedChart } from '../../flux/helm-release';
 import { SchemaMatches, validateProps } from '../../props';
 import { TalosNamespace } from '../../talos/namespace';
-import { cron, dnsLabel, dnsSubdomain, duration, labelSelector } from '../../validators';
+import { cron, dnsLabel, dnsSubdomain, duration, isDnsLabel, labelSelector } from '../../validators';
 import { CHARTS, IMAGES } from '../../versions';
 import {
   BackupStorageLocation,
@@ -75,7 +75,7 @@ export interface VeleroChartValues {
 const DEFAULT_TTL = '720h';
 
 const namespaceOrAll = () =>
-  z.string().refine((s) => s === '*' || dnsLabel().safeParse(s).success, { error: (iss) => `${JSON.stringify(iss.input)} is not a namespace name or '*'` });
+  z.string().refine((s) => s === '*' || isDnsLabel(s), { error: (iss) => `${JSON.stringify(iss.input)} is not a namespace name or '*'` });
 
 const scheduleSchema = z.strictObject({
   name: dnsLabel(),
