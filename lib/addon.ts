@@ -64,7 +64,10 @@ export abstract class AddOn extends Component {
    * time, for example through cdk8s `Lazy`), so add-ons defined later are included.
    */
   static namespacesOf(cluster: Cluster): string[] {
-    const addOns = cluster.node.children.filter((c): c is AddOn => c instanceof AddOn);
-    return [...new Set(addOns.flatMap((a) => a.namespaces))].sort();
+    const names = cluster.remember('add-on namespaces', () => {
+      const addOns = cluster.node.children.filter((c): c is AddOn => c instanceof AddOn);
+      return [...new Set(addOns.flatMap((a) => a.namespaces))].sort();
+    });
+    return [...names];
   }
 }

@@ -168,6 +168,8 @@ export class Cluster extends Construct implements ClusterScope {
   private contents?: ClusterContents;
   private released = false;
   private readonly artifactFiles = new Map<string, string | (() => string)>();
+  /** What queries of the construct tree found while the synth renders the cluster (undefined: not rendering). */
+  private renderMemo?: Map<string, unknown>;
 
   constructor(scope: Construct, props: ClusterProps, body?: ClusterBody) {
     super(scope, clusterId(scope, props));
@@ -233,6 +235,28 @@ export class Cluster extends Construct implements ClusterScope {
     const chart = this.layer(layer);
     const existing = chart.node.tryFindChild(component.node.id);
     return (existing as Construct | undefined) ?? new Construct(chart, component.node.id);
+  }
+
+  /**
+   * Runs `render` with the cluster's tree taken as complete: every body built, nothing added while its
+   * objects are serialized. Meanwhile `remember` keeps what queries of the tree find (the namespaces of
+   * every add-on, which each policy's exemptions read), instead of walking the tree for every object.
+   */
+  whileRendering<T>(render: () => T): T {
+    this.renderMemo = new Map();
+    try {
+      return render();
+    } finally {
+      this.renderMemo = undefined;
+    }
+  }
+
+  /** `compute()`, found once per render of the cluster under `key` (outside a render: every time). */
+  remember<T>(key: string, compute: () => T): T {
+    const memo = this.renderMemo;
+    if (!memo) return compute();
+    if (!memo.has(key)) memo.set(key, compute());
+    return memo.get(key) as T;
   }
 
   /**

@@ -239,4 +239,23 @@ describe('AddOn', () => {
     });
     expect(seen).toEqual(['alpha-system', 'zeta-system']);
   });
+
+  it('finds them once per render of the cluster, and anew after it (an add-on added later counts)', () => {
+    const cluster = new Cluster(new App(), clusterProps());
+    new Demo(cluster, 'alpha', 'alpha-system');
+    const during = cluster.whileRendering(() => {
+      const first = AddOn.namespacesOf(cluster);
+      first.push('changed by its reader');
+      new Demo(cluster, 'late', 'late-system'); // not done while rendering: the render takes the tree as it found it
+      return [first, AddOn.namespacesOf(cluster)];
+    });
+    expect(during[1]).toEqual(['alpha-system']);
+    expect(AddOn.namespacesOf(cluster)).toEqual(['alpha-system', 'late-system']);
+    let computed = 0;
+    const count = () => ++computed;
+    cluster.remember('n', count);
+    cluster.remember('n', count);
+    cluster.whileRendering(() => [cluster.remember('n', count), cluster.remember('n', count)]);
+    expect(computed).toBe(3);
+  });
 });

@@ -87,7 +87,7 @@ export function renderClusters(fleet: BuiltFleet, clusters: readonly Cluster[]):
   const problems: Problem[] = [];
   const clusterProblems: Problem[] = [];
   for (const cluster of clusters) {
-    const rendered = [...LAYERS.flatMap((layer) => renderChart(cluster, cluster.layer(layer), layer, problems)), ...renderChart(cluster, cluster.fluxChart, 'flux', problems)];
+    const rendered = cluster.whileRendering(() => [...LAYERS.flatMap((layer) => renderChart(cluster, cluster.layer(layer), layer, problems)), ...renderChart(cluster, cluster.fluxChart, 'flux', problems)]);
     objects.push(...rendered);
     clusterProblems.push(...cluster.talos.problems(), ...crossLayerProblems(cluster.talos, rendered));
   }
