@@ -86,9 +86,23 @@ function map(obj: Record<string, unknown>, indent: string): string {
   for (const key of Object.keys(obj)) {
     const v = obj[key];
     if (v === undefined) continue; // as yaml: a key without a value is left out
-    out += `${indent}${str(key, true)}:${afterKey(v, indent)}`;
+    out += `${indent}${keyOf(key)}:${afterKey(v, indent)}`;
   }
   return out;
+}
+
+/** Keys as written, for the keys seen before: a big fleet writes the same few hundred keys over and over. */
+const writtenKeys = new Map<string, string>();
+const MAX_WRITTEN_KEYS = 10_000;
+
+function keyOf(key: string): string {
+  let written = writtenKeys.get(key);
+  if (written === undefined) {
+    written = str(key, true);
+    if (writtenKeys.size >= MAX_WRITTEN_KEYS) writtenKeys.clear();
+    writtenKeys.set(key, written);
+  }
+  return written;
 }
 
 function afterKey(v: unknown, indent: string): string {
