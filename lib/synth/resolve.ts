@@ -163,14 +163,24 @@ function resolveSanitized(value: unknown, options: SanitizeOptions): unknown {
   if (keys.includes('__proto__')) return sanitizeValue(resolveValue(value), options);
   // Resolved in the order of the keys (a Lazy runs when cdk8s runs it), then kept in sorted order.
   const n = keys.length;
+  const sort = (options.sortKeys ?? true) && !isSorted(keys);
+  const result: Record<string, unknown> = {};
+  let kept = 0;
+  if (!sort) {
+    for (let i = 0; i < n; i++) {
+      const r = resolveSanitized((value as Record<string, unknown>)[keys[i]], options);
+      if (r === undefined) continue;
+      result[keys[i]] = r;
+      kept++;
+    }
+    return options.filterEmptyObjects && kept === 0 ? undefined : result;
+  }
   const resolved = new Array<unknown>(n);
   for (let i = 0; i < n; i++) resolved[i] = resolveSanitized((value as Record<string, unknown>)[keys[i]], options);
   const order = new Array<number>(n);
   for (let i = 0; i < n; i++) order[i] = i;
   // Array.prototype.sort's default order: UTF-16 code units.
-  if ((options.sortKeys ?? true) && n > 1) order.sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
-  const result: Record<string, unknown> = {};
-  let kept = 0;
+  order.sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
   for (const i of order) {
     const r = resolved[i];
     if (r === undefined) continue;
@@ -178,4 +188,10 @@ function resolveSanitized(value: unknown, options: SanitizeOptions): unknown {
     kept++;
   }
   return options.filterEmptyObjects && kept === 0 ? undefined : result;
+}
+
+/** Whether the keys are in Array.prototype.sort's default order already. */
+function isSorted(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1] > keys[i]) return false;
+  return true;
 }
