@@ -35,7 +35,14 @@ export function toCel(value: unknown): CelInput {
   if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : value;
   if (Array.isArray(value)) return value.map(toCel);
   if (value !== null && typeof value === 'object' && !isCelMap(value) && !isCelList(value)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toCel(v)]));
+    // One pass, no entry pairs: every object of every admission request is converted.
+    const out: Record<string, CelInput> = {};
+    for (const k of Object.keys(value)) {
+      const v = toCel((value as Record<string, unknown>)[k]);
+      if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+      else out[k] = v;
+    }
+    return out;
   }
   return value as CelInput;
 }
