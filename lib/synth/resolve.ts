@@ -133,6 +133,9 @@ function resolveValue(value: unknown): unknown {
 
 /** `sanitizeValue(resolveValue(value), options)` in one walk. */
 function resolveSanitized(value: unknown, options: SanitizeOptions): unknown {
+  // Most values: a string, number or boolean has no resolve and no value to unwrap (unless their prototypes were given one).
+  const type = typeof value;
+  if (type === 'string' || type === 'number' || type === 'boolean') return value;
   // The resolve steps of resolveValue, until the value is data.
   for (;;) {
     if (value === null || value === undefined) return undefined;
