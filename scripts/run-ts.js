@@ -139,6 +139,8 @@ async function bundle(entry, manifestFile, previous) {
   };
   /** @type {Map<string, string>} the content hash of each young input, as esbuild was given it */
   const hashes = new Map();
+  /** @type {Map<string, boolean>} whether each code file the plugin loaded uses __dirname, by absolute path */
+  const dirnameSeen = new Map();
   const build = (/** @type {string[]} */ users, /** @type {string[]} */ hashed) =>
     esbuild.build({
       entryPoints: [entry],
@@ -156,21 +158,21 @@ async function bundle(entry, manifestFile, previous) {
       metafile: true,
       logLevel: 'warning',
       // Without a previous build (a fresh clone) every file goes through the plugin: one build instead of two.
-      plugins: [external(), ownDirname(previous ? users : undefined, hashed, hashes)],
+      plugins: [external(), ownDirname(previous ? users : undefined, hashed, hashes, dirnameSeen)],
     });
   let dirnameUsers = previous?.dirnameUsers ?? [];
   let hashed = Object.keys(previous?.inputs ?? {}).filter(young);
   /** @type {Manifest} */
   let manifest;
   try {
-    manifest = recordInputs(name, Object.keys((await build(dirnameUsers, hashed)).metafile.inputs), hashes, started);
+    manifest = recordInputs(name, Object.keys((await build(dirnameUsers, hashed)).metafile.inputs), hashes, dirnameSeen, started);
     // The first build, or an edit, brought in a file that uses __dirname, or a young file esbuild read on
     // its own (no hash of what it read): build again, giving the first its own, hashing the second.
     const unhashed = Object.entries(manifest.inputs).filter(([rel, input]) => input.length === 2 && young(rel)).map(([rel]) => rel);
     if (previous && (manifest.dirnameUsers.some((f) => !dirnameUsers.includes(f)) || unhashed.length)) {
       dirnameUsers = manifest.dirnameUsers;
       hashed = [...hashed, ...unhashed];
-      manifest = recordInputs(name, Object.keys((await build(dirnameUsers, hashed)).metafile.inputs), hashes, started);
+      manifest = recordInputs(name, Object.keys((await build(dirnameUsers, hashed)).metafile.inputs), hashes, dirnameSeen, started);
     }
   } finally {
     esbuild.stop();
@@ -187,10 +189,11 @@ async function bundle(entry, manifestFile, previous) {
  * @param {string} bundleName
  * @param {string[]} bundled the inputs esbuild lists, relative to ROOT
  * @param {Map<string, string>} hashes content hashes of the young inputs, by absolute path
+ * @param {Map<string, boolean>} dirnameSeen whether the code files the plugin loaded use __dirname (not read again)
  * @param {number} started when the build started
  * @returns {Manifest}
  */
-function recordInputs(bundleName, bundled, hashes, started) {
+function recordInputs(bundleName, bundled, hashes, dirnameSeen, started) {
   /** @type {Manifest['inputs']} */
   const inputs = {};
   for (const rel of [...bundled, ...BUILD_CONFIG]) {
@@ -201,7 +204,11 @@ function recordInputs(bundleName, bundled, hashes, started) {
     const hash = hashes.get(file) ?? (BUILD_CONFIG.includes(rel) && st.mtimeMs > started - SETTLE_MS ? sha1(fs.readFileSync(file)) : undefined);
     inputs[rel] = hash === undefined ? [st.size, st.mtimeMs] : [st.size, st.mtimeMs, hash];
   }
-  const dirnameUsers = bundled.filter((rel) => CODE.test(rel) && usesDirname(fs.readFileSync(path.join(ROOT, rel), 'utf8')));
+  const dirnameUsers = bundled.filter((rel) => {
+    if (!CODE.test(rel)) return false;
+    const file = path.join(ROOT, rel);
+    return dirnameSeen.get(file) ?? usesDirname(fs.readFileSync(file, 'utf8'));
+  });
   return { bundle: bundleName, inputs, dirnameUsers };
 }
 
@@ -265,9 +272,10 @@ const external = () => ({
  * @param {string[] | undefined} users paths relative to ROOT; undefined: every file
  * @param {string[]} hashed paths relative to ROOT
  * @param {Map<string, string>} hashes receives the content hash of each file of `hashed`, by absolute path
+ * @param {Map<string, boolean>} dirnameSeen receives whether each code file it loads uses __dirname, by absolute path
  * @returns {import('esbuild').Plugin}
  */
-const ownDirname = (users, hashed, hashes) => ({
+const ownDirname = (users, hashed, hashes, dirnameSeen) => ({
   name: 'own-dirname',
   setup(build) {
     const files = [...new Set([...(users ?? []), ...hashed])];
@@ -276,9 +284,13 @@ const ownDirname = (users, hashed, hashes) => ({
     build.onLoad({ filter }, (args) => {
       const loader = LOADERS[path.extname(args.path)];
       if (!loader) return undefined; // esbuild reads it; a young one stays untrusted
-      const source = fs.readFileSync(args.path, 'utf8');
-      hashes.set(args.path, sha1(source));
-      if (!CODE.test(args.path) || !usesDirname(source)) return { contents: source, loader };
+      // Bytes, not a string: esbuild takes them as they are (a string is encoded again for it).
+      const bytes = fs.readFileSync(args.path);
+      hashes.set(args.path, sha1(bytes));
+      const usesIt = CODE.test(args.path) && (bytes.includes('__dirname') || bytes.includes('__filename')) && usesDirname(bytes.toString('utf8'));
+      if (CODE.test(args.path)) dirnameSeen.set(args.path, usesIt);
+      if (!usesIt) return { contents: bytes, loader };
+      const source = bytes.toString('utf8');
       const decl = `var __dirname = ${JSON.stringify(path.dirname(args.path))}, __filename = ${JSON.stringify(args.path)};`;
       const prologue = /^(#![^\n]*\n)?(\s*(['"])use strict\3;?)?/.exec(source)?.[0] ?? '';
       return { contents: prologue + decl + source.slice(prologue.length), loader };
