@@ -268,6 +268,29 @@ function notJson(value: unknown): string | undefined {
   return `a ${typeof value} is not plain data`;
 }
 
+/**
+ * A copy of data jsonObject accepts, as `JSON.parse(JSON.stringify(value))` gives it, in one walk: ordinary
+ * objects and arrays (none without prototype), undefined properties left out, holes as null, -0 as 0.
+ */
+export function jsonCopy(value: unknown): unknown {
+  if (typeof value === 'number') return value === 0 ? 0 : value;
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = value[i] === undefined ? null : jsonCopy(value[i]);
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[k];
+    if (v === undefined) continue;
+    // JSON.parse defines a __proto__ key as a property; an assignment would set the prototype.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: jsonCopy(v), enumerable: true, writable: true, configurable: true });
+    else out[k] = jsonCopy(v);
+  }
+  return out;
+}
+
 /** An object of plain JSON values (chart values): no functions, NaN, class instances or cycles; undefined properties are absent keys. */
 export const jsonObject = () =>
   z.custom<Record<string, unknown>>((v) => v !== null && typeof v === 'object' && !Array.isArray(v), { error: 'expected an object of plain values' }).superRefine((root, ctx) => {

@@ -1,5 +1,7 @@
 import { decodePointer } from '../lib/synth/validation/access';
-import { cronError, isDnsLabel, isDuration, isExactVersion, isLabelKey, isQuantity, isTimeZone, quantityBytes } from '../lib/validators';
+import * as fc from 'fast-check';
+import { z } from 'zod';
+import { cronError, isDnsLabel, isDuration, isExactVersion, isLabelKey, isQuantity, isTimeZone, jsonCopy, jsonObject, quantityBytes } from '../lib/validators';
 
 describe('cron', () => {
   it.each(['*/10 * * * *', '0 3 * * *', '0 8-20 * * MON-FRI', '15,45 */2 1 JAN,jul SUN', '@daily', '@hourly', '0 0 * * 7'])('accepts %s', (expr) => {
@@ -85,3 +87,31 @@ describe('quantityBytes', () => {
     expect(quantityBytes(q)).toBeNaN();
   });
 });
+
+describe('jsonCopy', () => {
+  /** Keys in order, own properties only, prototypes, -0: what toEqual does not tell apart. */
+  const exact = (v: unknown): unknown => {
+    if (typeof v === 'number') return Object.is(v, -0) ? '-0' : v;
+    if (v === null || typeof v !== 'object') return v;
+    return [Object.getPrototypeOf(v) === (Array.isArray(v) ? Array.prototype : Object.prototype), Object.getOwnPropertyNames(v).map((k) => [k, exact((v as Record<string, unknown>)[k])])];
+  };
+  const accepted = z.object({ values: jsonObject() });
+
+  it('gives what the JSON round trip gives, for everything jsonObject accepts', () => {
+    const key = fc.oneof(fc.string(), fc.constantFrom('__proto__', '0', '10', 'constructor', ''));
+    const leaf = fc.oneof(fc.string(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(0, -0, 1, true, false, null));
+    const { tree } = fc.letrec((tie) => ({
+      tree: fc.oneof({ depthSize: 'small' }, leaf, tie('list'), tie('map'), tie('bare')),
+      list: fc.oneof(fc.array(tie('tree'), { maxLength: 4 }), fc.sparseArray(tie('tree'), { maxLength: 4 })),
+      map: fc.dictionary(key, fc.oneof(tie('tree'), fc.constant(undefined)), { maxKeys: 4 }),
+      // An object without prototype, as Object.create(null) or a parser may give.
+      bare: fc.dictionary(key, tie('tree'), { maxKeys: 3 }).map((m) => Object.assign(Object.create(null) as object, m)),
+    }));
+    const root = fc.dictionary(key, fc.oneof(tree, fc.constant(undefined)), { maxKeys: 5 });
+    fc.assert(fc.property(root, (values) => {
+      fc.pre(accepted.safeParse({ values }).success);
+      expect(exact(jsonCopy(values))).toEqual(exact(JSON.parse(JSON.stringify(values))));
+    }), { numRuns: 2000 });
+  });
+});
+

@@ -10,7 +10,7 @@ import {
   HelmReleaseSpecUpgradeCrds,
 } from '../../imports/helmreleases-helm.toolkit.fluxcd.io';
 import { validateProps } from '../props';
-import { dnsLabel, dnsSubdomain, duration, exactVersion, jsonObject } from '../validators';
+import { dnsLabel, dnsSubdomain, duration, exactVersion, jsonCopy, jsonObject } from '../validators';
 import { ChartPin } from '../versions';
 import { durationSeconds } from './duration';
 import { HelmRepositorySource } from './helm-repository';
@@ -136,7 +136,7 @@ export class FluxHelmRelease<V extends object = Record<string, unknown>> extends
     const crds = props.crds ?? 'CreateReplace';
     const retries = props.retries ?? 3;
     // Checked to be plain JSON above; the copy gives cdk8s ordinary objects (no null prototypes).
-    const values = props.values === undefined ? undefined : (JSON.parse(JSON.stringify(props.values)) as Record<string, unknown>);
+    const values = props.values === undefined ? undefined : (jsonCopy(props.values) as Record<string, unknown>);
     const dependsOn = (late: readonly FluxObjectRef[]) => {
       const all = [...(props.dependsOn ?? []), ...late];
       return all.length || props.dependsOn ? all.map((d) => ({ name: d.name, namespace: d.namespace })) : undefined;
