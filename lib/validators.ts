@@ -298,6 +298,8 @@ export const jsonObject = () =>
     // One path, changed as the walk goes and copied only into an issue: chart values are big.
     const path: Array<string | number> = [];
     const walk = (value: unknown): void => {
+      // Most values are strings, booleans and finite numbers: nothing to look up for them.
+      if (typeof value === 'string' || typeof value === 'boolean' || value === null || (typeof value === 'number' && Number.isFinite(value))) return;
       const err = open.has(value) ? 'a value that contains itself is not plain data' : notJson(value);
       if (err) {
         ctx.addIssue({ code: 'custom', path: [...path], message: `${err}; use strings, numbers, booleans, null, arrays and objects` });
@@ -306,7 +308,7 @@ export const jsonObject = () =>
       if (value === null || typeof value !== 'object') return;
       open.add(value);
       if (Array.isArray(value)) value.forEach((v, i) => walkAt(i, v));
-      else walkEntries(value);
+      else walkEntries(value as object);
       open.delete(value);
     };
     const walkAt = (key: string | number, value: unknown): void => {
@@ -316,7 +318,10 @@ export const jsonObject = () =>
     };
     // An undefined property is an absent key (cdk8s drops it), the usual shape of optional values in TypeScript.
     const walkEntries = (value: object): void => {
-      for (const [k, v] of Object.entries(value)) if (v !== undefined) walkAt(k, v);
+      for (const k of Object.keys(value)) {
+        const v = (value as Record<string, unknown>)[k];
+        if (v !== undefined) walkAt(k, v);
+      }
     };
     walkEntries(root);
   });
