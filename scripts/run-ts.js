@@ -11,16 +11,16 @@
  * type-checking: that is `npm run typecheck`; exports nobody uses dropped) into one CommonJS file under
  * .cache/run-ts/, which later runs reuse while every file it was built from keeps its size and
  * modification time (a file modified moments before the build: its content hash). An edit costs one
- * rebundle (~0.2 s), the first run of a fresh clone two (the second once it knows which files use
- * `__dirname`); no manual build step.
+ * rebundle (~0.2 s), and so does the first run of a fresh clone (every file through the plugin, which
+ * does not know yet which files use `__dirname`); no manual build step.
  *
  * Start-up is most of a warm synth, so: CDK for Terraform stays out of the bundle (required from
  * node_modules when a bootstrap stack really has to be synthesized, see lib/bootstrap/reuse.ts); V8's
  * code cache of the bundle (the functions the run compiled) is kept next to it and handed to V8 on the
  * next run, which then skips most compiling (so is the cache of the repository's own CommonJS files the
- * bundle requires at run time, the precompiled validators); and source maps are not loaded up front (building their
- * line tables cost ~40 ms a run): an uncaught exception's stack is mapped to the .ts files when it is
- * thrown, and lib/synth/exception.ts maps what synth reports.
+ * bundle requires at run time, the precompiled validators); and source maps are neither built nor loaded up
+ * front (a tenth of a build; their line tables cost ~40 ms a run): the first stack to map (an uncaught
+ * exception's, or one lib/synth/exception.ts reports) has the bundle built again with its map.
  *
  * What could differ from running the sources directly is kept as it was: class names (errors name
  * constructs by `constructor.name`), `__dirname`/`__filename` of each source file, and stack traces (they
@@ -55,11 +55,18 @@ const EXTERNAL = /^(cdktf|@cdktf\/[^/]+)(\/|$)/;
 
 function main() {
   const [entryArg, ...args] = process.argv.slice(2);
+  if (entryArg === SOURCE_MAP_FLAG) {
+    writeSourceMap(args[0], args[1]).catch(() => {
+      process.exitCode = 1;
+    });
+    return;
+  }
   if (!entryArg) {
     console.error('usage: node scripts/run-ts.js <entry.ts> [args...]');
     process.exit(2);
   }
   const entry = fs.realpathSync(path.resolve(entryArg));
+  runEntry = entry;
   process.argv = [process.argv[0], entry, ...args];
   const manifestFile = path.join(CACHE_DIR, `${cacheKey(entry)}.json`);
   const previous = readManifest(manifestFile);
@@ -143,20 +150,7 @@ async function bundle(entry, manifestFile, previous) {
   const dirnameSeen = new Map();
   const build = (/** @type {string[]} */ users, /** @type {string[]} */ hashed) =>
     esbuild.build({
-      entryPoints: [entry],
-      absWorkingDir: ROOT,
-      outfile: path.join(CACHE_DIR, name),
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      keepNames: true,
-      // Not minified, not even whitespace (~10 ms of a warm synth): the source map then maps a throw to
-      // the wrong line of the user's file.
-      sourcemap: 'linked',
-      sourcesContent: false,
-      metafile: true,
-      logLevel: 'warning',
+      ...buildOptions(entry, path.join(CACHE_DIR, name)),
       // Without a previous build (a fresh clone) every file goes through the plugin: one build instead of two.
       plugins: [external(), ownDirname(previous ? users : undefined, hashed, hashes, dirnameSeen)],
     });
@@ -183,6 +177,79 @@ async function bundle(entry, manifestFile, previous) {
     removeOtherBundles(base, name);
   }
   return path.join(CACHE_DIR, name);
+}
+
+/**
+ * How an entry is bundled. No source map: it is a tenth of a build and only a stack trace needs it, so it
+ * is written when one is first mapped (sourceMapOf), by building the bundle again with it.
+ * @param {string} entry
+ * @param {string} outfile
+ * @returns {import('esbuild').BuildOptions & { metafile: true }}
+ */
+function buildOptions(entry, outfile) {
+  return {
+    entryPoints: [entry],
+    absWorkingDir: ROOT,
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    keepNames: true,
+    // Not minified, not even whitespace (~10 ms of a warm synth): the source map then maps a throw to
+    // the wrong line of the user's file.
+    sourcemap: false,
+    metafile: true,
+    logLevel: 'warning',
+  };
+}
+
+/** The entry point this process runs (set by main): what a bundle's source map is built from. */
+/** @type {string | undefined} */
+let runEntry;
+
+/**
+ * The source map of a bundle this process runs: `<bundle>.map`, built the first time it is needed by a
+ * child process that bundles the entry again with a map (about as long as a build, on the path of an
+ * error only), kept only when that build's code is the bundle's own (no input changed since). Undefined
+ * when there is none.
+ * @param {string} file the bundle
+ * @returns {string | undefined}
+ */
+function sourceMapOf(file) {
+  const map = `${file}.map`;
+  if (!fs.existsSync(map) && runEntry) {
+    require('node:child_process').spawnSync(process.execPath, [__filename, SOURCE_MAP_FLAG, file, runEntry], { stdio: 'ignore', timeout: 120_000 });
+  }
+  return fs.existsSync(map) ? map : undefined;
+}
+
+const SOURCE_MAP_FLAG = '--write-source-map';
+
+/**
+ * In the child process of sourceMapOf: bundles `entry` again, with a source map, next to `file`, and keeps
+ * the map as `<file>.map` if the code is `file`'s byte for byte (a source map adds only its link).
+ * @param {string} file
+ * @param {string} entry
+ */
+async function writeSourceMap(file, entry) {
+  const esbuild = require('esbuild');
+  const manifest = readManifest(path.join(CACHE_DIR, `${cacheKey(entry)}.json`));
+  const tmp = `${file}.${process.pid}.tmp.js`;
+  try {
+    await esbuild.build({
+      ...buildOptions(entry, tmp),
+      sourcemap: 'linked',
+      sourcesContent: false,
+      // The files that use __dirname, as the bundle's build found them (without its manifest: every file, as a first build).
+      plugins: [external(), ownDirname(manifest?.bundle === path.basename(file) ? manifest.dirnameUsers : undefined, [], new Map(), new Map())],
+    });
+    const code = fs.readFileSync(tmp, 'utf8').replace(/\/\/# sourceMappingURL=\S+\n$/, '');
+    if (code === fs.readFileSync(file, 'utf8')) writeAtomically(`${file}.map`, fs.readFileSync(`${tmp}.map`));
+  } finally {
+    esbuild.stop();
+    for (const f of [tmp, `${tmp}.map`]) fs.rmSync(f, { force: true });
+  }
 }
 
 /**
@@ -309,6 +376,8 @@ function run(file) {
   // is never reused by other code.
   // A global, not the environment: child processes (npm test from the bench) must not inherit it.
   /** @type {Record<symbol, unknown>} */ (globalThis)[Symbol.for('talos-flux-synth.bundle')] = path.basename(file);
+  // For lib/synth/exception.ts, which maps the stack of an exception it reports.
+  /** @type {Record<symbol, unknown>} */ (globalThis)[Symbol.for('talos-flux-synth.source-map')] = sourceMapOf;
   const source = fs.readFileSync(file, 'utf8');
   const cacheFile = `${file}.v8`;
   let cachedData;
@@ -385,7 +454,9 @@ function cacheRepositoryModules() {
 function withMappedStack(err, file) {
   if (!(err instanceof Error) || typeof err.stack !== 'string') return err;
   try {
-    const map = new Module.SourceMap(JSON.parse(fs.readFileSync(`${file}.map`, 'utf8')));
+    const mapFile = sourceMapOf(file);
+    if (!mapFile) return err;
+    const map = new Module.SourceMap(JSON.parse(fs.readFileSync(mapFile, 'utf8')));
     const at = new RegExp(`${escapeRegExp(file)}:(\\d+):(\\d+)`, 'g');
     const stack = err.stack.replace(at, (whole, line, column) => {
       const e = /** @type {{ originalSource?: string, originalLine?: number, originalColumn?: number }} */ (map.findEntry(Number(line) - 1, Number(column) - 1));

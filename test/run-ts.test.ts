@@ -174,6 +174,19 @@ describe('scripts/run-ts.js', () => {
     expect(r.stderr).toContain(`${path.join(fs.realpathSync(dir), 'main.ts')}:2:`);
   });
 
+  it('builds a source map only when a stack needs one, and only for the bundle it maps', () => {
+    const dir = program({ 'main.ts': "import { dir } from './sub/where';\nif (process.argv[2] === 'fail') throw new Error(`boom in ${dir}`);\nconsole.log('ok');\n", 'sub/where.ts': 'export const dir = __dirname;\n' });
+    const cache = tempDir();
+    expect(run(dir, cache).stdout).toBe('ok\n');
+    const bundle = path.join(cache, cachedBundle(cache));
+    expect(fs.existsSync(`${bundle}.map`)).toBe(false);
+    const failed = run(dir, cache, ['fail']);
+    expect(failed.stderr).toContain(`boom in ${path.join(fs.realpathSync(dir), 'sub')}`);
+    expect(failed.stderr).toContain(`${path.join(fs.realpathSync(dir), 'main.ts')}:2:`);
+    expect(fs.existsSync(`${bundle}.map`)).toBe(true);
+    expect(fs.readdirSync(cache).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+
   it('reports a syntax error with its file and exits 1', () => {
     const dir = program({ 'main.ts': 'const x = ;\n' });
     const r = run(dir, tempDir());

@@ -57,6 +57,15 @@ function stackFrames(err: Error): Frame[] {
 
 const toPath = (file: string) => (file.startsWith('file://') ? fileURLToPath(file) : file);
 
+/**
+ * The source map of a bundle: scripts/run-ts.js builds it when first asked (bundles are built without one);
+ * without that launcher, `<bundle>.map` if there is one.
+ */
+function mapFileOf(file: string): string | undefined {
+  const build = (globalThis as Record<symbol, unknown>)[Symbol.for('talos-flux-synth.source-map')];
+  return typeof build === 'function' ? (build as (f: string) => string | undefined)(file) : `${file}.map`;
+}
+
 /** Source maps of bundles, read once per process, on failure only. */
 const sourceMaps = new Map<string, SourceMap | null>();
 
@@ -64,7 +73,8 @@ function sourceMapOf(file: string): SourceMap | null {
   if (!sourceMaps.has(file)) {
     let map: SourceMap | null = null;
     try {
-      if (file.endsWith('.js')) map = new SourceMap(JSON.parse(fs.readFileSync(`${file}.map`, 'utf8')));
+      const mapFile = file.endsWith('.js') ? mapFileOf(file) : undefined;
+      if (mapFile) map = new SourceMap(JSON.parse(fs.readFileSync(mapFile, 'utf8')));
     } catch {
       map = null;
     }
