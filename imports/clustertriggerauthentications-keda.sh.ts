@@ -82,12 +82,13 @@ export interface ClusterTriggerAuthenticationProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationProps(obj: ClusterTriggerAuthenticationProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': obj.metadata,
-    'spec': toJson_ClusterTriggerAuthenticationSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.metadata;
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ClusterTriggerAuthenticationSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -171,21 +172,31 @@ export interface ClusterTriggerAuthenticationSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpec(obj: ClusterTriggerAuthenticationSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'awsSecretManager': toJson_ClusterTriggerAuthenticationSpecAwsSecretManager(obj.awsSecretManager),
-    'azureKeyVault': toJson_ClusterTriggerAuthenticationSpecAzureKeyVault(obj.azureKeyVault),
-    'boundServiceAccountToken': obj.boundServiceAccountToken?.map(y => toJson_ClusterTriggerAuthenticationSpecBoundServiceAccountToken(y)),
-    'configMapTargetRef': obj.configMapTargetRef?.map(y => toJson_ClusterTriggerAuthenticationSpecConfigMapTargetRef(y)),
-    'env': obj.env?.map(y => toJson_ClusterTriggerAuthenticationSpecEnv(y)),
-    'filePath': obj.filePath,
-    'gcpSecretManager': toJson_ClusterTriggerAuthenticationSpecGcpSecretManager(obj.gcpSecretManager),
-    'hashiCorpVault': toJson_ClusterTriggerAuthenticationSpecHashiCorpVault(obj.hashiCorpVault),
-    'oauth2': toJson_ClusterTriggerAuthenticationSpecOauth2(obj.oauth2),
-    'podIdentity': toJson_ClusterTriggerAuthenticationSpecPodIdentity(obj.podIdentity),
-    'secretTargetRef': obj.secretTargetRef?.map(y => toJson_ClusterTriggerAuthenticationSpecSecretTargetRef(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ClusterTriggerAuthenticationSpecAwsSecretManager(obj.awsSecretManager);
+  if (value !== undefined) result['awsSecretManager'] = value;
+  value = toJson_ClusterTriggerAuthenticationSpecAzureKeyVault(obj.azureKeyVault);
+  if (value !== undefined) result['azureKeyVault'] = value;
+  value = obj.boundServiceAccountToken?.map(y => toJson_ClusterTriggerAuthenticationSpecBoundServiceAccountToken(y));
+  if (value !== undefined) result['boundServiceAccountToken'] = value;
+  value = obj.configMapTargetRef?.map(y => toJson_ClusterTriggerAuthenticationSpecConfigMapTargetRef(y));
+  if (value !== undefined) result['configMapTargetRef'] = value;
+  value = obj.env?.map(y => toJson_ClusterTriggerAuthenticationSpecEnv(y));
+  if (value !== undefined) result['env'] = value;
+  value = obj.filePath;
+  if (value !== undefined) result['filePath'] = value;
+  value = toJson_ClusterTriggerAuthenticationSpecGcpSecretManager(obj.gcpSecretManager);
+  if (value !== undefined) result['gcpSecretManager'] = value;
+  value = toJson_ClusterTriggerAuthenticationSpecHashiCorpVault(obj.hashiCorpVault);
+  if (value !== undefined) result['hashiCorpVault'] = value;
+  value = toJson_ClusterTriggerAuthenticationSpecOauth2(obj.oauth2);
+  if (value !== undefined) result['oauth2'] = value;
+  value = toJson_ClusterTriggerAuthenticationSpecPodIdentity(obj.podIdentity);
+  if (value !== undefined) result['podIdentity'] = value;
+  value = obj.secretTargetRef?.map(y => toJson_ClusterTriggerAuthenticationSpecSecretTargetRef(y));
+  if (value !== undefined) result['secretTargetRef'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -225,14 +236,17 @@ export interface ClusterTriggerAuthenticationSpecAwsSecretManager {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecAwsSecretManager(obj: ClusterTriggerAuthenticationSpecAwsSecretManager | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'credentials': toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentials(obj.credentials),
-    'podIdentity': toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerPodIdentity(obj.podIdentity),
-    'region': obj.region,
-    'secrets': obj.secrets?.map(y => toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerSecrets(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentials(obj.credentials);
+  if (value !== undefined) result['credentials'] = value;
+  value = toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerPodIdentity(obj.podIdentity);
+  if (value !== undefined) result['podIdentity'] = value;
+  value = obj.region;
+  if (value !== undefined) result['region'] = value;
+  value = obj.secrets?.map(y => toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerSecrets(y));
+  if (value !== undefined) result['secrets'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -277,15 +291,19 @@ export interface ClusterTriggerAuthenticationSpecAzureKeyVault {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecAzureKeyVault(obj: ClusterTriggerAuthenticationSpecAzureKeyVault | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'cloud': toJson_ClusterTriggerAuthenticationSpecAzureKeyVaultCloud(obj.cloud),
-    'credentials': toJson_ClusterTriggerAuthenticationSpecAzureKeyVaultCredentials(obj.credentials),
-    'podIdentity': toJson_ClusterTriggerAuthenticationSpecAzureKeyVaultPodIdentity(obj.podIdentity),
-    'secrets': obj.secrets?.map(y => toJson_ClusterTriggerAuthenticationSpecAzureKeyVaultSecrets(y)),
-    'vaultUri': obj.vaultUri,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ClusterTriggerAuthenticationSpecAzureKeyVaultCloud(obj.cloud);
+  if (value !== undefined) result['cloud'] = value;
+  value = toJson_ClusterTriggerAuthenticationSpecAzureKeyVaultCredentials(obj.credentials);
+  if (value !== undefined) result['credentials'] = value;
+  value = toJson_ClusterTriggerAuthenticationSpecAzureKeyVaultPodIdentity(obj.podIdentity);
+  if (value !== undefined) result['podIdentity'] = value;
+  value = obj.secrets?.map(y => toJson_ClusterTriggerAuthenticationSpecAzureKeyVaultSecrets(y));
+  if (value !== undefined) result['secrets'] = value;
+  value = obj.vaultUri;
+  if (value !== undefined) result['vaultUri'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -310,12 +328,13 @@ export interface ClusterTriggerAuthenticationSpecBoundServiceAccountToken {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecBoundServiceAccountToken(obj: ClusterTriggerAuthenticationSpecBoundServiceAccountToken | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'parameter': obj.parameter,
-    'serviceAccountName': obj.serviceAccountName,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.parameter;
+  if (value !== undefined) result['parameter'] = value;
+  value = obj.serviceAccountName;
+  if (value !== undefined) result['serviceAccountName'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -347,13 +366,15 @@ export interface ClusterTriggerAuthenticationSpecConfigMapTargetRef {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecConfigMapTargetRef(obj: ClusterTriggerAuthenticationSpecConfigMapTargetRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'parameter': obj.parameter,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.parameter;
+  if (value !== undefined) result['parameter'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -386,13 +407,15 @@ export interface ClusterTriggerAuthenticationSpecEnv {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecEnv(obj: ClusterTriggerAuthenticationSpecEnv | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'containerName': obj.containerName,
-    'name': obj.name,
-    'parameter': obj.parameter,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.containerName;
+  if (value !== undefined) result['containerName'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.parameter;
+  if (value !== undefined) result['parameter'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -425,13 +448,15 @@ export interface ClusterTriggerAuthenticationSpecGcpSecretManager {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecGcpSecretManager(obj: ClusterTriggerAuthenticationSpecGcpSecretManager | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'credentials': toJson_ClusterTriggerAuthenticationSpecGcpSecretManagerCredentials(obj.credentials),
-    'podIdentity': toJson_ClusterTriggerAuthenticationSpecGcpSecretManagerPodIdentity(obj.podIdentity),
-    'secrets': obj.secrets?.map(y => toJson_ClusterTriggerAuthenticationSpecGcpSecretManagerSecrets(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ClusterTriggerAuthenticationSpecGcpSecretManagerCredentials(obj.credentials);
+  if (value !== undefined) result['credentials'] = value;
+  value = toJson_ClusterTriggerAuthenticationSpecGcpSecretManagerPodIdentity(obj.podIdentity);
+  if (value !== undefined) result['podIdentity'] = value;
+  value = obj.secrets?.map(y => toJson_ClusterTriggerAuthenticationSpecGcpSecretManagerSecrets(y));
+  if (value !== undefined) result['secrets'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -487,17 +512,23 @@ export interface ClusterTriggerAuthenticationSpecHashiCorpVault {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecHashiCorpVault(obj: ClusterTriggerAuthenticationSpecHashiCorpVault | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'address': obj.address,
-    'authentication': obj.authentication,
-    'credential': toJson_ClusterTriggerAuthenticationSpecHashiCorpVaultCredential(obj.credential),
-    'mount': obj.mount,
-    'namespace': obj.namespace,
-    'role': obj.role,
-    'secrets': obj.secrets?.map(y => toJson_ClusterTriggerAuthenticationSpecHashiCorpVaultSecrets(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.address;
+  if (value !== undefined) result['address'] = value;
+  value = obj.authentication;
+  if (value !== undefined) result['authentication'] = value;
+  value = toJson_ClusterTriggerAuthenticationSpecHashiCorpVaultCredential(obj.credential);
+  if (value !== undefined) result['credential'] = value;
+  value = obj.mount;
+  if (value !== undefined) result['mount'] = value;
+  value = obj.namespace;
+  if (value !== undefined) result['namespace'] = value;
+  value = obj.role;
+  if (value !== undefined) result['role'] = value;
+  value = obj.secrets?.map(y => toJson_ClusterTriggerAuthenticationSpecHashiCorpVaultSecrets(y));
+  if (value !== undefined) result['secrets'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -542,16 +573,21 @@ export interface ClusterTriggerAuthenticationSpecOauth2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecOauth2(obj: ClusterTriggerAuthenticationSpecOauth2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'clientId': obj.clientId,
-    'clientSecret': toJson_ClusterTriggerAuthenticationSpecOauth2ClientSecret(obj.clientSecret),
-    'scopes': obj.scopes?.map(y => y),
-    'tokenUrl': obj.tokenUrl,
-    'tokenUrlParams': ((obj.tokenUrlParams) === undefined) ? undefined : (definedValues(obj.tokenUrlParams)),
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.clientId;
+  if (value !== undefined) result['clientId'] = value;
+  value = toJson_ClusterTriggerAuthenticationSpecOauth2ClientSecret(obj.clientSecret);
+  if (value !== undefined) result['clientSecret'] = value;
+  value = obj.scopes?.map(y => y);
+  if (value !== undefined) result['scopes'] = value;
+  value = obj.tokenUrl;
+  if (value !== undefined) result['tokenUrl'] = value;
+  value = ((obj.tokenUrlParams) === undefined) ? undefined : (definedValues(obj.tokenUrlParams));
+  if (value !== undefined) result['tokenUrlParams'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -616,17 +652,23 @@ export interface ClusterTriggerAuthenticationSpecPodIdentity {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecPodIdentity(obj: ClusterTriggerAuthenticationSpecPodIdentity | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'externalID': obj.externalId,
-    'identityAuthorityHost': obj.identityAuthorityHost,
-    'identityId': obj.identityId,
-    'identityOwner': obj.identityOwner,
-    'identityTenantId': obj.identityTenantId,
-    'provider': obj.provider,
-    'roleArn': obj.roleArn,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.externalId;
+  if (value !== undefined) result['externalID'] = value;
+  value = obj.identityAuthorityHost;
+  if (value !== undefined) result['identityAuthorityHost'] = value;
+  value = obj.identityId;
+  if (value !== undefined) result['identityId'] = value;
+  value = obj.identityOwner;
+  if (value !== undefined) result['identityOwner'] = value;
+  value = obj.identityTenantId;
+  if (value !== undefined) result['identityTenantId'] = value;
+  value = obj.provider;
+  if (value !== undefined) result['provider'] = value;
+  value = obj.roleArn;
+  if (value !== undefined) result['roleArn'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -658,13 +700,15 @@ export interface ClusterTriggerAuthenticationSpecSecretTargetRef {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecSecretTargetRef(obj: ClusterTriggerAuthenticationSpecSecretTargetRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'parameter': obj.parameter,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.parameter;
+  if (value !== undefined) result['parameter'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -694,13 +738,15 @@ export interface ClusterTriggerAuthenticationSpecAwsSecretManagerCredentials {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentials(obj: ClusterTriggerAuthenticationSpecAwsSecretManagerCredentials | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'accessKey': toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey(obj.accessKey),
-    'accessSecretKey': toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecretKey(obj.accessSecretKey),
-    'accessToken': toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessToken(obj.accessToken),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey(obj.accessKey);
+  if (value !== undefined) result['accessKey'] = value;
+  value = toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecretKey(obj.accessSecretKey);
+  if (value !== undefined) result['accessSecretKey'] = value;
+  value = toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessToken(obj.accessToken);
+  if (value !== undefined) result['accessToken'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -765,17 +811,23 @@ export interface ClusterTriggerAuthenticationSpecAwsSecretManagerPodIdentity {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerPodIdentity(obj: ClusterTriggerAuthenticationSpecAwsSecretManagerPodIdentity | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'externalID': obj.externalId,
-    'identityAuthorityHost': obj.identityAuthorityHost,
-    'identityId': obj.identityId,
-    'identityOwner': obj.identityOwner,
-    'identityTenantId': obj.identityTenantId,
-    'provider': obj.provider,
-    'roleArn': obj.roleArn,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.externalId;
+  if (value !== undefined) result['externalID'] = value;
+  value = obj.identityAuthorityHost;
+  if (value !== undefined) result['identityAuthorityHost'] = value;
+  value = obj.identityId;
+  if (value !== undefined) result['identityId'] = value;
+  value = obj.identityOwner;
+  if (value !== undefined) result['identityOwner'] = value;
+  value = obj.identityTenantId;
+  if (value !== undefined) result['identityTenantId'] = value;
+  value = obj.provider;
+  if (value !== undefined) result['provider'] = value;
+  value = obj.roleArn;
+  if (value !== undefined) result['roleArn'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -815,15 +867,19 @@ export interface ClusterTriggerAuthenticationSpecAwsSecretManagerSecrets {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerSecrets(obj: ClusterTriggerAuthenticationSpecAwsSecretManagerSecrets | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-    'parameter': obj.parameter,
-    'secretKey': obj.secretKey,
-    'versionId': obj.versionId,
-    'versionStage': obj.versionStage,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.parameter;
+  if (value !== undefined) result['parameter'] = value;
+  value = obj.secretKey;
+  if (value !== undefined) result['secretKey'] = value;
+  value = obj.versionId;
+  if (value !== undefined) result['versionId'] = value;
+  value = obj.versionStage;
+  if (value !== undefined) result['versionStage'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -853,13 +909,15 @@ export interface ClusterTriggerAuthenticationSpecAzureKeyVaultCloud {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecAzureKeyVaultCloud(obj: ClusterTriggerAuthenticationSpecAzureKeyVaultCloud | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'activeDirectoryEndpoint': obj.activeDirectoryEndpoint,
-    'keyVaultResourceURL': obj.keyVaultResourceUrl,
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.activeDirectoryEndpoint;
+  if (value !== undefined) result['activeDirectoryEndpoint'] = value;
+  value = obj.keyVaultResourceUrl;
+  if (value !== undefined) result['keyVaultResourceURL'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -889,13 +947,15 @@ export interface ClusterTriggerAuthenticationSpecAzureKeyVaultCredentials {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecAzureKeyVaultCredentials(obj: ClusterTriggerAuthenticationSpecAzureKeyVaultCredentials | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'clientId': obj.clientId,
-    'clientSecret': toJson_ClusterTriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecret(obj.clientSecret),
-    'tenantId': obj.tenantId,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.clientId;
+  if (value !== undefined) result['clientId'] = value;
+  value = toJson_ClusterTriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecret(obj.clientSecret);
+  if (value !== undefined) result['clientSecret'] = value;
+  value = obj.tenantId;
+  if (value !== undefined) result['tenantId'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -960,17 +1020,23 @@ export interface ClusterTriggerAuthenticationSpecAzureKeyVaultPodIdentity {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecAzureKeyVaultPodIdentity(obj: ClusterTriggerAuthenticationSpecAzureKeyVaultPodIdentity | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'externalID': obj.externalId,
-    'identityAuthorityHost': obj.identityAuthorityHost,
-    'identityId': obj.identityId,
-    'identityOwner': obj.identityOwner,
-    'identityTenantId': obj.identityTenantId,
-    'provider': obj.provider,
-    'roleArn': obj.roleArn,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.externalId;
+  if (value !== undefined) result['externalID'] = value;
+  value = obj.identityAuthorityHost;
+  if (value !== undefined) result['identityAuthorityHost'] = value;
+  value = obj.identityId;
+  if (value !== undefined) result['identityId'] = value;
+  value = obj.identityOwner;
+  if (value !== undefined) result['identityOwner'] = value;
+  value = obj.identityTenantId;
+  if (value !== undefined) result['identityTenantId'] = value;
+  value = obj.provider;
+  if (value !== undefined) result['provider'] = value;
+  value = obj.roleArn;
+  if (value !== undefined) result['roleArn'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1000,13 +1066,15 @@ export interface ClusterTriggerAuthenticationSpecAzureKeyVaultSecrets {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecAzureKeyVaultSecrets(obj: ClusterTriggerAuthenticationSpecAzureKeyVaultSecrets | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-    'parameter': obj.parameter,
-    'version': obj.version,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.parameter;
+  if (value !== undefined) result['parameter'] = value;
+  value = obj.version;
+  if (value !== undefined) result['version'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1026,11 +1094,11 @@ export interface ClusterTriggerAuthenticationSpecGcpSecretManagerCredentials {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecGcpSecretManagerCredentials(obj: ClusterTriggerAuthenticationSpecGcpSecretManagerCredentials | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'clientSecret': toJson_ClusterTriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecret(obj.clientSecret),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ClusterTriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecret(obj.clientSecret);
+  if (value !== undefined) result['clientSecret'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1095,17 +1163,23 @@ export interface ClusterTriggerAuthenticationSpecGcpSecretManagerPodIdentity {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecGcpSecretManagerPodIdentity(obj: ClusterTriggerAuthenticationSpecGcpSecretManagerPodIdentity | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'externalID': obj.externalId,
-    'identityAuthorityHost': obj.identityAuthorityHost,
-    'identityId': obj.identityId,
-    'identityOwner': obj.identityOwner,
-    'identityTenantId': obj.identityTenantId,
-    'provider': obj.provider,
-    'roleArn': obj.roleArn,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.externalId;
+  if (value !== undefined) result['externalID'] = value;
+  value = obj.identityAuthorityHost;
+  if (value !== undefined) result['identityAuthorityHost'] = value;
+  value = obj.identityId;
+  if (value !== undefined) result['identityId'] = value;
+  value = obj.identityOwner;
+  if (value !== undefined) result['identityOwner'] = value;
+  value = obj.identityTenantId;
+  if (value !== undefined) result['identityTenantId'] = value;
+  value = obj.provider;
+  if (value !== undefined) result['provider'] = value;
+  value = obj.roleArn;
+  if (value !== undefined) result['roleArn'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1135,13 +1209,15 @@ export interface ClusterTriggerAuthenticationSpecGcpSecretManagerSecrets {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecGcpSecretManagerSecrets(obj: ClusterTriggerAuthenticationSpecGcpSecretManagerSecrets | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'id': obj.id,
-    'parameter': obj.parameter,
-    'version': obj.version,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.id;
+  if (value !== undefined) result['id'] = value;
+  value = obj.parameter;
+  if (value !== undefined) result['parameter'] = value;
+  value = obj.version;
+  if (value !== undefined) result['version'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1185,13 +1261,15 @@ export interface ClusterTriggerAuthenticationSpecHashiCorpVaultCredential {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecHashiCorpVaultCredential(obj: ClusterTriggerAuthenticationSpecHashiCorpVaultCredential | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'serviceAccount': obj.serviceAccount,
-    'serviceAccountName': obj.serviceAccountName,
-    'token': obj.token,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.serviceAccount;
+  if (value !== undefined) result['serviceAccount'] = value;
+  value = obj.serviceAccountName;
+  if (value !== undefined) result['serviceAccountName'] = value;
+  value = obj.token;
+  if (value !== undefined) result['token'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1235,15 +1313,19 @@ export interface ClusterTriggerAuthenticationSpecHashiCorpVaultSecrets {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecHashiCorpVaultSecrets(obj: ClusterTriggerAuthenticationSpecHashiCorpVaultSecrets | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'parameter': obj.parameter,
-    'path': obj.path,
-    'pkiData': toJson_ClusterTriggerAuthenticationSpecHashiCorpVaultSecretsPkiData(obj.pkiData),
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.parameter;
+  if (value !== undefined) result['parameter'] = value;
+  value = obj.path;
+  if (value !== undefined) result['path'] = value;
+  value = toJson_ClusterTriggerAuthenticationSpecHashiCorpVaultSecretsPkiData(obj.pkiData);
+  if (value !== undefined) result['pkiData'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1263,11 +1345,11 @@ export interface ClusterTriggerAuthenticationSpecOauth2ClientSecret {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecOauth2ClientSecret(obj: ClusterTriggerAuthenticationSpecOauth2ClientSecret | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'valueFrom': toJson_ClusterTriggerAuthenticationSpecOauth2ClientSecretValueFrom(obj.valueFrom),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ClusterTriggerAuthenticationSpecOauth2ClientSecretValueFrom(obj.valueFrom);
+  if (value !== undefined) result['valueFrom'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1325,11 +1407,11 @@ export interface ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAcce
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey(obj: ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'valueFrom': toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKeyValueFrom(obj.valueFrom),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKeyValueFrom(obj.valueFrom);
+  if (value !== undefined) result['valueFrom'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1349,11 +1431,11 @@ export interface ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAcce
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecretKey(obj: ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecretKey | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'valueFrom': toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecretKeyValueFrom(obj.valueFrom),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecretKeyValueFrom(obj.valueFrom);
+  if (value !== undefined) result['valueFrom'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1373,11 +1455,11 @@ export interface ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAcce
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessToken(obj: ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessToken | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'valueFrom': toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessTokenValueFrom(obj.valueFrom),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessTokenValueFrom(obj.valueFrom);
+  if (value !== undefined) result['valueFrom'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1427,11 +1509,11 @@ export interface ClusterTriggerAuthenticationSpecAzureKeyVaultCredentialsClientS
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecret(obj: ClusterTriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecret | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'valueFrom': toJson_ClusterTriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecretValueFrom(obj.valueFrom),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ClusterTriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecretValueFrom(obj.valueFrom);
+  if (value !== undefined) result['valueFrom'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1481,11 +1563,11 @@ export interface ClusterTriggerAuthenticationSpecGcpSecretManagerCredentialsClie
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecret(obj: ClusterTriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecret | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'valueFrom': toJson_ClusterTriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecretValueFrom(obj.valueFrom),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ClusterTriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecretValueFrom(obj.valueFrom);
+  if (value !== undefined) result['valueFrom'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1565,17 +1647,23 @@ export interface ClusterTriggerAuthenticationSpecHashiCorpVaultSecretsPkiData {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecHashiCorpVaultSecretsPkiData(obj: ClusterTriggerAuthenticationSpecHashiCorpVaultSecretsPkiData | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'altNames': obj.altNames,
-    'commonName': obj.commonName,
-    'format': obj.format,
-    'ipSans': obj.ipSans,
-    'otherSans': obj.otherSans,
-    'ttl': obj.ttl,
-    'uriSans': obj.uriSans,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.altNames;
+  if (value !== undefined) result['altNames'] = value;
+  value = obj.commonName;
+  if (value !== undefined) result['commonName'] = value;
+  value = obj.format;
+  if (value !== undefined) result['format'] = value;
+  value = obj.ipSans;
+  if (value !== undefined) result['ipSans'] = value;
+  value = obj.otherSans;
+  if (value !== undefined) result['otherSans'] = value;
+  value = obj.ttl;
+  if (value !== undefined) result['ttl'] = value;
+  value = obj.uriSans;
+  if (value !== undefined) result['uriSans'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1609,11 +1697,11 @@ export interface ClusterTriggerAuthenticationSpecOauth2ClientSecretValueFrom {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecOauth2ClientSecretValueFrom(obj: ClusterTriggerAuthenticationSpecOauth2ClientSecretValueFrom | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'secretKeyRef': toJson_ClusterTriggerAuthenticationSpecOauth2ClientSecretValueFromSecretKeyRef(obj.secretKeyRef),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ClusterTriggerAuthenticationSpecOauth2ClientSecretValueFromSecretKeyRef(obj.secretKeyRef);
+  if (value !== undefined) result['secretKeyRef'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1633,11 +1721,11 @@ export interface ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAcce
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKeyValueFrom(obj: ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKeyValueFrom | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'secretKeyRef': toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKeyValueFromSecretKeyRef(obj.secretKeyRef),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKeyValueFromSecretKeyRef(obj.secretKeyRef);
+  if (value !== undefined) result['secretKeyRef'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1657,11 +1745,11 @@ export interface ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAcce
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecretKeyValueFrom(obj: ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecretKeyValueFrom | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'secretKeyRef': toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecretKeyValueFromSecretKeyRef(obj.secretKeyRef),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecretKeyValueFromSecretKeyRef(obj.secretKeyRef);
+  if (value !== undefined) result['secretKeyRef'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1681,11 +1769,11 @@ export interface ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAcce
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessTokenValueFrom(obj: ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessTokenValueFrom | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'secretKeyRef': toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessTokenValueFromSecretKeyRef(obj.secretKeyRef),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessTokenValueFromSecretKeyRef(obj.secretKeyRef);
+  if (value !== undefined) result['secretKeyRef'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1705,11 +1793,11 @@ export interface ClusterTriggerAuthenticationSpecAzureKeyVaultCredentialsClientS
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecretValueFrom(obj: ClusterTriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecretValueFrom | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'secretKeyRef': toJson_ClusterTriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecretValueFromSecretKeyRef(obj.secretKeyRef),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ClusterTriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecretValueFromSecretKeyRef(obj.secretKeyRef);
+  if (value !== undefined) result['secretKeyRef'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1729,11 +1817,11 @@ export interface ClusterTriggerAuthenticationSpecGcpSecretManagerCredentialsClie
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecretValueFrom(obj: ClusterTriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecretValueFrom | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'secretKeyRef': toJson_ClusterTriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecretValueFromSecretKeyRef(obj.secretKeyRef),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ClusterTriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecretValueFromSecretKeyRef(obj.secretKeyRef);
+  if (value !== undefined) result['secretKeyRef'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1758,12 +1846,13 @@ export interface ClusterTriggerAuthenticationSpecOauth2ClientSecretValueFromSecr
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecOauth2ClientSecretValueFromSecretKeyRef(obj: ClusterTriggerAuthenticationSpecOauth2ClientSecretValueFromSecretKeyRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1788,12 +1877,13 @@ export interface ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAcce
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKeyValueFromSecretKeyRef(obj: ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKeyValueFromSecretKeyRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1818,12 +1908,13 @@ export interface ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAcce
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecretKeyValueFromSecretKeyRef(obj: ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecretKeyValueFromSecretKeyRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1848,12 +1939,13 @@ export interface ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAcce
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessTokenValueFromSecretKeyRef(obj: ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessTokenValueFromSecretKeyRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1878,12 +1970,13 @@ export interface ClusterTriggerAuthenticationSpecAzureKeyVaultCredentialsClientS
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecretValueFromSecretKeyRef(obj: ClusterTriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecretValueFromSecretKeyRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1908,12 +2001,13 @@ export interface ClusterTriggerAuthenticationSpecGcpSecretManagerCredentialsClie
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecretValueFromSecretKeyRef(obj: ClusterTriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecretValueFromSecretKeyRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 

@@ -78,12 +78,13 @@ export interface FluxInstanceProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_FluxInstanceProps(obj: FluxInstanceProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': obj.metadata,
-    'spec': toJson_FluxInstanceSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.metadata;
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_FluxInstanceSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -148,20 +149,29 @@ export interface FluxInstanceSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_FluxInstanceSpec(obj: FluxInstanceSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'cluster': toJson_FluxInstanceSpecCluster(obj.cluster),
-    'commonMetadata': toJson_FluxInstanceSpecCommonMetadata(obj.commonMetadata),
-    'components': obj.components?.map(y => y),
-    'distribution': toJson_FluxInstanceSpecDistribution(obj.distribution),
-    'kustomize': toJson_FluxInstanceSpecKustomize(obj.kustomize),
-    'migrateResources': obj.migrateResources,
-    'sharding': toJson_FluxInstanceSpecSharding(obj.sharding),
-    'storage': toJson_FluxInstanceSpecStorage(obj.storage),
-    'sync': toJson_FluxInstanceSpecSync(obj.sync),
-    'wait': obj.wait,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_FluxInstanceSpecCluster(obj.cluster);
+  if (value !== undefined) result['cluster'] = value;
+  value = toJson_FluxInstanceSpecCommonMetadata(obj.commonMetadata);
+  if (value !== undefined) result['commonMetadata'] = value;
+  value = obj.components?.map(y => y);
+  if (value !== undefined) result['components'] = value;
+  value = toJson_FluxInstanceSpecDistribution(obj.distribution);
+  if (value !== undefined) result['distribution'] = value;
+  value = toJson_FluxInstanceSpecKustomize(obj.kustomize);
+  if (value !== undefined) result['kustomize'] = value;
+  value = obj.migrateResources;
+  if (value !== undefined) result['migrateResources'] = value;
+  value = toJson_FluxInstanceSpecSharding(obj.sharding);
+  if (value !== undefined) result['sharding'] = value;
+  value = toJson_FluxInstanceSpecStorage(obj.storage);
+  if (value !== undefined) result['storage'] = value;
+  value = toJson_FluxInstanceSpecSync(obj.sync);
+  if (value !== undefined) result['sync'] = value;
+  value = obj.wait;
+  if (value !== undefined) result['wait'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -226,20 +236,29 @@ export interface FluxInstanceSpecCluster {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_FluxInstanceSpecCluster(obj: FluxInstanceSpecCluster | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'domain': obj.domain,
-    'multitenant': obj.multitenant,
-    'multitenantWorkloadIdentity': obj.multitenantWorkloadIdentity,
-    'networkPolicy': obj.networkPolicy,
-    'objectLevelWorkloadIdentity': obj.objectLevelWorkloadIdentity,
-    'size': obj.size,
-    'tenantDefaultDecryptionServiceAccount': obj.tenantDefaultDecryptionServiceAccount,
-    'tenantDefaultKubeConfigServiceAccount': obj.tenantDefaultKubeConfigServiceAccount,
-    'tenantDefaultServiceAccount': obj.tenantDefaultServiceAccount,
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.domain;
+  if (value !== undefined) result['domain'] = value;
+  value = obj.multitenant;
+  if (value !== undefined) result['multitenant'] = value;
+  value = obj.multitenantWorkloadIdentity;
+  if (value !== undefined) result['multitenantWorkloadIdentity'] = value;
+  value = obj.networkPolicy;
+  if (value !== undefined) result['networkPolicy'] = value;
+  value = obj.objectLevelWorkloadIdentity;
+  if (value !== undefined) result['objectLevelWorkloadIdentity'] = value;
+  value = obj.size;
+  if (value !== undefined) result['size'] = value;
+  value = obj.tenantDefaultDecryptionServiceAccount;
+  if (value !== undefined) result['tenantDefaultDecryptionServiceAccount'] = value;
+  value = obj.tenantDefaultKubeConfigServiceAccount;
+  if (value !== undefined) result['tenantDefaultKubeConfigServiceAccount'] = value;
+  value = obj.tenantDefaultServiceAccount;
+  if (value !== undefined) result['tenantDefaultServiceAccount'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -264,12 +283,13 @@ export interface FluxInstanceSpecCommonMetadata {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_FluxInstanceSpecCommonMetadata(obj: FluxInstanceSpecCommonMetadata | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'annotations': ((obj.annotations) === undefined) ? undefined : (definedValues(obj.annotations)),
-    'labels': ((obj.labels) === undefined) ? undefined : (definedValues(obj.labels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = ((obj.annotations) === undefined) ? undefined : (definedValues(obj.annotations));
+  if (value !== undefined) result['annotations'] = value;
+  value = ((obj.labels) === undefined) ? undefined : (definedValues(obj.labels));
+  if (value !== undefined) result['labels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -334,16 +354,21 @@ export interface FluxInstanceSpecDistribution {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_FluxInstanceSpecDistribution(obj: FluxInstanceSpecDistribution | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'artifact': obj.artifact,
-    'artifactPullSecret': obj.artifactPullSecret,
-    'imagePullSecret': obj.imagePullSecret,
-    'registry': obj.registry,
-    'variant': obj.variant,
-    'version': obj.version,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.artifact;
+  if (value !== undefined) result['artifact'] = value;
+  value = obj.artifactPullSecret;
+  if (value !== undefined) result['artifactPullSecret'] = value;
+  value = obj.imagePullSecret;
+  if (value !== undefined) result['imagePullSecret'] = value;
+  value = obj.registry;
+  if (value !== undefined) result['registry'] = value;
+  value = obj.variant;
+  if (value !== undefined) result['variant'] = value;
+  value = obj.version;
+  if (value !== undefined) result['version'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -363,11 +388,11 @@ export interface FluxInstanceSpecKustomize {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_FluxInstanceSpecKustomize(obj: FluxInstanceSpecKustomize | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'patches': obj.patches?.map(y => toJson_FluxInstanceSpecKustomizePatches(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.patches?.map(y => toJson_FluxInstanceSpecKustomizePatches(y));
+  if (value !== undefined) result['patches'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -397,13 +422,15 @@ export interface FluxInstanceSpecSharding {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_FluxInstanceSpecSharding(obj: FluxInstanceSpecSharding | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'shards': obj.shards?.map(y => y),
-    'storage': obj.storage,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.shards?.map(y => y);
+  if (value !== undefined) result['shards'] = value;
+  value = obj.storage;
+  if (value !== undefined) result['storage'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -428,12 +455,13 @@ export interface FluxInstanceSpecStorage {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_FluxInstanceSpecStorage(obj: FluxInstanceSpecStorage | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'class': obj.class,
-    'size': obj.size,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.class;
+  if (value !== undefined) result['class'] = value;
+  value = obj.size;
+  if (value !== undefined) result['size'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -488,18 +516,25 @@ export interface FluxInstanceSpecSync {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_FluxInstanceSpecSync(obj: FluxInstanceSpecSync | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'interval': obj.interval,
-    'kind': obj.kind,
-    'name': obj.name,
-    'path': obj.path,
-    'provider': obj.provider,
-    'pullSecret': obj.pullSecret,
-    'ref': obj.ref,
-    'url': obj.url,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.interval;
+  if (value !== undefined) result['interval'] = value;
+  value = obj.kind;
+  if (value !== undefined) result['kind'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.path;
+  if (value !== undefined) result['path'] = value;
+  value = obj.provider;
+  if (value !== undefined) result['provider'] = value;
+  value = obj.pullSecret;
+  if (value !== undefined) result['pullSecret'] = value;
+  value = obj.ref;
+  if (value !== undefined) result['ref'] = value;
+  value = obj.url;
+  if (value !== undefined) result['url'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -566,12 +601,13 @@ export interface FluxInstanceSpecKustomizePatches {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_FluxInstanceSpecKustomizePatches(obj: FluxInstanceSpecKustomizePatches | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'patch': obj.patch,
-    'target': toJson_FluxInstanceSpecKustomizePatchesTarget(obj.target),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.patch;
+  if (value !== undefined) result['patch'] = value;
+  value = toJson_FluxInstanceSpecKustomizePatchesTarget(obj.target);
+  if (value !== undefined) result['target'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -659,17 +695,23 @@ export interface FluxInstanceSpecKustomizePatchesTarget {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_FluxInstanceSpecKustomizePatchesTarget(obj: FluxInstanceSpecKustomizePatchesTarget | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'annotationSelector': obj.annotationSelector,
-    'group': obj.group,
-    'kind': obj.kind,
-    'labelSelector': obj.labelSelector,
-    'name': obj.name,
-    'namespace': obj.namespace,
-    'version': obj.version,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.annotationSelector;
+  if (value !== undefined) result['annotationSelector'] = value;
+  value = obj.group;
+  if (value !== undefined) result['group'] = value;
+  value = obj.kind;
+  if (value !== undefined) result['kind'] = value;
+  value = obj.labelSelector;
+  if (value !== undefined) result['labelSelector'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.namespace;
+  if (value !== undefined) result['namespace'] = value;
+  value = obj.version;
+  if (value !== undefined) result['version'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 

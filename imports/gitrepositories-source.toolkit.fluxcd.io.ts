@@ -83,12 +83,13 @@ export interface GitRepositoryProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_GitRepositoryProps(obj: GitRepositoryProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': obj.metadata,
-    'spec': toJson_GitRepositorySpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.metadata;
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_GitRepositorySpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -223,24 +224,37 @@ export interface GitRepositorySpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_GitRepositorySpec(obj: GitRepositorySpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'ignore': obj.ignore,
-    'include': obj.include?.map(y => toJson_GitRepositorySpecInclude(y)),
-    'interval': obj.interval,
-    'provider': obj.provider,
-    'proxySecretRef': toJson_GitRepositorySpecProxySecretRef(obj.proxySecretRef),
-    'recurseSubmodules': obj.recurseSubmodules,
-    'ref': toJson_GitRepositorySpecRef(obj.ref),
-    'secretRef': toJson_GitRepositorySpecSecretRef(obj.secretRef),
-    'serviceAccountName': obj.serviceAccountName,
-    'sparseCheckout': obj.sparseCheckout?.map(y => y),
-    'suspend': obj.suspend,
-    'timeout': obj.timeout,
-    'url': obj.url,
-    'verify': toJson_GitRepositorySpecVerify(obj.verify),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.ignore;
+  if (value !== undefined) result['ignore'] = value;
+  value = obj.include?.map(y => toJson_GitRepositorySpecInclude(y));
+  if (value !== undefined) result['include'] = value;
+  value = obj.interval;
+  if (value !== undefined) result['interval'] = value;
+  value = obj.provider;
+  if (value !== undefined) result['provider'] = value;
+  value = toJson_GitRepositorySpecProxySecretRef(obj.proxySecretRef);
+  if (value !== undefined) result['proxySecretRef'] = value;
+  value = obj.recurseSubmodules;
+  if (value !== undefined) result['recurseSubmodules'] = value;
+  value = toJson_GitRepositorySpecRef(obj.ref);
+  if (value !== undefined) result['ref'] = value;
+  value = toJson_GitRepositorySpecSecretRef(obj.secretRef);
+  if (value !== undefined) result['secretRef'] = value;
+  value = obj.serviceAccountName;
+  if (value !== undefined) result['serviceAccountName'] = value;
+  value = obj.sparseCheckout?.map(y => y);
+  if (value !== undefined) result['sparseCheckout'] = value;
+  value = obj.suspend;
+  if (value !== undefined) result['suspend'] = value;
+  value = obj.timeout;
+  if (value !== undefined) result['timeout'] = value;
+  value = obj.url;
+  if (value !== undefined) result['url'] = value;
+  value = toJson_GitRepositorySpecVerify(obj.verify);
+  if (value !== undefined) result['verify'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -282,13 +296,15 @@ export interface GitRepositorySpecInclude {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_GitRepositorySpecInclude(obj: GitRepositorySpecInclude | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'fromPath': obj.fromPath,
-    'repository': toJson_GitRepositorySpecIncludeRepository(obj.repository),
-    'toPath': obj.toPath,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.fromPath;
+  if (value !== undefined) result['fromPath'] = value;
+  value = toJson_GitRepositorySpecIncludeRepository(obj.repository);
+  if (value !== undefined) result['repository'] = value;
+  value = obj.toPath;
+  if (value !== undefined) result['toPath'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -330,11 +346,11 @@ export interface GitRepositorySpecProxySecretRef {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_GitRepositorySpecProxySecretRef(obj: GitRepositorySpecProxySecretRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -393,15 +409,19 @@ export interface GitRepositorySpecRef {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_GitRepositorySpecRef(obj: GitRepositorySpecRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'branch': obj.branch,
-    'commit': obj.commit,
-    'name': obj.name,
-    'semver': obj.semver,
-    'tag': obj.tag,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.branch;
+  if (value !== undefined) result['branch'] = value;
+  value = obj.commit;
+  if (value !== undefined) result['commit'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.semver;
+  if (value !== undefined) result['semver'] = value;
+  value = obj.tag;
+  if (value !== undefined) result['tag'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -430,11 +450,11 @@ export interface GitRepositorySpecSecretRef {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_GitRepositorySpecSecretRef(obj: GitRepositorySpecSecretRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -472,12 +492,13 @@ export interface GitRepositorySpecVerify {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_GitRepositorySpecVerify(obj: GitRepositorySpecVerify | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'mode': obj.mode,
-    'secretRef': toJson_GitRepositorySpecVerifySecretRef(obj.secretRef),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.mode;
+  if (value !== undefined) result['mode'] = value;
+  value = toJson_GitRepositorySpecVerifySecretRef(obj.secretRef);
+  if (value !== undefined) result['secretRef'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -502,11 +523,11 @@ export interface GitRepositorySpecIncludeRepository {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_GitRepositorySpecIncludeRepository(obj: GitRepositorySpecIncludeRepository | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -550,24 +571,11 @@ export interface GitRepositorySpecVerifySecretRef {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_GitRepositorySpecVerifySecretRef(obj: GitRepositorySpecVerifySecretRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
-
-/** `o` without its undefined values (added by npm run import: one pass instead of a spread per entry). */
-function definedValues<V>(o: { [key: string]: V }): { [key: string]: V } {
-  const out: { [key: string]: V } = {};
-  for (const k of Object.keys(o)) {
-    const v = o[k];
-    if (v === undefined) continue;
-    // An object literal's computed key defines even __proto__ as a property: so does this.
-    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-    else out[k] = v;
-  }
-  return out;
-}

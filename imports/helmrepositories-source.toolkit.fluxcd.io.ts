@@ -83,12 +83,13 @@ export interface HelmRepositoryProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_HelmRepositoryProps(obj: HelmRepositoryProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': obj.metadata,
-    'spec': toJson_HelmRepositorySpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.metadata;
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_HelmRepositorySpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -220,21 +221,31 @@ export interface HelmRepositorySpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_HelmRepositorySpec(obj: HelmRepositorySpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'accessFrom': toJson_HelmRepositorySpecAccessFrom(obj.accessFrom),
-    'certSecretRef': toJson_HelmRepositorySpecCertSecretRef(obj.certSecretRef),
-    'insecure': obj.insecure,
-    'interval': obj.interval,
-    'passCredentials': obj.passCredentials,
-    'provider': obj.provider,
-    'secretRef': toJson_HelmRepositorySpecSecretRef(obj.secretRef),
-    'suspend': obj.suspend,
-    'timeout': obj.timeout,
-    'type': obj.type,
-    'url': obj.url,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_HelmRepositorySpecAccessFrom(obj.accessFrom);
+  if (value !== undefined) result['accessFrom'] = value;
+  value = toJson_HelmRepositorySpecCertSecretRef(obj.certSecretRef);
+  if (value !== undefined) result['certSecretRef'] = value;
+  value = obj.insecure;
+  if (value !== undefined) result['insecure'] = value;
+  value = obj.interval;
+  if (value !== undefined) result['interval'] = value;
+  value = obj.passCredentials;
+  if (value !== undefined) result['passCredentials'] = value;
+  value = obj.provider;
+  if (value !== undefined) result['provider'] = value;
+  value = toJson_HelmRepositorySpecSecretRef(obj.secretRef);
+  if (value !== undefined) result['secretRef'] = value;
+  value = obj.suspend;
+  if (value !== undefined) result['suspend'] = value;
+  value = obj.timeout;
+  if (value !== undefined) result['timeout'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  value = obj.url;
+  if (value !== undefined) result['url'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -261,11 +272,11 @@ export interface HelmRepositorySpecAccessFrom {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_HelmRepositorySpecAccessFrom(obj: HelmRepositorySpecAccessFrom | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'namespaceSelectors': obj.namespaceSelectors?.map(y => toJson_HelmRepositorySpecAccessFromNamespaceSelectors(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.namespaceSelectors?.map(y => toJson_HelmRepositorySpecAccessFromNamespaceSelectors(y));
+  if (value !== undefined) result['namespaceSelectors'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -303,11 +314,11 @@ export interface HelmRepositorySpecCertSecretRef {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_HelmRepositorySpecCertSecretRef(obj: HelmRepositorySpecCertSecretRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -354,11 +365,11 @@ export interface HelmRepositorySpecSecretRef {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_HelmRepositorySpecSecretRef(obj: HelmRepositorySpecSecretRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -398,11 +409,11 @@ export interface HelmRepositorySpecAccessFromNamespaceSelectors {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_HelmRepositorySpecAccessFromNamespaceSelectors(obj: HelmRepositorySpecAccessFromNamespaceSelectors | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 

@@ -80,12 +80,13 @@ export interface ImageValidatingPolicyProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyProps(obj: ImageValidatingPolicyProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': obj.metadata,
-    'spec': toJson_ImageValidatingPolicySpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.metadata;
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ImageValidatingPolicySpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -253,26 +254,41 @@ export interface ImageValidatingPolicySpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpec(obj: ImageValidatingPolicySpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'attestations': obj.attestations?.map(y => toJson_ImageValidatingPolicySpecAttestations(y)),
-    'attestors': obj.attestors?.map(y => toJson_ImageValidatingPolicySpecAttestors(y)),
-    'auditAnnotations': obj.auditAnnotations?.map(y => toJson_ImageValidatingPolicySpecAuditAnnotations(y)),
-    'autogen': toJson_ImageValidatingPolicySpecAutogen(obj.autogen),
-    'credentials': toJson_ImageValidatingPolicySpecCredentials(obj.credentials),
-    'evaluation': toJson_ImageValidatingPolicySpecEvaluation(obj.evaluation),
-    'failurePolicy': obj.failurePolicy,
-    'images': obj.images?.map(y => toJson_ImageValidatingPolicySpecImages(y)),
-    'matchConditions': obj.matchConditions?.map(y => toJson_ImageValidatingPolicySpecMatchConditions(y)),
-    'matchConstraints': toJson_ImageValidatingPolicySpecMatchConstraints(obj.matchConstraints),
-    'matchImageReferences': obj.matchImageReferences?.map(y => toJson_ImageValidatingPolicySpecMatchImageReferences(y)),
-    'validationActions': obj.validationActions?.map(y => y),
-    'validationConfigurations': toJson_ImageValidatingPolicySpecValidationConfigurations(obj.validationConfigurations),
-    'validations': obj.validations?.map(y => toJson_ImageValidatingPolicySpecValidations(y)),
-    'variables': obj.variables?.map(y => toJson_ImageValidatingPolicySpecVariables(y)),
-    'webhookConfiguration': toJson_ImageValidatingPolicySpecWebhookConfiguration(obj.webhookConfiguration),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.attestations?.map(y => toJson_ImageValidatingPolicySpecAttestations(y));
+  if (value !== undefined) result['attestations'] = value;
+  value = obj.attestors?.map(y => toJson_ImageValidatingPolicySpecAttestors(y));
+  if (value !== undefined) result['attestors'] = value;
+  value = obj.auditAnnotations?.map(y => toJson_ImageValidatingPolicySpecAuditAnnotations(y));
+  if (value !== undefined) result['auditAnnotations'] = value;
+  value = toJson_ImageValidatingPolicySpecAutogen(obj.autogen);
+  if (value !== undefined) result['autogen'] = value;
+  value = toJson_ImageValidatingPolicySpecCredentials(obj.credentials);
+  if (value !== undefined) result['credentials'] = value;
+  value = toJson_ImageValidatingPolicySpecEvaluation(obj.evaluation);
+  if (value !== undefined) result['evaluation'] = value;
+  value = obj.failurePolicy;
+  if (value !== undefined) result['failurePolicy'] = value;
+  value = obj.images?.map(y => toJson_ImageValidatingPolicySpecImages(y));
+  if (value !== undefined) result['images'] = value;
+  value = obj.matchConditions?.map(y => toJson_ImageValidatingPolicySpecMatchConditions(y));
+  if (value !== undefined) result['matchConditions'] = value;
+  value = toJson_ImageValidatingPolicySpecMatchConstraints(obj.matchConstraints);
+  if (value !== undefined) result['matchConstraints'] = value;
+  value = obj.matchImageReferences?.map(y => toJson_ImageValidatingPolicySpecMatchImageReferences(y));
+  if (value !== undefined) result['matchImageReferences'] = value;
+  value = obj.validationActions?.map(y => y);
+  if (value !== undefined) result['validationActions'] = value;
+  value = toJson_ImageValidatingPolicySpecValidationConfigurations(obj.validationConfigurations);
+  if (value !== undefined) result['validationConfigurations'] = value;
+  value = obj.validations?.map(y => toJson_ImageValidatingPolicySpecValidations(y));
+  if (value !== undefined) result['validations'] = value;
+  value = obj.variables?.map(y => toJson_ImageValidatingPolicySpecVariables(y));
+  if (value !== undefined) result['variables'] = value;
+  value = toJson_ImageValidatingPolicySpecWebhookConfiguration(obj.webhookConfiguration);
+  if (value !== undefined) result['webhookConfiguration'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -310,13 +326,15 @@ export interface ImageValidatingPolicySpecAttestations {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecAttestations(obj: ImageValidatingPolicySpecAttestations | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'intoto': toJson_ImageValidatingPolicySpecAttestationsIntoto(obj.intoto),
-    'name': obj.name,
-    'referrer': toJson_ImageValidatingPolicySpecAttestationsReferrer(obj.referrer),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ImageValidatingPolicySpecAttestationsIntoto(obj.intoto);
+  if (value !== undefined) result['intoto'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = toJson_ImageValidatingPolicySpecAttestationsReferrer(obj.referrer);
+  if (value !== undefined) result['referrer'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -354,13 +372,15 @@ export interface ImageValidatingPolicySpecAttestors {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecAttestors(obj: ImageValidatingPolicySpecAttestors | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'cosign': toJson_ImageValidatingPolicySpecAttestorsCosign(obj.cosign),
-    'name': obj.name,
-    'notary': toJson_ImageValidatingPolicySpecAttestorsNotary(obj.notary),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ImageValidatingPolicySpecAttestorsCosign(obj.cosign);
+  if (value !== undefined) result['cosign'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = toJson_ImageValidatingPolicySpecAttestorsNotary(obj.notary);
+  if (value !== undefined) result['notary'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -419,12 +439,13 @@ export interface ImageValidatingPolicySpecAuditAnnotations {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecAuditAnnotations(obj: ImageValidatingPolicySpecAuditAnnotations | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'valueExpression': obj.valueExpression,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.valueExpression;
+  if (value !== undefined) result['valueExpression'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -448,11 +469,11 @@ export interface ImageValidatingPolicySpecAutogen {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecAutogen(obj: ImageValidatingPolicySpecAutogen | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'podControllers': toJson_ImageValidatingPolicySpecAutogenPodControllers(obj.podControllers),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ImageValidatingPolicySpecAutogenPodControllers(obj.podControllers);
+  if (value !== undefined) result['podControllers'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -492,13 +513,15 @@ export interface ImageValidatingPolicySpecCredentials {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecCredentials(obj: ImageValidatingPolicySpecCredentials | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'allowInsecureRegistry': obj.allowInsecureRegistry,
-    'providers': obj.providers?.map(y => y),
-    'secrets': obj.secrets?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.allowInsecureRegistry;
+  if (value !== undefined) result['allowInsecureRegistry'] = value;
+  value = obj.providers?.map(y => y);
+  if (value !== undefined) result['providers'] = value;
+  value = obj.secrets?.map(y => y);
+  if (value !== undefined) result['secrets'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -538,13 +561,15 @@ export interface ImageValidatingPolicySpecEvaluation {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecEvaluation(obj: ImageValidatingPolicySpecEvaluation | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'admission': toJson_ImageValidatingPolicySpecEvaluationAdmission(obj.admission),
-    'background': toJson_ImageValidatingPolicySpecEvaluationBackground(obj.background),
-    'mode': obj.mode,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ImageValidatingPolicySpecEvaluationAdmission(obj.admission);
+  if (value !== undefined) result['admission'] = value;
+  value = toJson_ImageValidatingPolicySpecEvaluationBackground(obj.background);
+  if (value !== undefined) result['background'] = value;
+  value = obj.mode;
+  if (value !== undefined) result['mode'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -587,12 +612,13 @@ export interface ImageValidatingPolicySpecImages {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecImages(obj: ImageValidatingPolicySpecImages | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -643,12 +669,13 @@ export interface ImageValidatingPolicySpecMatchConditions {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecMatchConditions(obj: ImageValidatingPolicySpecMatchConditions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -770,15 +797,19 @@ export interface ImageValidatingPolicySpecMatchConstraints {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecMatchConstraints(obj: ImageValidatingPolicySpecMatchConstraints | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'excludeResourceRules': obj.excludeResourceRules?.map(y => toJson_ImageValidatingPolicySpecMatchConstraintsExcludeResourceRules(y)),
-    'matchPolicy': obj.matchPolicy,
-    'namespaceSelector': toJson_ImageValidatingPolicySpecMatchConstraintsNamespaceSelector(obj.namespaceSelector),
-    'objectSelector': toJson_ImageValidatingPolicySpecMatchConstraintsObjectSelector(obj.objectSelector),
-    'resourceRules': obj.resourceRules?.map(y => toJson_ImageValidatingPolicySpecMatchConstraintsResourceRules(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.excludeResourceRules?.map(y => toJson_ImageValidatingPolicySpecMatchConstraintsExcludeResourceRules(y));
+  if (value !== undefined) result['excludeResourceRules'] = value;
+  value = obj.matchPolicy;
+  if (value !== undefined) result['matchPolicy'] = value;
+  value = toJson_ImageValidatingPolicySpecMatchConstraintsNamespaceSelector(obj.namespaceSelector);
+  if (value !== undefined) result['namespaceSelector'] = value;
+  value = toJson_ImageValidatingPolicySpecMatchConstraintsObjectSelector(obj.objectSelector);
+  if (value !== undefined) result['objectSelector'] = value;
+  value = obj.resourceRules?.map(y => toJson_ImageValidatingPolicySpecMatchConstraintsResourceRules(y));
+  if (value !== undefined) result['resourceRules'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -809,12 +840,13 @@ export interface ImageValidatingPolicySpecMatchImageReferences {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecMatchImageReferences(obj: ImageValidatingPolicySpecMatchImageReferences | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'glob': obj.glob,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.glob;
+  if (value !== undefined) result['glob'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -868,13 +900,15 @@ export interface ImageValidatingPolicySpecValidationConfigurations {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecValidationConfigurations(obj: ImageValidatingPolicySpecValidationConfigurations | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'mutateDigest': obj.mutateDigest,
-    'required': obj.required,
-    'verifyDigest': obj.verifyDigest,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.mutateDigest;
+  if (value !== undefined) result['mutateDigest'] = value;
+  value = obj.required;
+  if (value !== undefined) result['required'] = value;
+  value = obj.verifyDigest;
+  if (value !== undefined) result['verifyDigest'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -979,14 +1013,17 @@ export interface ImageValidatingPolicySpecValidations {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecValidations(obj: ImageValidatingPolicySpecValidations | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'message': obj.message,
-    'messageExpression': obj.messageExpression,
-    'reason': obj.reason,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.message;
+  if (value !== undefined) result['message'] = value;
+  value = obj.messageExpression;
+  if (value !== undefined) result['messageExpression'] = value;
+  value = obj.reason;
+  if (value !== undefined) result['reason'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1020,12 +1057,13 @@ export interface ImageValidatingPolicySpecVariables {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecVariables(obj: ImageValidatingPolicySpecVariables | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1051,11 +1089,11 @@ export interface ImageValidatingPolicySpecWebhookConfiguration {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecWebhookConfiguration(obj: ImageValidatingPolicySpecWebhookConfiguration | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'timeoutSeconds': obj.timeoutSeconds,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.timeoutSeconds;
+  if (value !== undefined) result['timeoutSeconds'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1079,11 +1117,11 @@ export interface ImageValidatingPolicySpecAttestationsIntoto {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecAttestationsIntoto(obj: ImageValidatingPolicySpecAttestationsIntoto | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1107,11 +1145,11 @@ export interface ImageValidatingPolicySpecAttestationsReferrer {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecAttestationsReferrer(obj: ImageValidatingPolicySpecAttestationsReferrer | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1192,18 +1230,25 @@ export interface ImageValidatingPolicySpecAttestorsCosign {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecAttestorsCosign(obj: ImageValidatingPolicySpecAttestorsCosign | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'annotations': ((obj.annotations) === undefined) ? undefined : (definedValues(obj.annotations)),
-    'certificate': toJson_ImageValidatingPolicySpecAttestorsCosignCertificate(obj.certificate),
-    'ctlog': toJson_ImageValidatingPolicySpecAttestorsCosignCtlog(obj.ctlog),
-    'key': toJson_ImageValidatingPolicySpecAttestorsCosignKey(obj.key),
-    'keyless': toJson_ImageValidatingPolicySpecAttestorsCosignKeyless(obj.keyless),
-    'source': toJson_ImageValidatingPolicySpecAttestorsCosignSource(obj.source),
-    'trustedRoot': toJson_ImageValidatingPolicySpecAttestorsCosignTrustedRoot(obj.trustedRoot),
-    'tuf': toJson_ImageValidatingPolicySpecAttestorsCosignTuf(obj.tuf),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = ((obj.annotations) === undefined) ? undefined : (definedValues(obj.annotations));
+  if (value !== undefined) result['annotations'] = value;
+  value = toJson_ImageValidatingPolicySpecAttestorsCosignCertificate(obj.certificate);
+  if (value !== undefined) result['certificate'] = value;
+  value = toJson_ImageValidatingPolicySpecAttestorsCosignCtlog(obj.ctlog);
+  if (value !== undefined) result['ctlog'] = value;
+  value = toJson_ImageValidatingPolicySpecAttestorsCosignKey(obj.key);
+  if (value !== undefined) result['key'] = value;
+  value = toJson_ImageValidatingPolicySpecAttestorsCosignKeyless(obj.keyless);
+  if (value !== undefined) result['keyless'] = value;
+  value = toJson_ImageValidatingPolicySpecAttestorsCosignSource(obj.source);
+  if (value !== undefined) result['source'] = value;
+  value = toJson_ImageValidatingPolicySpecAttestorsCosignTrustedRoot(obj.trustedRoot);
+  if (value !== undefined) result['trustedRoot'] = value;
+  value = toJson_ImageValidatingPolicySpecAttestorsCosignTuf(obj.tuf);
+  if (value !== undefined) result['tuf'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1234,12 +1279,13 @@ export interface ImageValidatingPolicySpecAttestorsNotary {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecAttestorsNotary(obj: ImageValidatingPolicySpecAttestorsNotary | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'certs': toJson_ImageValidatingPolicySpecAttestorsNotaryCerts(obj.certs),
-    'tsaCerts': toJson_ImageValidatingPolicySpecAttestorsNotaryTsaCerts(obj.tsaCerts),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ImageValidatingPolicySpecAttestorsNotaryCerts(obj.certs);
+  if (value !== undefined) result['certs'] = value;
+  value = toJson_ImageValidatingPolicySpecAttestorsNotaryTsaCerts(obj.tsaCerts);
+  if (value !== undefined) result['tsaCerts'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1261,11 +1307,11 @@ export interface ImageValidatingPolicySpecAutogenPodControllers {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecAutogenPodControllers(obj: ImageValidatingPolicySpecAutogenPodControllers | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'controllers': obj.controllers?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.controllers?.map(y => y);
+  if (value !== undefined) result['controllers'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1308,11 +1354,11 @@ export interface ImageValidatingPolicySpecEvaluationAdmission {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecEvaluationAdmission(obj: ImageValidatingPolicySpecEvaluationAdmission | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.enabled;
+  if (value !== undefined) result['enabled'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1338,11 +1384,11 @@ export interface ImageValidatingPolicySpecEvaluationBackground {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecEvaluationBackground(obj: ImageValidatingPolicySpecEvaluationBackground | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.enabled;
+  if (value !== undefined) result['enabled'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1430,16 +1476,21 @@ export interface ImageValidatingPolicySpecMatchConstraintsExcludeResourceRules {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecMatchConstraintsExcludeResourceRules(obj: ImageValidatingPolicySpecMatchConstraintsExcludeResourceRules | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'apiVersions': obj.apiVersions?.map(y => y),
-    'operations': obj.operations?.map(y => y),
-    'resourceNames': obj.resourceNames?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.apiVersions?.map(y => y);
+  if (value !== undefined) result['apiVersions'] = value;
+  value = obj.operations?.map(y => y);
+  if (value !== undefined) result['operations'] = value;
+  value = obj.resourceNames?.map(y => y);
+  if (value !== undefined) result['resourceNames'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1515,12 +1566,13 @@ export interface ImageValidatingPolicySpecMatchConstraintsNamespaceSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecMatchConstraintsNamespaceSelector(obj: ImageValidatingPolicySpecMatchConstraintsNamespaceSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_ImageValidatingPolicySpecMatchConstraintsNamespaceSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_ImageValidatingPolicySpecMatchConstraintsNamespaceSelectorMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1564,12 +1616,13 @@ export interface ImageValidatingPolicySpecMatchConstraintsObjectSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecMatchConstraintsObjectSelector(obj: ImageValidatingPolicySpecMatchConstraintsObjectSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_ImageValidatingPolicySpecMatchConstraintsObjectSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_ImageValidatingPolicySpecMatchConstraintsObjectSelectorMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1657,16 +1710,21 @@ export interface ImageValidatingPolicySpecMatchConstraintsResourceRules {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecMatchConstraintsResourceRules(obj: ImageValidatingPolicySpecMatchConstraintsResourceRules | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'apiVersions': obj.apiVersions?.map(y => y),
-    'operations': obj.operations?.map(y => y),
-    'resourceNames': obj.resourceNames?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.apiVersions?.map(y => y);
+  if (value !== undefined) result['apiVersions'] = value;
+  value = obj.operations?.map(y => y);
+  if (value !== undefined) result['operations'] = value;
+  value = obj.resourceNames?.map(y => y);
+  if (value !== undefined) result['resourceNames'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1699,12 +1757,13 @@ export interface ImageValidatingPolicySpecAttestorsCosignCertificate {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecAttestorsCosignCertificate(obj: ImageValidatingPolicySpecAttestorsCosignCertificate | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'cert': toJson_ImageValidatingPolicySpecAttestorsCosignCertificateCert(obj.cert),
-    'certChain': toJson_ImageValidatingPolicySpecAttestorsCosignCertificateCertChain(obj.certChain),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ImageValidatingPolicySpecAttestorsCosignCertificateCert(obj.cert);
+  if (value !== undefined) result['cert'] = value;
+  value = toJson_ImageValidatingPolicySpecAttestorsCosignCertificateCertChain(obj.certChain);
+  if (value !== undefined) result['certChain'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1768,16 +1827,21 @@ export interface ImageValidatingPolicySpecAttestorsCosignCtlog {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecAttestorsCosignCtlog(obj: ImageValidatingPolicySpecAttestorsCosignCtlog | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'ctLogPubKey': obj.ctLogPubKey,
-    'insecureIgnoreSCT': obj.insecureIgnoreSct,
-    'insecureIgnoreTlog': obj.insecureIgnoreTlog,
-    'rekorPubKey': obj.rekorPubKey,
-    'tsaCertChain': obj.tsaCertChain,
-    'url': obj.url,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.ctLogPubKey;
+  if (value !== undefined) result['ctLogPubKey'] = value;
+  value = obj.insecureIgnoreSct;
+  if (value !== undefined) result['insecureIgnoreSCT'] = value;
+  value = obj.insecureIgnoreTlog;
+  if (value !== undefined) result['insecureIgnoreTlog'] = value;
+  value = obj.rekorPubKey;
+  if (value !== undefined) result['rekorPubKey'] = value;
+  value = obj.tsaCertChain;
+  if (value !== undefined) result['tsaCertChain'] = value;
+  value = obj.url;
+  if (value !== undefined) result['url'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1825,14 +1889,17 @@ export interface ImageValidatingPolicySpecAttestorsCosignKey {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecAttestorsCosignKey(obj: ImageValidatingPolicySpecAttestorsCosignKey | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'data': obj.data,
-    'expression': obj.expression,
-    'hashAlgorithm': obj.hashAlgorithm,
-    'kms': obj.kms,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.data;
+  if (value !== undefined) result['data'] = value;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.hashAlgorithm;
+  if (value !== undefined) result['hashAlgorithm'] = value;
+  value = obj.kms;
+  if (value !== undefined) result['kms'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1871,13 +1938,15 @@ export interface ImageValidatingPolicySpecAttestorsCosignKeyless {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecAttestorsCosignKeyless(obj: ImageValidatingPolicySpecAttestorsCosignKeyless | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'additionalExtensions': ((obj.additionalExtensions) === undefined) ? undefined : (definedValues(obj.additionalExtensions)),
-    'identities': obj.identities?.map(y => toJson_ImageValidatingPolicySpecAttestorsCosignKeylessIdentities(y)),
-    'roots': obj.roots,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = ((obj.additionalExtensions) === undefined) ? undefined : (definedValues(obj.additionalExtensions));
+  if (value !== undefined) result['additionalExtensions'] = value;
+  value = obj.identities?.map(y => toJson_ImageValidatingPolicySpecAttestorsCosignKeylessIdentities(y));
+  if (value !== undefined) result['identities'] = value;
+  value = obj.roots;
+  if (value !== undefined) result['roots'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1919,13 +1988,15 @@ export interface ImageValidatingPolicySpecAttestorsCosignSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecAttestorsCosignSource(obj: ImageValidatingPolicySpecAttestorsCosignSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'PullSecrets': obj.pullSecrets?.map(y => toJson_ImageValidatingPolicySpecAttestorsCosignSourcePullSecrets(y)),
-    'repository': obj.repository,
-    'tagPrefix': obj.tagPrefix,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.pullSecrets?.map(y => toJson_ImageValidatingPolicySpecAttestorsCosignSourcePullSecrets(y));
+  if (value !== undefined) result['PullSecrets'] = value;
+  value = obj.repository;
+  if (value !== undefined) result['repository'] = value;
+  value = obj.tagPrefix;
+  if (value !== undefined) result['tagPrefix'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1962,12 +2033,13 @@ export interface ImageValidatingPolicySpecAttestorsCosignTrustedRoot {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecAttestorsCosignTrustedRoot(obj: ImageValidatingPolicySpecAttestorsCosignTrustedRoot | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1998,12 +2070,13 @@ export interface ImageValidatingPolicySpecAttestorsCosignTuf {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecAttestorsCosignTuf(obj: ImageValidatingPolicySpecAttestorsCosignTuf | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'mirror': obj.mirror,
-    'root': toJson_ImageValidatingPolicySpecAttestorsCosignTufRoot(obj.root),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.mirror;
+  if (value !== undefined) result['mirror'] = value;
+  value = toJson_ImageValidatingPolicySpecAttestorsCosignTufRoot(obj.root);
+  if (value !== undefined) result['root'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2034,12 +2107,13 @@ export interface ImageValidatingPolicySpecAttestorsNotaryCerts {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecAttestorsNotaryCerts(obj: ImageValidatingPolicySpecAttestorsNotaryCerts | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2070,12 +2144,13 @@ export interface ImageValidatingPolicySpecAttestorsNotaryTsaCerts {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecAttestorsNotaryTsaCerts(obj: ImageValidatingPolicySpecAttestorsNotaryTsaCerts | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2118,13 +2193,15 @@ export interface ImageValidatingPolicySpecMatchConstraintsNamespaceSelectorMatch
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecMatchConstraintsNamespaceSelectorMatchExpressions(obj: ImageValidatingPolicySpecMatchConstraintsNamespaceSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2167,13 +2244,15 @@ export interface ImageValidatingPolicySpecMatchConstraintsObjectSelectorMatchExp
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecMatchConstraintsObjectSelectorMatchExpressions(obj: ImageValidatingPolicySpecMatchConstraintsObjectSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2204,12 +2283,13 @@ export interface ImageValidatingPolicySpecAttestorsCosignCertificateCert {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecAttestorsCosignCertificateCert(obj: ImageValidatingPolicySpecAttestorsCosignCertificateCert | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2242,12 +2322,13 @@ export interface ImageValidatingPolicySpecAttestorsCosignCertificateCertChain {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecAttestorsCosignCertificateCertChain(obj: ImageValidatingPolicySpecAttestorsCosignCertificateCertChain | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2306,15 +2387,19 @@ export interface ImageValidatingPolicySpecAttestorsCosignKeylessIdentities {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecAttestorsCosignKeylessIdentities(obj: ImageValidatingPolicySpecAttestorsCosignKeylessIdentities | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'issuer': obj.issuer,
-    'issuerRegExp': obj.issuerRegExp,
-    'subject': obj.subject,
-    'subjectExpression': obj.subjectExpression,
-    'subjectRegExp': obj.subjectRegExp,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.issuer;
+  if (value !== undefined) result['issuer'] = value;
+  value = obj.issuerRegExp;
+  if (value !== undefined) result['issuerRegExp'] = value;
+  value = obj.subject;
+  if (value !== undefined) result['subject'] = value;
+  value = obj.subjectExpression;
+  if (value !== undefined) result['subjectExpression'] = value;
+  value = obj.subjectRegExp;
+  if (value !== undefined) result['subjectRegExp'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2343,11 +2428,11 @@ export interface ImageValidatingPolicySpecAttestorsCosignSourcePullSecrets {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecAttestorsCosignSourcePullSecrets(obj: ImageValidatingPolicySpecAttestorsCosignSourcePullSecrets | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2378,12 +2463,13 @@ export interface ImageValidatingPolicySpecAttestorsCosignTufRoot {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicySpecAttestorsCosignTufRoot(obj: ImageValidatingPolicySpecAttestorsCosignTufRoot | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'data': obj.data,
-    'path': obj.path,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.data;
+  if (value !== undefined) result['data'] = value;
+  value = obj.path;
+  if (value !== undefined) result['path'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2465,12 +2551,13 @@ export interface ImageValidatingPolicyV1Alpha1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1Props(obj: ImageValidatingPolicyV1Alpha1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': obj.metadata,
-    'spec': toJson_ImageValidatingPolicyV1Alpha1Spec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.metadata;
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ImageValidatingPolicyV1Alpha1Spec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2638,26 +2725,41 @@ export interface ImageValidatingPolicyV1Alpha1Spec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1Spec(obj: ImageValidatingPolicyV1Alpha1Spec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'attestations': obj.attestations?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecAttestations(y)),
-    'attestors': obj.attestors?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecAttestors(y)),
-    'auditAnnotations': obj.auditAnnotations?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecAuditAnnotations(y)),
-    'autogen': toJson_ImageValidatingPolicyV1Alpha1SpecAutogen(obj.autogen),
-    'credentials': toJson_ImageValidatingPolicyV1Alpha1SpecCredentials(obj.credentials),
-    'evaluation': toJson_ImageValidatingPolicyV1Alpha1SpecEvaluation(obj.evaluation),
-    'failurePolicy': obj.failurePolicy,
-    'images': obj.images?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecImages(y)),
-    'matchConditions': obj.matchConditions?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecMatchConditions(y)),
-    'matchConstraints': toJson_ImageValidatingPolicyV1Alpha1SpecMatchConstraints(obj.matchConstraints),
-    'matchImageReferences': obj.matchImageReferences?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecMatchImageReferences(y)),
-    'validationActions': obj.validationActions?.map(y => y),
-    'validationConfigurations': toJson_ImageValidatingPolicyV1Alpha1SpecValidationConfigurations(obj.validationConfigurations),
-    'validations': obj.validations?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecValidations(y)),
-    'variables': obj.variables?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecVariables(y)),
-    'webhookConfiguration': toJson_ImageValidatingPolicyV1Alpha1SpecWebhookConfiguration(obj.webhookConfiguration),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.attestations?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecAttestations(y));
+  if (value !== undefined) result['attestations'] = value;
+  value = obj.attestors?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecAttestors(y));
+  if (value !== undefined) result['attestors'] = value;
+  value = obj.auditAnnotations?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecAuditAnnotations(y));
+  if (value !== undefined) result['auditAnnotations'] = value;
+  value = toJson_ImageValidatingPolicyV1Alpha1SpecAutogen(obj.autogen);
+  if (value !== undefined) result['autogen'] = value;
+  value = toJson_ImageValidatingPolicyV1Alpha1SpecCredentials(obj.credentials);
+  if (value !== undefined) result['credentials'] = value;
+  value = toJson_ImageValidatingPolicyV1Alpha1SpecEvaluation(obj.evaluation);
+  if (value !== undefined) result['evaluation'] = value;
+  value = obj.failurePolicy;
+  if (value !== undefined) result['failurePolicy'] = value;
+  value = obj.images?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecImages(y));
+  if (value !== undefined) result['images'] = value;
+  value = obj.matchConditions?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecMatchConditions(y));
+  if (value !== undefined) result['matchConditions'] = value;
+  value = toJson_ImageValidatingPolicyV1Alpha1SpecMatchConstraints(obj.matchConstraints);
+  if (value !== undefined) result['matchConstraints'] = value;
+  value = obj.matchImageReferences?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecMatchImageReferences(y));
+  if (value !== undefined) result['matchImageReferences'] = value;
+  value = obj.validationActions?.map(y => y);
+  if (value !== undefined) result['validationActions'] = value;
+  value = toJson_ImageValidatingPolicyV1Alpha1SpecValidationConfigurations(obj.validationConfigurations);
+  if (value !== undefined) result['validationConfigurations'] = value;
+  value = obj.validations?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecValidations(y));
+  if (value !== undefined) result['validations'] = value;
+  value = obj.variables?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecVariables(y));
+  if (value !== undefined) result['variables'] = value;
+  value = toJson_ImageValidatingPolicyV1Alpha1SpecWebhookConfiguration(obj.webhookConfiguration);
+  if (value !== undefined) result['webhookConfiguration'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2695,13 +2797,15 @@ export interface ImageValidatingPolicyV1Alpha1SpecAttestations {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecAttestations(obj: ImageValidatingPolicyV1Alpha1SpecAttestations | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'intoto': toJson_ImageValidatingPolicyV1Alpha1SpecAttestationsIntoto(obj.intoto),
-    'name': obj.name,
-    'referrer': toJson_ImageValidatingPolicyV1Alpha1SpecAttestationsReferrer(obj.referrer),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ImageValidatingPolicyV1Alpha1SpecAttestationsIntoto(obj.intoto);
+  if (value !== undefined) result['intoto'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = toJson_ImageValidatingPolicyV1Alpha1SpecAttestationsReferrer(obj.referrer);
+  if (value !== undefined) result['referrer'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2739,13 +2843,15 @@ export interface ImageValidatingPolicyV1Alpha1SpecAttestors {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecAttestors(obj: ImageValidatingPolicyV1Alpha1SpecAttestors | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'cosign': toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosign(obj.cosign),
-    'name': obj.name,
-    'notary': toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsNotary(obj.notary),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosign(obj.cosign);
+  if (value !== undefined) result['cosign'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsNotary(obj.notary);
+  if (value !== undefined) result['notary'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2804,12 +2910,13 @@ export interface ImageValidatingPolicyV1Alpha1SpecAuditAnnotations {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecAuditAnnotations(obj: ImageValidatingPolicyV1Alpha1SpecAuditAnnotations | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'valueExpression': obj.valueExpression,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.valueExpression;
+  if (value !== undefined) result['valueExpression'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2833,11 +2940,11 @@ export interface ImageValidatingPolicyV1Alpha1SpecAutogen {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecAutogen(obj: ImageValidatingPolicyV1Alpha1SpecAutogen | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'podControllers': toJson_ImageValidatingPolicyV1Alpha1SpecAutogenPodControllers(obj.podControllers),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ImageValidatingPolicyV1Alpha1SpecAutogenPodControllers(obj.podControllers);
+  if (value !== undefined) result['podControllers'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2877,13 +2984,15 @@ export interface ImageValidatingPolicyV1Alpha1SpecCredentials {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecCredentials(obj: ImageValidatingPolicyV1Alpha1SpecCredentials | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'allowInsecureRegistry': obj.allowInsecureRegistry,
-    'providers': obj.providers?.map(y => y),
-    'secrets': obj.secrets?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.allowInsecureRegistry;
+  if (value !== undefined) result['allowInsecureRegistry'] = value;
+  value = obj.providers?.map(y => y);
+  if (value !== undefined) result['providers'] = value;
+  value = obj.secrets?.map(y => y);
+  if (value !== undefined) result['secrets'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2923,13 +3032,15 @@ export interface ImageValidatingPolicyV1Alpha1SpecEvaluation {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecEvaluation(obj: ImageValidatingPolicyV1Alpha1SpecEvaluation | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'admission': toJson_ImageValidatingPolicyV1Alpha1SpecEvaluationAdmission(obj.admission),
-    'background': toJson_ImageValidatingPolicyV1Alpha1SpecEvaluationBackground(obj.background),
-    'mode': obj.mode,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ImageValidatingPolicyV1Alpha1SpecEvaluationAdmission(obj.admission);
+  if (value !== undefined) result['admission'] = value;
+  value = toJson_ImageValidatingPolicyV1Alpha1SpecEvaluationBackground(obj.background);
+  if (value !== undefined) result['background'] = value;
+  value = obj.mode;
+  if (value !== undefined) result['mode'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2972,12 +3083,13 @@ export interface ImageValidatingPolicyV1Alpha1SpecImages {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecImages(obj: ImageValidatingPolicyV1Alpha1SpecImages | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3028,12 +3140,13 @@ export interface ImageValidatingPolicyV1Alpha1SpecMatchConditions {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecMatchConditions(obj: ImageValidatingPolicyV1Alpha1SpecMatchConditions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3155,15 +3268,19 @@ export interface ImageValidatingPolicyV1Alpha1SpecMatchConstraints {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecMatchConstraints(obj: ImageValidatingPolicyV1Alpha1SpecMatchConstraints | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'excludeResourceRules': obj.excludeResourceRules?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecMatchConstraintsExcludeResourceRules(y)),
-    'matchPolicy': obj.matchPolicy,
-    'namespaceSelector': toJson_ImageValidatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelector(obj.namespaceSelector),
-    'objectSelector': toJson_ImageValidatingPolicyV1Alpha1SpecMatchConstraintsObjectSelector(obj.objectSelector),
-    'resourceRules': obj.resourceRules?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecMatchConstraintsResourceRules(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.excludeResourceRules?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecMatchConstraintsExcludeResourceRules(y));
+  if (value !== undefined) result['excludeResourceRules'] = value;
+  value = obj.matchPolicy;
+  if (value !== undefined) result['matchPolicy'] = value;
+  value = toJson_ImageValidatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelector(obj.namespaceSelector);
+  if (value !== undefined) result['namespaceSelector'] = value;
+  value = toJson_ImageValidatingPolicyV1Alpha1SpecMatchConstraintsObjectSelector(obj.objectSelector);
+  if (value !== undefined) result['objectSelector'] = value;
+  value = obj.resourceRules?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecMatchConstraintsResourceRules(y));
+  if (value !== undefined) result['resourceRules'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3194,12 +3311,13 @@ export interface ImageValidatingPolicyV1Alpha1SpecMatchImageReferences {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecMatchImageReferences(obj: ImageValidatingPolicyV1Alpha1SpecMatchImageReferences | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'glob': obj.glob,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.glob;
+  if (value !== undefined) result['glob'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3253,13 +3371,15 @@ export interface ImageValidatingPolicyV1Alpha1SpecValidationConfigurations {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecValidationConfigurations(obj: ImageValidatingPolicyV1Alpha1SpecValidationConfigurations | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'mutateDigest': obj.mutateDigest,
-    'required': obj.required,
-    'verifyDigest': obj.verifyDigest,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.mutateDigest;
+  if (value !== undefined) result['mutateDigest'] = value;
+  value = obj.required;
+  if (value !== undefined) result['required'] = value;
+  value = obj.verifyDigest;
+  if (value !== undefined) result['verifyDigest'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3364,14 +3484,17 @@ export interface ImageValidatingPolicyV1Alpha1SpecValidations {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecValidations(obj: ImageValidatingPolicyV1Alpha1SpecValidations | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'message': obj.message,
-    'messageExpression': obj.messageExpression,
-    'reason': obj.reason,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.message;
+  if (value !== undefined) result['message'] = value;
+  value = obj.messageExpression;
+  if (value !== undefined) result['messageExpression'] = value;
+  value = obj.reason;
+  if (value !== undefined) result['reason'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3405,12 +3528,13 @@ export interface ImageValidatingPolicyV1Alpha1SpecVariables {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecVariables(obj: ImageValidatingPolicyV1Alpha1SpecVariables | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3436,11 +3560,11 @@ export interface ImageValidatingPolicyV1Alpha1SpecWebhookConfiguration {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecWebhookConfiguration(obj: ImageValidatingPolicyV1Alpha1SpecWebhookConfiguration | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'timeoutSeconds': obj.timeoutSeconds,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.timeoutSeconds;
+  if (value !== undefined) result['timeoutSeconds'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3464,11 +3588,11 @@ export interface ImageValidatingPolicyV1Alpha1SpecAttestationsIntoto {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecAttestationsIntoto(obj: ImageValidatingPolicyV1Alpha1SpecAttestationsIntoto | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3492,11 +3616,11 @@ export interface ImageValidatingPolicyV1Alpha1SpecAttestationsReferrer {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecAttestationsReferrer(obj: ImageValidatingPolicyV1Alpha1SpecAttestationsReferrer | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3577,18 +3701,25 @@ export interface ImageValidatingPolicyV1Alpha1SpecAttestorsCosign {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosign(obj: ImageValidatingPolicyV1Alpha1SpecAttestorsCosign | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'annotations': ((obj.annotations) === undefined) ? undefined : (definedValues(obj.annotations)),
-    'certificate': toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignCertificate(obj.certificate),
-    'ctlog': toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignCtlog(obj.ctlog),
-    'key': toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignKey(obj.key),
-    'keyless': toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignKeyless(obj.keyless),
-    'source': toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignSource(obj.source),
-    'trustedRoot': toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignTrustedRoot(obj.trustedRoot),
-    'tuf': toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignTuf(obj.tuf),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = ((obj.annotations) === undefined) ? undefined : (definedValues(obj.annotations));
+  if (value !== undefined) result['annotations'] = value;
+  value = toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignCertificate(obj.certificate);
+  if (value !== undefined) result['certificate'] = value;
+  value = toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignCtlog(obj.ctlog);
+  if (value !== undefined) result['ctlog'] = value;
+  value = toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignKey(obj.key);
+  if (value !== undefined) result['key'] = value;
+  value = toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignKeyless(obj.keyless);
+  if (value !== undefined) result['keyless'] = value;
+  value = toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignSource(obj.source);
+  if (value !== undefined) result['source'] = value;
+  value = toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignTrustedRoot(obj.trustedRoot);
+  if (value !== undefined) result['trustedRoot'] = value;
+  value = toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignTuf(obj.tuf);
+  if (value !== undefined) result['tuf'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3619,12 +3750,13 @@ export interface ImageValidatingPolicyV1Alpha1SpecAttestorsNotary {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsNotary(obj: ImageValidatingPolicyV1Alpha1SpecAttestorsNotary | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'certs': toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsNotaryCerts(obj.certs),
-    'tsaCerts': toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsNotaryTsaCerts(obj.tsaCerts),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsNotaryCerts(obj.certs);
+  if (value !== undefined) result['certs'] = value;
+  value = toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsNotaryTsaCerts(obj.tsaCerts);
+  if (value !== undefined) result['tsaCerts'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3646,11 +3778,11 @@ export interface ImageValidatingPolicyV1Alpha1SpecAutogenPodControllers {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecAutogenPodControllers(obj: ImageValidatingPolicyV1Alpha1SpecAutogenPodControllers | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'controllers': obj.controllers?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.controllers?.map(y => y);
+  if (value !== undefined) result['controllers'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3693,11 +3825,11 @@ export interface ImageValidatingPolicyV1Alpha1SpecEvaluationAdmission {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecEvaluationAdmission(obj: ImageValidatingPolicyV1Alpha1SpecEvaluationAdmission | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.enabled;
+  if (value !== undefined) result['enabled'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3723,11 +3855,11 @@ export interface ImageValidatingPolicyV1Alpha1SpecEvaluationBackground {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecEvaluationBackground(obj: ImageValidatingPolicyV1Alpha1SpecEvaluationBackground | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.enabled;
+  if (value !== undefined) result['enabled'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3815,16 +3947,21 @@ export interface ImageValidatingPolicyV1Alpha1SpecMatchConstraintsExcludeResourc
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecMatchConstraintsExcludeResourceRules(obj: ImageValidatingPolicyV1Alpha1SpecMatchConstraintsExcludeResourceRules | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'apiVersions': obj.apiVersions?.map(y => y),
-    'operations': obj.operations?.map(y => y),
-    'resourceNames': obj.resourceNames?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.apiVersions?.map(y => y);
+  if (value !== undefined) result['apiVersions'] = value;
+  value = obj.operations?.map(y => y);
+  if (value !== undefined) result['operations'] = value;
+  value = obj.resourceNames?.map(y => y);
+  if (value !== undefined) result['resourceNames'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3900,12 +4037,13 @@ export interface ImageValidatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelec
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelector(obj: ImageValidatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelectorMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3949,12 +4087,13 @@ export interface ImageValidatingPolicyV1Alpha1SpecMatchConstraintsObjectSelector
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecMatchConstraintsObjectSelector(obj: ImageValidatingPolicyV1Alpha1SpecMatchConstraintsObjectSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecMatchConstraintsObjectSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecMatchConstraintsObjectSelectorMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4042,16 +4181,21 @@ export interface ImageValidatingPolicyV1Alpha1SpecMatchConstraintsResourceRules 
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecMatchConstraintsResourceRules(obj: ImageValidatingPolicyV1Alpha1SpecMatchConstraintsResourceRules | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'apiVersions': obj.apiVersions?.map(y => y),
-    'operations': obj.operations?.map(y => y),
-    'resourceNames': obj.resourceNames?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.apiVersions?.map(y => y);
+  if (value !== undefined) result['apiVersions'] = value;
+  value = obj.operations?.map(y => y);
+  if (value !== undefined) result['operations'] = value;
+  value = obj.resourceNames?.map(y => y);
+  if (value !== undefined) result['resourceNames'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4084,12 +4228,13 @@ export interface ImageValidatingPolicyV1Alpha1SpecAttestorsCosignCertificate {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignCertificate(obj: ImageValidatingPolicyV1Alpha1SpecAttestorsCosignCertificate | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'cert': toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignCertificateCert(obj.cert),
-    'certChain': toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignCertificateCertChain(obj.certChain),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignCertificateCert(obj.cert);
+  if (value !== undefined) result['cert'] = value;
+  value = toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignCertificateCertChain(obj.certChain);
+  if (value !== undefined) result['certChain'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4153,16 +4298,21 @@ export interface ImageValidatingPolicyV1Alpha1SpecAttestorsCosignCtlog {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignCtlog(obj: ImageValidatingPolicyV1Alpha1SpecAttestorsCosignCtlog | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'ctLogPubKey': obj.ctLogPubKey,
-    'insecureIgnoreSCT': obj.insecureIgnoreSct,
-    'insecureIgnoreTlog': obj.insecureIgnoreTlog,
-    'rekorPubKey': obj.rekorPubKey,
-    'tsaCertChain': obj.tsaCertChain,
-    'url': obj.url,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.ctLogPubKey;
+  if (value !== undefined) result['ctLogPubKey'] = value;
+  value = obj.insecureIgnoreSct;
+  if (value !== undefined) result['insecureIgnoreSCT'] = value;
+  value = obj.insecureIgnoreTlog;
+  if (value !== undefined) result['insecureIgnoreTlog'] = value;
+  value = obj.rekorPubKey;
+  if (value !== undefined) result['rekorPubKey'] = value;
+  value = obj.tsaCertChain;
+  if (value !== undefined) result['tsaCertChain'] = value;
+  value = obj.url;
+  if (value !== undefined) result['url'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4210,14 +4360,17 @@ export interface ImageValidatingPolicyV1Alpha1SpecAttestorsCosignKey {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignKey(obj: ImageValidatingPolicyV1Alpha1SpecAttestorsCosignKey | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'data': obj.data,
-    'expression': obj.expression,
-    'hashAlgorithm': obj.hashAlgorithm,
-    'kms': obj.kms,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.data;
+  if (value !== undefined) result['data'] = value;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.hashAlgorithm;
+  if (value !== undefined) result['hashAlgorithm'] = value;
+  value = obj.kms;
+  if (value !== undefined) result['kms'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4256,13 +4409,15 @@ export interface ImageValidatingPolicyV1Alpha1SpecAttestorsCosignKeyless {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignKeyless(obj: ImageValidatingPolicyV1Alpha1SpecAttestorsCosignKeyless | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'additionalExtensions': ((obj.additionalExtensions) === undefined) ? undefined : (definedValues(obj.additionalExtensions)),
-    'identities': obj.identities?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignKeylessIdentities(y)),
-    'roots': obj.roots,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = ((obj.additionalExtensions) === undefined) ? undefined : (definedValues(obj.additionalExtensions));
+  if (value !== undefined) result['additionalExtensions'] = value;
+  value = obj.identities?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignKeylessIdentities(y));
+  if (value !== undefined) result['identities'] = value;
+  value = obj.roots;
+  if (value !== undefined) result['roots'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4304,13 +4459,15 @@ export interface ImageValidatingPolicyV1Alpha1SpecAttestorsCosignSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignSource(obj: ImageValidatingPolicyV1Alpha1SpecAttestorsCosignSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'PullSecrets': obj.pullSecrets?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignSourcePullSecrets(y)),
-    'repository': obj.repository,
-    'tagPrefix': obj.tagPrefix,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.pullSecrets?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignSourcePullSecrets(y));
+  if (value !== undefined) result['PullSecrets'] = value;
+  value = obj.repository;
+  if (value !== undefined) result['repository'] = value;
+  value = obj.tagPrefix;
+  if (value !== undefined) result['tagPrefix'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4347,12 +4504,13 @@ export interface ImageValidatingPolicyV1Alpha1SpecAttestorsCosignTrustedRoot {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignTrustedRoot(obj: ImageValidatingPolicyV1Alpha1SpecAttestorsCosignTrustedRoot | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4383,12 +4541,13 @@ export interface ImageValidatingPolicyV1Alpha1SpecAttestorsCosignTuf {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignTuf(obj: ImageValidatingPolicyV1Alpha1SpecAttestorsCosignTuf | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'mirror': obj.mirror,
-    'root': toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignTufRoot(obj.root),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.mirror;
+  if (value !== undefined) result['mirror'] = value;
+  value = toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignTufRoot(obj.root);
+  if (value !== undefined) result['root'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4419,12 +4578,13 @@ export interface ImageValidatingPolicyV1Alpha1SpecAttestorsNotaryCerts {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsNotaryCerts(obj: ImageValidatingPolicyV1Alpha1SpecAttestorsNotaryCerts | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4455,12 +4615,13 @@ export interface ImageValidatingPolicyV1Alpha1SpecAttestorsNotaryTsaCerts {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsNotaryTsaCerts(obj: ImageValidatingPolicyV1Alpha1SpecAttestorsNotaryTsaCerts | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4503,13 +4664,15 @@ export interface ImageValidatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelec
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelectorMatchExpressions(obj: ImageValidatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4552,13 +4715,15 @@ export interface ImageValidatingPolicyV1Alpha1SpecMatchConstraintsObjectSelector
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecMatchConstraintsObjectSelectorMatchExpressions(obj: ImageValidatingPolicyV1Alpha1SpecMatchConstraintsObjectSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4589,12 +4754,13 @@ export interface ImageValidatingPolicyV1Alpha1SpecAttestorsCosignCertificateCert
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignCertificateCert(obj: ImageValidatingPolicyV1Alpha1SpecAttestorsCosignCertificateCert | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4627,12 +4793,13 @@ export interface ImageValidatingPolicyV1Alpha1SpecAttestorsCosignCertificateCert
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignCertificateCertChain(obj: ImageValidatingPolicyV1Alpha1SpecAttestorsCosignCertificateCertChain | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4691,15 +4858,19 @@ export interface ImageValidatingPolicyV1Alpha1SpecAttestorsCosignKeylessIdentiti
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignKeylessIdentities(obj: ImageValidatingPolicyV1Alpha1SpecAttestorsCosignKeylessIdentities | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'issuer': obj.issuer,
-    'issuerRegExp': obj.issuerRegExp,
-    'subject': obj.subject,
-    'subjectExpression': obj.subjectExpression,
-    'subjectRegExp': obj.subjectRegExp,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.issuer;
+  if (value !== undefined) result['issuer'] = value;
+  value = obj.issuerRegExp;
+  if (value !== undefined) result['issuerRegExp'] = value;
+  value = obj.subject;
+  if (value !== undefined) result['subject'] = value;
+  value = obj.subjectExpression;
+  if (value !== undefined) result['subjectExpression'] = value;
+  value = obj.subjectRegExp;
+  if (value !== undefined) result['subjectRegExp'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4728,11 +4899,11 @@ export interface ImageValidatingPolicyV1Alpha1SpecAttestorsCosignSourcePullSecre
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignSourcePullSecrets(obj: ImageValidatingPolicyV1Alpha1SpecAttestorsCosignSourcePullSecrets | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4763,12 +4934,13 @@ export interface ImageValidatingPolicyV1Alpha1SpecAttestorsCosignTufRoot {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignTufRoot(obj: ImageValidatingPolicyV1Alpha1SpecAttestorsCosignTufRoot | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'data': obj.data,
-    'path': obj.path,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.data;
+  if (value !== undefined) result['data'] = value;
+  value = obj.path;
+  if (value !== undefined) result['path'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4850,12 +5022,13 @@ export interface ImageValidatingPolicyV1Beta1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1Props(obj: ImageValidatingPolicyV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': obj.metadata,
-    'spec': toJson_ImageValidatingPolicyV1Beta1Spec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.metadata;
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ImageValidatingPolicyV1Beta1Spec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5023,26 +5196,41 @@ export interface ImageValidatingPolicyV1Beta1Spec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1Spec(obj: ImageValidatingPolicyV1Beta1Spec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'attestations': obj.attestations?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecAttestations(y)),
-    'attestors': obj.attestors?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecAttestors(y)),
-    'auditAnnotations': obj.auditAnnotations?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecAuditAnnotations(y)),
-    'autogen': toJson_ImageValidatingPolicyV1Beta1SpecAutogen(obj.autogen),
-    'credentials': toJson_ImageValidatingPolicyV1Beta1SpecCredentials(obj.credentials),
-    'evaluation': toJson_ImageValidatingPolicyV1Beta1SpecEvaluation(obj.evaluation),
-    'failurePolicy': obj.failurePolicy,
-    'images': obj.images?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecImages(y)),
-    'matchConditions': obj.matchConditions?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecMatchConditions(y)),
-    'matchConstraints': toJson_ImageValidatingPolicyV1Beta1SpecMatchConstraints(obj.matchConstraints),
-    'matchImageReferences': obj.matchImageReferences?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecMatchImageReferences(y)),
-    'validationActions': obj.validationActions?.map(y => y),
-    'validationConfigurations': toJson_ImageValidatingPolicyV1Beta1SpecValidationConfigurations(obj.validationConfigurations),
-    'validations': obj.validations?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecValidations(y)),
-    'variables': obj.variables?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecVariables(y)),
-    'webhookConfiguration': toJson_ImageValidatingPolicyV1Beta1SpecWebhookConfiguration(obj.webhookConfiguration),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.attestations?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecAttestations(y));
+  if (value !== undefined) result['attestations'] = value;
+  value = obj.attestors?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecAttestors(y));
+  if (value !== undefined) result['attestors'] = value;
+  value = obj.auditAnnotations?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecAuditAnnotations(y));
+  if (value !== undefined) result['auditAnnotations'] = value;
+  value = toJson_ImageValidatingPolicyV1Beta1SpecAutogen(obj.autogen);
+  if (value !== undefined) result['autogen'] = value;
+  value = toJson_ImageValidatingPolicyV1Beta1SpecCredentials(obj.credentials);
+  if (value !== undefined) result['credentials'] = value;
+  value = toJson_ImageValidatingPolicyV1Beta1SpecEvaluation(obj.evaluation);
+  if (value !== undefined) result['evaluation'] = value;
+  value = obj.failurePolicy;
+  if (value !== undefined) result['failurePolicy'] = value;
+  value = obj.images?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecImages(y));
+  if (value !== undefined) result['images'] = value;
+  value = obj.matchConditions?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecMatchConditions(y));
+  if (value !== undefined) result['matchConditions'] = value;
+  value = toJson_ImageValidatingPolicyV1Beta1SpecMatchConstraints(obj.matchConstraints);
+  if (value !== undefined) result['matchConstraints'] = value;
+  value = obj.matchImageReferences?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecMatchImageReferences(y));
+  if (value !== undefined) result['matchImageReferences'] = value;
+  value = obj.validationActions?.map(y => y);
+  if (value !== undefined) result['validationActions'] = value;
+  value = toJson_ImageValidatingPolicyV1Beta1SpecValidationConfigurations(obj.validationConfigurations);
+  if (value !== undefined) result['validationConfigurations'] = value;
+  value = obj.validations?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecValidations(y));
+  if (value !== undefined) result['validations'] = value;
+  value = obj.variables?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecVariables(y));
+  if (value !== undefined) result['variables'] = value;
+  value = toJson_ImageValidatingPolicyV1Beta1SpecWebhookConfiguration(obj.webhookConfiguration);
+  if (value !== undefined) result['webhookConfiguration'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5080,13 +5268,15 @@ export interface ImageValidatingPolicyV1Beta1SpecAttestations {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecAttestations(obj: ImageValidatingPolicyV1Beta1SpecAttestations | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'intoto': toJson_ImageValidatingPolicyV1Beta1SpecAttestationsIntoto(obj.intoto),
-    'name': obj.name,
-    'referrer': toJson_ImageValidatingPolicyV1Beta1SpecAttestationsReferrer(obj.referrer),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ImageValidatingPolicyV1Beta1SpecAttestationsIntoto(obj.intoto);
+  if (value !== undefined) result['intoto'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = toJson_ImageValidatingPolicyV1Beta1SpecAttestationsReferrer(obj.referrer);
+  if (value !== undefined) result['referrer'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5124,13 +5314,15 @@ export interface ImageValidatingPolicyV1Beta1SpecAttestors {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecAttestors(obj: ImageValidatingPolicyV1Beta1SpecAttestors | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'cosign': toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosign(obj.cosign),
-    'name': obj.name,
-    'notary': toJson_ImageValidatingPolicyV1Beta1SpecAttestorsNotary(obj.notary),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosign(obj.cosign);
+  if (value !== undefined) result['cosign'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = toJson_ImageValidatingPolicyV1Beta1SpecAttestorsNotary(obj.notary);
+  if (value !== undefined) result['notary'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5189,12 +5381,13 @@ export interface ImageValidatingPolicyV1Beta1SpecAuditAnnotations {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecAuditAnnotations(obj: ImageValidatingPolicyV1Beta1SpecAuditAnnotations | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'valueExpression': obj.valueExpression,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.valueExpression;
+  if (value !== undefined) result['valueExpression'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5218,11 +5411,11 @@ export interface ImageValidatingPolicyV1Beta1SpecAutogen {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecAutogen(obj: ImageValidatingPolicyV1Beta1SpecAutogen | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'podControllers': toJson_ImageValidatingPolicyV1Beta1SpecAutogenPodControllers(obj.podControllers),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ImageValidatingPolicyV1Beta1SpecAutogenPodControllers(obj.podControllers);
+  if (value !== undefined) result['podControllers'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5262,13 +5455,15 @@ export interface ImageValidatingPolicyV1Beta1SpecCredentials {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecCredentials(obj: ImageValidatingPolicyV1Beta1SpecCredentials | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'allowInsecureRegistry': obj.allowInsecureRegistry,
-    'providers': obj.providers?.map(y => y),
-    'secrets': obj.secrets?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.allowInsecureRegistry;
+  if (value !== undefined) result['allowInsecureRegistry'] = value;
+  value = obj.providers?.map(y => y);
+  if (value !== undefined) result['providers'] = value;
+  value = obj.secrets?.map(y => y);
+  if (value !== undefined) result['secrets'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5308,13 +5503,15 @@ export interface ImageValidatingPolicyV1Beta1SpecEvaluation {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecEvaluation(obj: ImageValidatingPolicyV1Beta1SpecEvaluation | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'admission': toJson_ImageValidatingPolicyV1Beta1SpecEvaluationAdmission(obj.admission),
-    'background': toJson_ImageValidatingPolicyV1Beta1SpecEvaluationBackground(obj.background),
-    'mode': obj.mode,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ImageValidatingPolicyV1Beta1SpecEvaluationAdmission(obj.admission);
+  if (value !== undefined) result['admission'] = value;
+  value = toJson_ImageValidatingPolicyV1Beta1SpecEvaluationBackground(obj.background);
+  if (value !== undefined) result['background'] = value;
+  value = obj.mode;
+  if (value !== undefined) result['mode'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5357,12 +5554,13 @@ export interface ImageValidatingPolicyV1Beta1SpecImages {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecImages(obj: ImageValidatingPolicyV1Beta1SpecImages | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5413,12 +5611,13 @@ export interface ImageValidatingPolicyV1Beta1SpecMatchConditions {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecMatchConditions(obj: ImageValidatingPolicyV1Beta1SpecMatchConditions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5540,15 +5739,19 @@ export interface ImageValidatingPolicyV1Beta1SpecMatchConstraints {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecMatchConstraints(obj: ImageValidatingPolicyV1Beta1SpecMatchConstraints | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'excludeResourceRules': obj.excludeResourceRules?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecMatchConstraintsExcludeResourceRules(y)),
-    'matchPolicy': obj.matchPolicy,
-    'namespaceSelector': toJson_ImageValidatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelector(obj.namespaceSelector),
-    'objectSelector': toJson_ImageValidatingPolicyV1Beta1SpecMatchConstraintsObjectSelector(obj.objectSelector),
-    'resourceRules': obj.resourceRules?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecMatchConstraintsResourceRules(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.excludeResourceRules?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecMatchConstraintsExcludeResourceRules(y));
+  if (value !== undefined) result['excludeResourceRules'] = value;
+  value = obj.matchPolicy;
+  if (value !== undefined) result['matchPolicy'] = value;
+  value = toJson_ImageValidatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelector(obj.namespaceSelector);
+  if (value !== undefined) result['namespaceSelector'] = value;
+  value = toJson_ImageValidatingPolicyV1Beta1SpecMatchConstraintsObjectSelector(obj.objectSelector);
+  if (value !== undefined) result['objectSelector'] = value;
+  value = obj.resourceRules?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecMatchConstraintsResourceRules(y));
+  if (value !== undefined) result['resourceRules'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5579,12 +5782,13 @@ export interface ImageValidatingPolicyV1Beta1SpecMatchImageReferences {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecMatchImageReferences(obj: ImageValidatingPolicyV1Beta1SpecMatchImageReferences | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'glob': obj.glob,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.glob;
+  if (value !== undefined) result['glob'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5638,13 +5842,15 @@ export interface ImageValidatingPolicyV1Beta1SpecValidationConfigurations {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecValidationConfigurations(obj: ImageValidatingPolicyV1Beta1SpecValidationConfigurations | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'mutateDigest': obj.mutateDigest,
-    'required': obj.required,
-    'verifyDigest': obj.verifyDigest,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.mutateDigest;
+  if (value !== undefined) result['mutateDigest'] = value;
+  value = obj.required;
+  if (value !== undefined) result['required'] = value;
+  value = obj.verifyDigest;
+  if (value !== undefined) result['verifyDigest'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5749,14 +5955,17 @@ export interface ImageValidatingPolicyV1Beta1SpecValidations {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecValidations(obj: ImageValidatingPolicyV1Beta1SpecValidations | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'message': obj.message,
-    'messageExpression': obj.messageExpression,
-    'reason': obj.reason,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.message;
+  if (value !== undefined) result['message'] = value;
+  value = obj.messageExpression;
+  if (value !== undefined) result['messageExpression'] = value;
+  value = obj.reason;
+  if (value !== undefined) result['reason'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5790,12 +5999,13 @@ export interface ImageValidatingPolicyV1Beta1SpecVariables {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecVariables(obj: ImageValidatingPolicyV1Beta1SpecVariables | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5821,11 +6031,11 @@ export interface ImageValidatingPolicyV1Beta1SpecWebhookConfiguration {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecWebhookConfiguration(obj: ImageValidatingPolicyV1Beta1SpecWebhookConfiguration | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'timeoutSeconds': obj.timeoutSeconds,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.timeoutSeconds;
+  if (value !== undefined) result['timeoutSeconds'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5849,11 +6059,11 @@ export interface ImageValidatingPolicyV1Beta1SpecAttestationsIntoto {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecAttestationsIntoto(obj: ImageValidatingPolicyV1Beta1SpecAttestationsIntoto | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5877,11 +6087,11 @@ export interface ImageValidatingPolicyV1Beta1SpecAttestationsReferrer {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecAttestationsReferrer(obj: ImageValidatingPolicyV1Beta1SpecAttestationsReferrer | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5962,18 +6172,25 @@ export interface ImageValidatingPolicyV1Beta1SpecAttestorsCosign {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosign(obj: ImageValidatingPolicyV1Beta1SpecAttestorsCosign | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'annotations': ((obj.annotations) === undefined) ? undefined : (definedValues(obj.annotations)),
-    'certificate': toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignCertificate(obj.certificate),
-    'ctlog': toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignCtlog(obj.ctlog),
-    'key': toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignKey(obj.key),
-    'keyless': toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignKeyless(obj.keyless),
-    'source': toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignSource(obj.source),
-    'trustedRoot': toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignTrustedRoot(obj.trustedRoot),
-    'tuf': toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignTuf(obj.tuf),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = ((obj.annotations) === undefined) ? undefined : (definedValues(obj.annotations));
+  if (value !== undefined) result['annotations'] = value;
+  value = toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignCertificate(obj.certificate);
+  if (value !== undefined) result['certificate'] = value;
+  value = toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignCtlog(obj.ctlog);
+  if (value !== undefined) result['ctlog'] = value;
+  value = toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignKey(obj.key);
+  if (value !== undefined) result['key'] = value;
+  value = toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignKeyless(obj.keyless);
+  if (value !== undefined) result['keyless'] = value;
+  value = toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignSource(obj.source);
+  if (value !== undefined) result['source'] = value;
+  value = toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignTrustedRoot(obj.trustedRoot);
+  if (value !== undefined) result['trustedRoot'] = value;
+  value = toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignTuf(obj.tuf);
+  if (value !== undefined) result['tuf'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -6004,12 +6221,13 @@ export interface ImageValidatingPolicyV1Beta1SpecAttestorsNotary {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecAttestorsNotary(obj: ImageValidatingPolicyV1Beta1SpecAttestorsNotary | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'certs': toJson_ImageValidatingPolicyV1Beta1SpecAttestorsNotaryCerts(obj.certs),
-    'tsaCerts': toJson_ImageValidatingPolicyV1Beta1SpecAttestorsNotaryTsaCerts(obj.tsaCerts),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ImageValidatingPolicyV1Beta1SpecAttestorsNotaryCerts(obj.certs);
+  if (value !== undefined) result['certs'] = value;
+  value = toJson_ImageValidatingPolicyV1Beta1SpecAttestorsNotaryTsaCerts(obj.tsaCerts);
+  if (value !== undefined) result['tsaCerts'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -6031,11 +6249,11 @@ export interface ImageValidatingPolicyV1Beta1SpecAutogenPodControllers {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecAutogenPodControllers(obj: ImageValidatingPolicyV1Beta1SpecAutogenPodControllers | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'controllers': obj.controllers?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.controllers?.map(y => y);
+  if (value !== undefined) result['controllers'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -6078,11 +6296,11 @@ export interface ImageValidatingPolicyV1Beta1SpecEvaluationAdmission {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecEvaluationAdmission(obj: ImageValidatingPolicyV1Beta1SpecEvaluationAdmission | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.enabled;
+  if (value !== undefined) result['enabled'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -6108,11 +6326,11 @@ export interface ImageValidatingPolicyV1Beta1SpecEvaluationBackground {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecEvaluationBackground(obj: ImageValidatingPolicyV1Beta1SpecEvaluationBackground | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.enabled;
+  if (value !== undefined) result['enabled'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -6200,16 +6418,21 @@ export interface ImageValidatingPolicyV1Beta1SpecMatchConstraintsExcludeResource
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecMatchConstraintsExcludeResourceRules(obj: ImageValidatingPolicyV1Beta1SpecMatchConstraintsExcludeResourceRules | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'apiVersions': obj.apiVersions?.map(y => y),
-    'operations': obj.operations?.map(y => y),
-    'resourceNames': obj.resourceNames?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.apiVersions?.map(y => y);
+  if (value !== undefined) result['apiVersions'] = value;
+  value = obj.operations?.map(y => y);
+  if (value !== undefined) result['operations'] = value;
+  value = obj.resourceNames?.map(y => y);
+  if (value !== undefined) result['resourceNames'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -6285,12 +6508,13 @@ export interface ImageValidatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelect
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelector(obj: ImageValidatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelectorMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -6334,12 +6558,13 @@ export interface ImageValidatingPolicyV1Beta1SpecMatchConstraintsObjectSelector 
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecMatchConstraintsObjectSelector(obj: ImageValidatingPolicyV1Beta1SpecMatchConstraintsObjectSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecMatchConstraintsObjectSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecMatchConstraintsObjectSelectorMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -6427,16 +6652,21 @@ export interface ImageValidatingPolicyV1Beta1SpecMatchConstraintsResourceRules {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecMatchConstraintsResourceRules(obj: ImageValidatingPolicyV1Beta1SpecMatchConstraintsResourceRules | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'apiVersions': obj.apiVersions?.map(y => y),
-    'operations': obj.operations?.map(y => y),
-    'resourceNames': obj.resourceNames?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.apiVersions?.map(y => y);
+  if (value !== undefined) result['apiVersions'] = value;
+  value = obj.operations?.map(y => y);
+  if (value !== undefined) result['operations'] = value;
+  value = obj.resourceNames?.map(y => y);
+  if (value !== undefined) result['resourceNames'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -6469,12 +6699,13 @@ export interface ImageValidatingPolicyV1Beta1SpecAttestorsCosignCertificate {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignCertificate(obj: ImageValidatingPolicyV1Beta1SpecAttestorsCosignCertificate | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'cert': toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignCertificateCert(obj.cert),
-    'certChain': toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignCertificateCertChain(obj.certChain),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignCertificateCert(obj.cert);
+  if (value !== undefined) result['cert'] = value;
+  value = toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignCertificateCertChain(obj.certChain);
+  if (value !== undefined) result['certChain'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -6538,16 +6769,21 @@ export interface ImageValidatingPolicyV1Beta1SpecAttestorsCosignCtlog {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignCtlog(obj: ImageValidatingPolicyV1Beta1SpecAttestorsCosignCtlog | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'ctLogPubKey': obj.ctLogPubKey,
-    'insecureIgnoreSCT': obj.insecureIgnoreSct,
-    'insecureIgnoreTlog': obj.insecureIgnoreTlog,
-    'rekorPubKey': obj.rekorPubKey,
-    'tsaCertChain': obj.tsaCertChain,
-    'url': obj.url,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.ctLogPubKey;
+  if (value !== undefined) result['ctLogPubKey'] = value;
+  value = obj.insecureIgnoreSct;
+  if (value !== undefined) result['insecureIgnoreSCT'] = value;
+  value = obj.insecureIgnoreTlog;
+  if (value !== undefined) result['insecureIgnoreTlog'] = value;
+  value = obj.rekorPubKey;
+  if (value !== undefined) result['rekorPubKey'] = value;
+  value = obj.tsaCertChain;
+  if (value !== undefined) result['tsaCertChain'] = value;
+  value = obj.url;
+  if (value !== undefined) result['url'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -6595,14 +6831,17 @@ export interface ImageValidatingPolicyV1Beta1SpecAttestorsCosignKey {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignKey(obj: ImageValidatingPolicyV1Beta1SpecAttestorsCosignKey | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'data': obj.data,
-    'expression': obj.expression,
-    'hashAlgorithm': obj.hashAlgorithm,
-    'kms': obj.kms,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.data;
+  if (value !== undefined) result['data'] = value;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.hashAlgorithm;
+  if (value !== undefined) result['hashAlgorithm'] = value;
+  value = obj.kms;
+  if (value !== undefined) result['kms'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -6641,13 +6880,15 @@ export interface ImageValidatingPolicyV1Beta1SpecAttestorsCosignKeyless {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignKeyless(obj: ImageValidatingPolicyV1Beta1SpecAttestorsCosignKeyless | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'additionalExtensions': ((obj.additionalExtensions) === undefined) ? undefined : (definedValues(obj.additionalExtensions)),
-    'identities': obj.identities?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignKeylessIdentities(y)),
-    'roots': obj.roots,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = ((obj.additionalExtensions) === undefined) ? undefined : (definedValues(obj.additionalExtensions));
+  if (value !== undefined) result['additionalExtensions'] = value;
+  value = obj.identities?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignKeylessIdentities(y));
+  if (value !== undefined) result['identities'] = value;
+  value = obj.roots;
+  if (value !== undefined) result['roots'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -6689,13 +6930,15 @@ export interface ImageValidatingPolicyV1Beta1SpecAttestorsCosignSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignSource(obj: ImageValidatingPolicyV1Beta1SpecAttestorsCosignSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'PullSecrets': obj.pullSecrets?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignSourcePullSecrets(y)),
-    'repository': obj.repository,
-    'tagPrefix': obj.tagPrefix,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.pullSecrets?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignSourcePullSecrets(y));
+  if (value !== undefined) result['PullSecrets'] = value;
+  value = obj.repository;
+  if (value !== undefined) result['repository'] = value;
+  value = obj.tagPrefix;
+  if (value !== undefined) result['tagPrefix'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -6732,12 +6975,13 @@ export interface ImageValidatingPolicyV1Beta1SpecAttestorsCosignTrustedRoot {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignTrustedRoot(obj: ImageValidatingPolicyV1Beta1SpecAttestorsCosignTrustedRoot | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -6768,12 +7012,13 @@ export interface ImageValidatingPolicyV1Beta1SpecAttestorsCosignTuf {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignTuf(obj: ImageValidatingPolicyV1Beta1SpecAttestorsCosignTuf | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'mirror': obj.mirror,
-    'root': toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignTufRoot(obj.root),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.mirror;
+  if (value !== undefined) result['mirror'] = value;
+  value = toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignTufRoot(obj.root);
+  if (value !== undefined) result['root'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -6804,12 +7049,13 @@ export interface ImageValidatingPolicyV1Beta1SpecAttestorsNotaryCerts {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecAttestorsNotaryCerts(obj: ImageValidatingPolicyV1Beta1SpecAttestorsNotaryCerts | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -6840,12 +7086,13 @@ export interface ImageValidatingPolicyV1Beta1SpecAttestorsNotaryTsaCerts {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecAttestorsNotaryTsaCerts(obj: ImageValidatingPolicyV1Beta1SpecAttestorsNotaryTsaCerts | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -6888,13 +7135,15 @@ export interface ImageValidatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelect
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelectorMatchExpressions(obj: ImageValidatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -6937,13 +7186,15 @@ export interface ImageValidatingPolicyV1Beta1SpecMatchConstraintsObjectSelectorM
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecMatchConstraintsObjectSelectorMatchExpressions(obj: ImageValidatingPolicyV1Beta1SpecMatchConstraintsObjectSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -6974,12 +7225,13 @@ export interface ImageValidatingPolicyV1Beta1SpecAttestorsCosignCertificateCert 
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignCertificateCert(obj: ImageValidatingPolicyV1Beta1SpecAttestorsCosignCertificateCert | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -7012,12 +7264,13 @@ export interface ImageValidatingPolicyV1Beta1SpecAttestorsCosignCertificateCertC
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignCertificateCertChain(obj: ImageValidatingPolicyV1Beta1SpecAttestorsCosignCertificateCertChain | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -7076,15 +7329,19 @@ export interface ImageValidatingPolicyV1Beta1SpecAttestorsCosignKeylessIdentitie
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignKeylessIdentities(obj: ImageValidatingPolicyV1Beta1SpecAttestorsCosignKeylessIdentities | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'issuer': obj.issuer,
-    'issuerRegExp': obj.issuerRegExp,
-    'subject': obj.subject,
-    'subjectExpression': obj.subjectExpression,
-    'subjectRegExp': obj.subjectRegExp,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.issuer;
+  if (value !== undefined) result['issuer'] = value;
+  value = obj.issuerRegExp;
+  if (value !== undefined) result['issuerRegExp'] = value;
+  value = obj.subject;
+  if (value !== undefined) result['subject'] = value;
+  value = obj.subjectExpression;
+  if (value !== undefined) result['subjectExpression'] = value;
+  value = obj.subjectRegExp;
+  if (value !== undefined) result['subjectRegExp'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -7113,11 +7370,11 @@ export interface ImageValidatingPolicyV1Beta1SpecAttestorsCosignSourcePullSecret
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignSourcePullSecrets(obj: ImageValidatingPolicyV1Beta1SpecAttestorsCosignSourcePullSecrets | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -7148,12 +7405,13 @@ export interface ImageValidatingPolicyV1Beta1SpecAttestorsCosignTufRoot {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignTufRoot(obj: ImageValidatingPolicyV1Beta1SpecAttestorsCosignTufRoot | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'data': obj.data,
-    'path': obj.path,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.data;
+  if (value !== undefined) result['data'] = value;
+  value = obj.path;
+  if (value !== undefined) result['path'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 

@@ -9587,12 +9587,13 @@ export interface KubeMutatingWebhookConfigurationProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeMutatingWebhookConfigurationProps(obj: KubeMutatingWebhookConfigurationProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'webhooks': obj.webhooks?.map(y => toJson_MutatingWebhook(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.webhooks?.map(y => toJson_MutatingWebhook(y));
+  if (value !== undefined) result['webhooks'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -9623,12 +9624,13 @@ export interface KubeMutatingWebhookConfigurationListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeMutatingWebhookConfigurationListProps(obj: KubeMutatingWebhookConfigurationListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeMutatingWebhookConfigurationProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeMutatingWebhookConfigurationProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -9659,12 +9661,13 @@ export interface KubeValidatingAdmissionPolicyProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeValidatingAdmissionPolicyProps(obj: KubeValidatingAdmissionPolicyProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ValidatingAdmissionPolicySpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ValidatingAdmissionPolicySpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -9699,12 +9702,13 @@ export interface KubeValidatingAdmissionPolicyBindingProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeValidatingAdmissionPolicyBindingProps(obj: KubeValidatingAdmissionPolicyBindingProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ValidatingAdmissionPolicyBindingSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ValidatingAdmissionPolicyBindingSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -9735,12 +9739,13 @@ export interface KubeValidatingAdmissionPolicyBindingListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeValidatingAdmissionPolicyBindingListProps(obj: KubeValidatingAdmissionPolicyBindingListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeValidatingAdmissionPolicyBindingProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeValidatingAdmissionPolicyBindingProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -9771,12 +9776,13 @@ export interface KubeValidatingAdmissionPolicyListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeValidatingAdmissionPolicyListProps(obj: KubeValidatingAdmissionPolicyListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeValidatingAdmissionPolicyProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeValidatingAdmissionPolicyProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -9807,12 +9813,13 @@ export interface KubeValidatingWebhookConfigurationProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeValidatingWebhookConfigurationProps(obj: KubeValidatingWebhookConfigurationProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'webhooks': obj.webhooks?.map(y => toJson_ValidatingWebhook(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.webhooks?.map(y => toJson_ValidatingWebhook(y));
+  if (value !== undefined) result['webhooks'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -9843,12 +9850,13 @@ export interface KubeValidatingWebhookConfigurationListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeValidatingWebhookConfigurationListProps(obj: KubeValidatingWebhookConfigurationListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeValidatingWebhookConfigurationProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeValidatingWebhookConfigurationProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -9879,12 +9887,13 @@ export interface KubeMutatingAdmissionPolicyV1Alpha1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeMutatingAdmissionPolicyV1Alpha1Props(obj: KubeMutatingAdmissionPolicyV1Alpha1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_MutatingAdmissionPolicySpecV1Alpha1(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_MutatingAdmissionPolicySpecV1Alpha1(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -9919,12 +9928,13 @@ export interface KubeMutatingAdmissionPolicyBindingV1Alpha1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeMutatingAdmissionPolicyBindingV1Alpha1Props(obj: KubeMutatingAdmissionPolicyBindingV1Alpha1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_MutatingAdmissionPolicyBindingSpecV1Alpha1(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_MutatingAdmissionPolicyBindingSpecV1Alpha1(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -9955,12 +9965,13 @@ export interface KubeMutatingAdmissionPolicyBindingListV1Alpha1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeMutatingAdmissionPolicyBindingListV1Alpha1Props(obj: KubeMutatingAdmissionPolicyBindingListV1Alpha1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeMutatingAdmissionPolicyBindingV1Alpha1Props(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeMutatingAdmissionPolicyBindingV1Alpha1Props(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -9991,12 +10002,13 @@ export interface KubeMutatingAdmissionPolicyListV1Alpha1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeMutatingAdmissionPolicyListV1Alpha1Props(obj: KubeMutatingAdmissionPolicyListV1Alpha1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeMutatingAdmissionPolicyV1Alpha1Props(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeMutatingAdmissionPolicyV1Alpha1Props(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -10027,12 +10039,13 @@ export interface KubeMutatingAdmissionPolicyV1Beta1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeMutatingAdmissionPolicyV1Beta1Props(obj: KubeMutatingAdmissionPolicyV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_MutatingAdmissionPolicySpecV1Beta1(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_MutatingAdmissionPolicySpecV1Beta1(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -10067,12 +10080,13 @@ export interface KubeMutatingAdmissionPolicyBindingV1Beta1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeMutatingAdmissionPolicyBindingV1Beta1Props(obj: KubeMutatingAdmissionPolicyBindingV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_MutatingAdmissionPolicyBindingSpecV1Beta1(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_MutatingAdmissionPolicyBindingSpecV1Beta1(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -10103,12 +10117,13 @@ export interface KubeMutatingAdmissionPolicyBindingListV1Beta1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeMutatingAdmissionPolicyBindingListV1Beta1Props(obj: KubeMutatingAdmissionPolicyBindingListV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeMutatingAdmissionPolicyBindingV1Beta1Props(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeMutatingAdmissionPolicyBindingV1Beta1Props(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -10139,12 +10154,13 @@ export interface KubeMutatingAdmissionPolicyListV1Beta1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeMutatingAdmissionPolicyListV1Beta1Props(obj: KubeMutatingAdmissionPolicyListV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeMutatingAdmissionPolicyV1Beta1Props(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeMutatingAdmissionPolicyV1Beta1Props(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -10175,12 +10191,13 @@ export interface KubeStorageVersionV1Alpha1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeStorageVersionV1Alpha1Props(obj: KubeStorageVersionV1Alpha1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': obj.spec,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.spec;
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -10211,12 +10228,13 @@ export interface KubeStorageVersionListV1Alpha1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeStorageVersionListV1Alpha1Props(obj: KubeStorageVersionListV1Alpha1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeStorageVersionV1Alpha1Props(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeStorageVersionV1Alpha1Props(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -10254,13 +10272,15 @@ export interface KubeControllerRevisionProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeControllerRevisionProps(obj: KubeControllerRevisionProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'data': obj.data,
-    'revision': obj.revision,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.data;
+  if (value !== undefined) result['data'] = value;
+  value = obj.revision;
+  if (value !== undefined) result['revision'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -10291,12 +10311,13 @@ export interface KubeControllerRevisionListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeControllerRevisionListProps(obj: KubeControllerRevisionListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeControllerRevisionProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeControllerRevisionProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -10327,12 +10348,13 @@ export interface KubeDaemonSetProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeDaemonSetProps(obj: KubeDaemonSetProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_DaemonSetSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_DaemonSetSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -10363,12 +10385,13 @@ export interface KubeDaemonSetListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeDaemonSetListProps(obj: KubeDaemonSetListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeDaemonSetProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeDaemonSetProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -10399,12 +10422,13 @@ export interface KubeDeploymentProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeDeploymentProps(obj: KubeDeploymentProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_DeploymentSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_DeploymentSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -10435,12 +10459,13 @@ export interface KubeDeploymentListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeDeploymentListProps(obj: KubeDeploymentListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeDeploymentProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeDeploymentProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -10471,12 +10496,13 @@ export interface KubeReplicaSetProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeReplicaSetProps(obj: KubeReplicaSetProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ReplicaSetSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ReplicaSetSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -10507,12 +10533,13 @@ export interface KubeReplicaSetListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeReplicaSetListProps(obj: KubeReplicaSetListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeReplicaSetProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeReplicaSetProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -10547,12 +10574,13 @@ export interface KubeStatefulSetProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeStatefulSetProps(obj: KubeStatefulSetProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_StatefulSetSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_StatefulSetSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -10583,12 +10611,13 @@ export interface KubeStatefulSetListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeStatefulSetListProps(obj: KubeStatefulSetListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeStatefulSetProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeStatefulSetProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -10612,11 +10641,11 @@ export interface KubeSelfSubjectReviewProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeSelfSubjectReviewProps(obj: KubeSelfSubjectReviewProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -10647,12 +10676,13 @@ export interface KubeTokenRequestProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeTokenRequestProps(obj: KubeTokenRequestProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_TokenRequestSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_TokenRequestSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -10683,12 +10713,13 @@ export interface KubeTokenReviewProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeTokenReviewProps(obj: KubeTokenReviewProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_TokenReviewSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_TokenReviewSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -10719,12 +10750,13 @@ export interface KubeLocalSubjectAccessReviewProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeLocalSubjectAccessReviewProps(obj: KubeLocalSubjectAccessReviewProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_SubjectAccessReviewSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_SubjectAccessReviewSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -10755,12 +10787,13 @@ export interface KubeSelfSubjectAccessReviewProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeSelfSubjectAccessReviewProps(obj: KubeSelfSubjectAccessReviewProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_SelfSubjectAccessReviewSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_SelfSubjectAccessReviewSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -10791,12 +10824,13 @@ export interface KubeSelfSubjectRulesReviewProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeSelfSubjectRulesReviewProps(obj: KubeSelfSubjectRulesReviewProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_SelfSubjectRulesReviewSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_SelfSubjectRulesReviewSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -10827,12 +10861,13 @@ export interface KubeSubjectAccessReviewProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeSubjectAccessReviewProps(obj: KubeSubjectAccessReviewProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_SubjectAccessReviewSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_SubjectAccessReviewSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -10863,12 +10898,13 @@ export interface KubeHorizontalPodAutoscalerProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeHorizontalPodAutoscalerProps(obj: KubeHorizontalPodAutoscalerProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_HorizontalPodAutoscalerSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_HorizontalPodAutoscalerSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -10899,12 +10935,13 @@ export interface KubeHorizontalPodAutoscalerListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeHorizontalPodAutoscalerListProps(obj: KubeHorizontalPodAutoscalerListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeHorizontalPodAutoscalerProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeHorizontalPodAutoscalerProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -10935,12 +10972,13 @@ export interface KubeScaleProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeScaleProps(obj: KubeScaleProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ScaleSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ScaleSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -10971,12 +11009,13 @@ export interface KubeHorizontalPodAutoscalerV2Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeHorizontalPodAutoscalerV2Props(obj: KubeHorizontalPodAutoscalerV2Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_HorizontalPodAutoscalerSpecV2(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_HorizontalPodAutoscalerSpecV2(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -11007,12 +11046,13 @@ export interface KubeHorizontalPodAutoscalerListV2Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeHorizontalPodAutoscalerListV2Props(obj: KubeHorizontalPodAutoscalerListV2Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeHorizontalPodAutoscalerV2Props(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeHorizontalPodAutoscalerV2Props(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -11043,12 +11083,13 @@ export interface KubeCronJobProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeCronJobProps(obj: KubeCronJobProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_CronJobSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_CronJobSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -11079,12 +11120,13 @@ export interface KubeCronJobListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeCronJobListProps(obj: KubeCronJobListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeCronJobProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeCronJobProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -11115,12 +11157,13 @@ export interface KubeJobProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeJobProps(obj: KubeJobProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_JobSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_JobSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -11151,12 +11194,13 @@ export interface KubeJobListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeJobListProps(obj: KubeJobListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeJobProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeJobProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -11191,12 +11235,13 @@ export interface KubeCertificateSigningRequestProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeCertificateSigningRequestProps(obj: KubeCertificateSigningRequestProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_CertificateSigningRequestSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_CertificateSigningRequestSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -11225,12 +11270,13 @@ export interface KubeCertificateSigningRequestListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeCertificateSigningRequestListProps(obj: KubeCertificateSigningRequestListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeCertificateSigningRequestProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeCertificateSigningRequestProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -11265,12 +11311,13 @@ export interface KubeClusterTrustBundleV1Alpha1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeClusterTrustBundleV1Alpha1Props(obj: KubeClusterTrustBundleV1Alpha1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ClusterTrustBundleSpecV1Alpha1(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ClusterTrustBundleSpecV1Alpha1(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -11301,12 +11348,13 @@ export interface KubeClusterTrustBundleListV1Alpha1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeClusterTrustBundleListV1Alpha1Props(obj: KubeClusterTrustBundleListV1Alpha1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeClusterTrustBundleV1Alpha1Props(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeClusterTrustBundleV1Alpha1Props(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -11339,12 +11387,13 @@ export interface KubePodCertificateRequestV1Alpha1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubePodCertificateRequestV1Alpha1Props(obj: KubePodCertificateRequestV1Alpha1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_PodCertificateRequestSpecV1Alpha1(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_PodCertificateRequestSpecV1Alpha1(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -11375,12 +11424,13 @@ export interface KubePodCertificateRequestListV1Alpha1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubePodCertificateRequestListV1Alpha1Props(obj: KubePodCertificateRequestListV1Alpha1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubePodCertificateRequestV1Alpha1Props(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubePodCertificateRequestV1Alpha1Props(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -11415,12 +11465,13 @@ export interface KubeClusterTrustBundleV1Beta1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeClusterTrustBundleV1Beta1Props(obj: KubeClusterTrustBundleV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ClusterTrustBundleSpecV1Beta1(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ClusterTrustBundleSpecV1Beta1(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -11451,12 +11502,13 @@ export interface KubeClusterTrustBundleListV1Beta1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeClusterTrustBundleListV1Beta1Props(obj: KubeClusterTrustBundleListV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeClusterTrustBundleV1Beta1Props(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeClusterTrustBundleV1Beta1Props(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -11487,12 +11539,13 @@ export interface KubeLeaseProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeLeaseProps(obj: KubeLeaseProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_LeaseSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_LeaseSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -11523,12 +11576,13 @@ export interface KubeLeaseListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeLeaseListProps(obj: KubeLeaseListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeLeaseProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeLeaseProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -11559,12 +11613,13 @@ export interface KubeLeaseCandidateV1Alpha2Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeLeaseCandidateV1Alpha2Props(obj: KubeLeaseCandidateV1Alpha2Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_LeaseCandidateSpecV1Alpha2(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_LeaseCandidateSpecV1Alpha2(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -11595,12 +11650,13 @@ export interface KubeLeaseCandidateListV1Alpha2Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeLeaseCandidateListV1Alpha2Props(obj: KubeLeaseCandidateListV1Alpha2Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeLeaseCandidateV1Alpha2Props(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeLeaseCandidateV1Alpha2Props(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -11631,12 +11687,13 @@ export interface KubeLeaseCandidateV1Beta1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeLeaseCandidateV1Beta1Props(obj: KubeLeaseCandidateV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_LeaseCandidateSpecV1Beta1(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_LeaseCandidateSpecV1Beta1(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -11667,12 +11724,13 @@ export interface KubeLeaseCandidateListV1Beta1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeLeaseCandidateListV1Beta1Props(obj: KubeLeaseCandidateListV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeLeaseCandidateV1Beta1Props(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeLeaseCandidateV1Beta1Props(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -11703,12 +11761,13 @@ export interface KubeBindingProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeBindingProps(obj: KubeBindingProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'target': toJson_ObjectReference(obj.target),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ObjectReference(obj.target);
+  if (value !== undefined) result['target'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -11739,12 +11798,13 @@ export interface KubeComponentStatusProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeComponentStatusProps(obj: KubeComponentStatusProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'conditions': obj.conditions?.map(y => toJson_ComponentCondition(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.conditions?.map(y => toJson_ComponentCondition(y));
+  if (value !== undefined) result['conditions'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -11775,12 +11835,13 @@ export interface KubeComponentStatusListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeComponentStatusListProps(obj: KubeComponentStatusListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeComponentStatusProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeComponentStatusProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -11825,14 +11886,17 @@ export interface KubeConfigMapProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeConfigMapProps(obj: KubeConfigMapProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'binaryData': ((obj.binaryData) === undefined) ? undefined : (definedValues(obj.binaryData)),
-    'data': ((obj.data) === undefined) ? undefined : (definedValues(obj.data)),
-    'immutable': obj.immutable,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = ((obj.binaryData) === undefined) ? undefined : (definedValues(obj.binaryData));
+  if (value !== undefined) result['binaryData'] = value;
+  value = ((obj.data) === undefined) ? undefined : (definedValues(obj.data));
+  if (value !== undefined) result['data'] = value;
+  value = obj.immutable;
+  if (value !== undefined) result['immutable'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -11863,12 +11927,13 @@ export interface KubeConfigMapListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeConfigMapListProps(obj: KubeConfigMapListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeConfigMapProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeConfigMapProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -11915,12 +11980,13 @@ export interface KubeEndpointsProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeEndpointsProps(obj: KubeEndpointsProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'subsets': obj.subsets?.map(y => toJson_EndpointSubset(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.subsets?.map(y => toJson_EndpointSubset(y));
+  if (value !== undefined) result['subsets'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -11951,12 +12017,13 @@ export interface KubeEndpointsListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeEndpointsListProps(obj: KubeEndpointsListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeEndpointsProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeEndpointsProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -12078,25 +12145,39 @@ export interface KubeEventProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeEventProps(obj: KubeEventProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'action': obj.action,
-    'deprecatedCount': obj.deprecatedCount,
-    'deprecatedFirstTimestamp': obj.deprecatedFirstTimestamp?.toISOString(),
-    'deprecatedLastTimestamp': obj.deprecatedLastTimestamp?.toISOString(),
-    'deprecatedSource': toJson_EventSource(obj.deprecatedSource),
-    'eventTime': obj.eventTime?.toISOString(),
-    'note': obj.note,
-    'reason': obj.reason,
-    'regarding': toJson_ObjectReference(obj.regarding),
-    'related': toJson_ObjectReference(obj.related),
-    'reportingController': obj.reportingController,
-    'reportingInstance': obj.reportingInstance,
-    'series': toJson_EventSeries(obj.series),
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.action;
+  if (value !== undefined) result['action'] = value;
+  value = obj.deprecatedCount;
+  if (value !== undefined) result['deprecatedCount'] = value;
+  value = obj.deprecatedFirstTimestamp?.toISOString();
+  if (value !== undefined) result['deprecatedFirstTimestamp'] = value;
+  value = obj.deprecatedLastTimestamp?.toISOString();
+  if (value !== undefined) result['deprecatedLastTimestamp'] = value;
+  value = toJson_EventSource(obj.deprecatedSource);
+  if (value !== undefined) result['deprecatedSource'] = value;
+  value = obj.eventTime?.toISOString();
+  if (value !== undefined) result['eventTime'] = value;
+  value = obj.note;
+  if (value !== undefined) result['note'] = value;
+  value = obj.reason;
+  if (value !== undefined) result['reason'] = value;
+  value = toJson_ObjectReference(obj.regarding);
+  if (value !== undefined) result['regarding'] = value;
+  value = toJson_ObjectReference(obj.related);
+  if (value !== undefined) result['related'] = value;
+  value = obj.reportingController;
+  if (value !== undefined) result['reportingController'] = value;
+  value = obj.reportingInstance;
+  if (value !== undefined) result['reportingInstance'] = value;
+  value = toJson_EventSeries(obj.series);
+  if (value !== undefined) result['series'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -12127,12 +12208,13 @@ export interface KubeEventListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeEventListProps(obj: KubeEventListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeEventProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeEventProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -12163,12 +12245,13 @@ export interface KubeLimitRangeProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeLimitRangeProps(obj: KubeLimitRangeProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_LimitRangeSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_LimitRangeSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -12199,12 +12282,13 @@ export interface KubeLimitRangeListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeLimitRangeListProps(obj: KubeLimitRangeListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeLimitRangeProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeLimitRangeProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -12235,12 +12319,13 @@ export interface KubeNamespaceProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeNamespaceProps(obj: KubeNamespaceProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_NamespaceSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_NamespaceSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -12271,12 +12356,13 @@ export interface KubeNamespaceListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeNamespaceListProps(obj: KubeNamespaceListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeNamespaceProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeNamespaceProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -12307,12 +12393,13 @@ export interface KubeNodeProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeNodeProps(obj: KubeNodeProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_NodeSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_NodeSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -12343,12 +12430,13 @@ export interface KubeNodeListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeNodeListProps(obj: KubeNodeListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeNodeProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeNodeProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -12379,12 +12467,13 @@ export interface KubePersistentVolumeProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubePersistentVolumeProps(obj: KubePersistentVolumeProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_PersistentVolumeSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_PersistentVolumeSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -12415,12 +12504,13 @@ export interface KubePersistentVolumeClaimProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubePersistentVolumeClaimProps(obj: KubePersistentVolumeClaimProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_PersistentVolumeClaimSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_PersistentVolumeClaimSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -12451,12 +12541,13 @@ export interface KubePersistentVolumeClaimListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubePersistentVolumeClaimListProps(obj: KubePersistentVolumeClaimListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubePersistentVolumeClaimProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubePersistentVolumeClaimProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -12487,12 +12578,13 @@ export interface KubePersistentVolumeListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubePersistentVolumeListProps(obj: KubePersistentVolumeListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubePersistentVolumeProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubePersistentVolumeProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -12523,12 +12615,13 @@ export interface KubePodProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubePodProps(obj: KubePodProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_PodSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_PodSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -12559,12 +12652,13 @@ export interface KubePodListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubePodListProps(obj: KubePodListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubePodProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubePodProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -12595,12 +12689,13 @@ export interface KubePodTemplateProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubePodTemplateProps(obj: KubePodTemplateProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'template': toJson_PodTemplateSpec(obj.template),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_PodTemplateSpec(obj.template);
+  if (value !== undefined) result['template'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -12631,12 +12726,13 @@ export interface KubePodTemplateListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubePodTemplateListProps(obj: KubePodTemplateListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubePodTemplateProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubePodTemplateProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -12667,12 +12763,13 @@ export interface KubeReplicationControllerProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeReplicationControllerProps(obj: KubeReplicationControllerProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ReplicationControllerSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ReplicationControllerSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -12703,12 +12800,13 @@ export interface KubeReplicationControllerListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeReplicationControllerListProps(obj: KubeReplicationControllerListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeReplicationControllerProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeReplicationControllerProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -12739,12 +12837,13 @@ export interface KubeResourceQuotaProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeResourceQuotaProps(obj: KubeResourceQuotaProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ResourceQuotaSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ResourceQuotaSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -12775,12 +12874,13 @@ export interface KubeResourceQuotaListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeResourceQuotaListProps(obj: KubeResourceQuotaListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeResourceQuotaProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeResourceQuotaProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -12832,15 +12932,19 @@ export interface KubeSecretProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeSecretProps(obj: KubeSecretProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'data': ((obj.data) === undefined) ? undefined : (definedValues(obj.data)),
-    'immutable': obj.immutable,
-    'stringData': ((obj.stringData) === undefined) ? undefined : (definedValues(obj.stringData)),
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = ((obj.data) === undefined) ? undefined : (definedValues(obj.data));
+  if (value !== undefined) result['data'] = value;
+  value = obj.immutable;
+  if (value !== undefined) result['immutable'] = value;
+  value = ((obj.stringData) === undefined) ? undefined : (definedValues(obj.stringData));
+  if (value !== undefined) result['stringData'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -12871,12 +12975,13 @@ export interface KubeSecretListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeSecretListProps(obj: KubeSecretListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeSecretProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeSecretProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -12907,12 +13012,13 @@ export interface KubeServiceProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeServiceProps(obj: KubeServiceProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ServiceSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ServiceSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -12957,14 +13063,17 @@ export interface KubeServiceAccountProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeServiceAccountProps(obj: KubeServiceAccountProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'automountServiceAccountToken': obj.automountServiceAccountToken,
-    'imagePullSecrets': obj.imagePullSecrets?.map(y => toJson_LocalObjectReference(y)),
-    'secrets': obj.secrets?.map(y => toJson_ObjectReference(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.automountServiceAccountToken;
+  if (value !== undefined) result['automountServiceAccountToken'] = value;
+  value = obj.imagePullSecrets?.map(y => toJson_LocalObjectReference(y));
+  if (value !== undefined) result['imagePullSecrets'] = value;
+  value = obj.secrets?.map(y => toJson_ObjectReference(y));
+  if (value !== undefined) result['secrets'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -12995,12 +13104,13 @@ export interface KubeServiceAccountListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeServiceAccountListProps(obj: KubeServiceAccountListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeServiceAccountProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeServiceAccountProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -13031,12 +13141,13 @@ export interface KubeServiceListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeServiceListProps(obj: KubeServiceListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeServiceProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeServiceProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -13081,14 +13192,17 @@ export interface KubeEndpointSliceProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeEndpointSliceProps(obj: KubeEndpointSliceProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'addressType': obj.addressType,
-    'endpoints': obj.endpoints?.map(y => toJson_Endpoint(y)),
-    'ports': obj.ports?.map(y => toJson_EndpointPort(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.addressType;
+  if (value !== undefined) result['addressType'] = value;
+  value = obj.endpoints?.map(y => toJson_Endpoint(y));
+  if (value !== undefined) result['endpoints'] = value;
+  value = obj.ports?.map(y => toJson_EndpointPort(y));
+  if (value !== undefined) result['ports'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -13119,12 +13233,13 @@ export interface KubeEndpointSliceListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeEndpointSliceListProps(obj: KubeEndpointSliceListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeEndpointSliceProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeEndpointSliceProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -13155,12 +13270,13 @@ export interface KubeFlowSchemaProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeFlowSchemaProps(obj: KubeFlowSchemaProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_FlowSchemaSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_FlowSchemaSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -13191,12 +13307,13 @@ export interface KubeFlowSchemaListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeFlowSchemaListProps(obj: KubeFlowSchemaListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeFlowSchemaProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeFlowSchemaProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -13227,12 +13344,13 @@ export interface KubePriorityLevelConfigurationProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubePriorityLevelConfigurationProps(obj: KubePriorityLevelConfigurationProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_PriorityLevelConfigurationSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_PriorityLevelConfigurationSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -13263,12 +13381,13 @@ export interface KubePriorityLevelConfigurationListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubePriorityLevelConfigurationListProps(obj: KubePriorityLevelConfigurationListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubePriorityLevelConfigurationProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubePriorityLevelConfigurationProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -13299,12 +13418,13 @@ export interface KubeIpAddressProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeIpAddressProps(obj: KubeIpAddressProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_IpAddressSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_IpAddressSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -13335,12 +13455,13 @@ export interface KubeIpAddressListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeIpAddressListProps(obj: KubeIpAddressListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeIpAddressProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeIpAddressProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -13371,12 +13492,13 @@ export interface KubeIngressProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeIngressProps(obj: KubeIngressProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_IngressSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_IngressSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -13407,12 +13529,13 @@ export interface KubeIngressClassProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeIngressClassProps(obj: KubeIngressClassProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_IngressClassSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_IngressClassSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -13443,12 +13566,13 @@ export interface KubeIngressClassListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeIngressClassListProps(obj: KubeIngressClassListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeIngressClassProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeIngressClassProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -13479,12 +13603,13 @@ export interface KubeIngressListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeIngressListProps(obj: KubeIngressListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeIngressProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeIngressProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -13515,12 +13640,13 @@ export interface KubeNetworkPolicyProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeNetworkPolicyProps(obj: KubeNetworkPolicyProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_NetworkPolicySpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_NetworkPolicySpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -13551,12 +13677,13 @@ export interface KubeNetworkPolicyListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeNetworkPolicyListProps(obj: KubeNetworkPolicyListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeNetworkPolicyProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeNetworkPolicyProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -13587,12 +13714,13 @@ export interface KubeServiceCidrProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeServiceCidrProps(obj: KubeServiceCidrProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ServiceCidrSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ServiceCidrSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -13623,12 +13751,13 @@ export interface KubeServiceCidrListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeServiceCidrListProps(obj: KubeServiceCidrListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeServiceCidrProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeServiceCidrProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -13659,12 +13788,13 @@ export interface KubeIpAddressV1Beta1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeIpAddressV1Beta1Props(obj: KubeIpAddressV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_IpAddressSpecV1Beta1(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_IpAddressSpecV1Beta1(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -13695,12 +13825,13 @@ export interface KubeIpAddressListV1Beta1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeIpAddressListV1Beta1Props(obj: KubeIpAddressListV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeIpAddressV1Beta1Props(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeIpAddressV1Beta1Props(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -13731,12 +13862,13 @@ export interface KubeServiceCidrv1Beta1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeServiceCidrv1Beta1Props(obj: KubeServiceCidrv1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ServiceCidrSpecV1Beta1(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ServiceCidrSpecV1Beta1(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -13767,12 +13899,13 @@ export interface KubeServiceCidrListV1Beta1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeServiceCidrListV1Beta1Props(obj: KubeServiceCidrListV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeServiceCidrv1Beta1Props(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeServiceCidrv1Beta1Props(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -13818,14 +13951,17 @@ export interface KubeRuntimeClassProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeRuntimeClassProps(obj: KubeRuntimeClassProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'handler': obj.handler,
-    'overhead': toJson_Overhead(obj.overhead),
-    'scheduling': toJson_Scheduling(obj.scheduling),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.handler;
+  if (value !== undefined) result['handler'] = value;
+  value = toJson_Overhead(obj.overhead);
+  if (value !== undefined) result['overhead'] = value;
+  value = toJson_Scheduling(obj.scheduling);
+  if (value !== undefined) result['scheduling'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -13856,12 +13992,13 @@ export interface KubeRuntimeClassListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeRuntimeClassListProps(obj: KubeRuntimeClassListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeRuntimeClassProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeRuntimeClassProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -13892,12 +14029,13 @@ export interface KubeEvictionProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeEvictionProps(obj: KubeEvictionProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'deleteOptions': toJson_DeleteOptions(obj.deleteOptions),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_DeleteOptions(obj.deleteOptions);
+  if (value !== undefined) result['deleteOptions'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -13928,12 +14066,13 @@ export interface KubePodDisruptionBudgetProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubePodDisruptionBudgetProps(obj: KubePodDisruptionBudgetProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_PodDisruptionBudgetSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_PodDisruptionBudgetSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -13964,12 +14103,13 @@ export interface KubePodDisruptionBudgetListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubePodDisruptionBudgetListProps(obj: KubePodDisruptionBudgetListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubePodDisruptionBudgetProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubePodDisruptionBudgetProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -14007,13 +14147,15 @@ export interface KubeClusterRoleProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeClusterRoleProps(obj: KubeClusterRoleProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'aggregationRule': toJson_AggregationRule(obj.aggregationRule),
-    'rules': obj.rules?.map(y => toJson_PolicyRule(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_AggregationRule(obj.aggregationRule);
+  if (value !== undefined) result['aggregationRule'] = value;
+  value = obj.rules?.map(y => toJson_PolicyRule(y));
+  if (value !== undefined) result['rules'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -14051,13 +14193,15 @@ export interface KubeClusterRoleBindingProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeClusterRoleBindingProps(obj: KubeClusterRoleBindingProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'roleRef': toJson_RoleRef(obj.roleRef),
-    'subjects': obj.subjects?.map(y => toJson_Subject(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_RoleRef(obj.roleRef);
+  if (value !== undefined) result['roleRef'] = value;
+  value = obj.subjects?.map(y => toJson_Subject(y));
+  if (value !== undefined) result['subjects'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -14088,12 +14232,13 @@ export interface KubeClusterRoleBindingListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeClusterRoleBindingListProps(obj: KubeClusterRoleBindingListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeClusterRoleBindingProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeClusterRoleBindingProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -14124,12 +14269,13 @@ export interface KubeClusterRoleListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeClusterRoleListProps(obj: KubeClusterRoleListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeClusterRoleProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeClusterRoleProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -14160,12 +14306,13 @@ export interface KubeRoleProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeRoleProps(obj: KubeRoleProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'rules': obj.rules?.map(y => toJson_PolicyRule(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.rules?.map(y => toJson_PolicyRule(y));
+  if (value !== undefined) result['rules'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -14203,13 +14350,15 @@ export interface KubeRoleBindingProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeRoleBindingProps(obj: KubeRoleBindingProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'roleRef': toJson_RoleRef(obj.roleRef),
-    'subjects': obj.subjects?.map(y => toJson_Subject(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_RoleRef(obj.roleRef);
+  if (value !== undefined) result['roleRef'] = value;
+  value = obj.subjects?.map(y => toJson_Subject(y));
+  if (value !== undefined) result['subjects'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -14240,12 +14389,13 @@ export interface KubeRoleBindingListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeRoleBindingListProps(obj: KubeRoleBindingListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeRoleBindingProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeRoleBindingProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -14276,12 +14426,13 @@ export interface KubeRoleListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeRoleListProps(obj: KubeRoleListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeRoleProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeRoleProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -14318,12 +14469,13 @@ export interface KubeDeviceClassProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeDeviceClassProps(obj: KubeDeviceClassProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_DeviceClassSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_DeviceClassSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -14354,12 +14506,13 @@ export interface KubeDeviceClassListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeDeviceClassListProps(obj: KubeDeviceClassListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeDeviceClassProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeDeviceClassProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -14392,12 +14545,13 @@ export interface KubeResourceClaimProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeResourceClaimProps(obj: KubeResourceClaimProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ResourceClaimSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ResourceClaimSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -14428,12 +14582,13 @@ export interface KubeResourceClaimListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeResourceClaimListProps(obj: KubeResourceClaimListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeResourceClaimProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeResourceClaimProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -14468,12 +14623,13 @@ export interface KubeResourceClaimTemplateProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeResourceClaimTemplateProps(obj: KubeResourceClaimTemplateProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ResourceClaimTemplateSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ResourceClaimTemplateSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -14504,12 +14660,13 @@ export interface KubeResourceClaimTemplateListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeResourceClaimTemplateListProps(obj: KubeResourceClaimTemplateListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeResourceClaimTemplateProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeResourceClaimTemplateProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -14552,12 +14709,13 @@ export interface KubeResourceSliceProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeResourceSliceProps(obj: KubeResourceSliceProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ResourceSliceSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ResourceSliceSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -14588,12 +14746,13 @@ export interface KubeResourceSliceListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeResourceSliceListProps(obj: KubeResourceSliceListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeResourceSliceProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeResourceSliceProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -14626,12 +14785,13 @@ export interface KubeDeviceTaintRuleV1Alpha3Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeDeviceTaintRuleV1Alpha3Props(obj: KubeDeviceTaintRuleV1Alpha3Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_DeviceTaintRuleSpecV1Alpha3(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_DeviceTaintRuleSpecV1Alpha3(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -14662,12 +14822,13 @@ export interface KubeDeviceTaintRuleListV1Alpha3Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeDeviceTaintRuleListV1Alpha3Props(obj: KubeDeviceTaintRuleListV1Alpha3Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeDeviceTaintRuleV1Alpha3Props(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeDeviceTaintRuleV1Alpha3Props(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -14704,12 +14865,13 @@ export interface KubeDeviceClassV1Beta1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeDeviceClassV1Beta1Props(obj: KubeDeviceClassV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_DeviceClassSpecV1Beta1(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_DeviceClassSpecV1Beta1(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -14740,12 +14902,13 @@ export interface KubeDeviceClassListV1Beta1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeDeviceClassListV1Beta1Props(obj: KubeDeviceClassListV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeDeviceClassV1Beta1Props(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeDeviceClassV1Beta1Props(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -14778,12 +14941,13 @@ export interface KubeResourceClaimV1Beta1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeResourceClaimV1Beta1Props(obj: KubeResourceClaimV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ResourceClaimSpecV1Beta1(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ResourceClaimSpecV1Beta1(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -14814,12 +14978,13 @@ export interface KubeResourceClaimListV1Beta1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeResourceClaimListV1Beta1Props(obj: KubeResourceClaimListV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeResourceClaimV1Beta1Props(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeResourceClaimV1Beta1Props(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -14854,12 +15019,13 @@ export interface KubeResourceClaimTemplateV1Beta1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeResourceClaimTemplateV1Beta1Props(obj: KubeResourceClaimTemplateV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ResourceClaimTemplateSpecV1Beta1(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ResourceClaimTemplateSpecV1Beta1(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -14890,12 +15056,13 @@ export interface KubeResourceClaimTemplateListV1Beta1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeResourceClaimTemplateListV1Beta1Props(obj: KubeResourceClaimTemplateListV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeResourceClaimTemplateV1Beta1Props(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeResourceClaimTemplateV1Beta1Props(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -14938,12 +15105,13 @@ export interface KubeResourceSliceV1Beta1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeResourceSliceV1Beta1Props(obj: KubeResourceSliceV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ResourceSliceSpecV1Beta1(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ResourceSliceSpecV1Beta1(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -14974,12 +15142,13 @@ export interface KubeResourceSliceListV1Beta1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeResourceSliceListV1Beta1Props(obj: KubeResourceSliceListV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeResourceSliceV1Beta1Props(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeResourceSliceV1Beta1Props(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -15016,12 +15185,13 @@ export interface KubeDeviceClassV1Beta2Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeDeviceClassV1Beta2Props(obj: KubeDeviceClassV1Beta2Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_DeviceClassSpecV1Beta2(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_DeviceClassSpecV1Beta2(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -15052,12 +15222,13 @@ export interface KubeDeviceClassListV1Beta2Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeDeviceClassListV1Beta2Props(obj: KubeDeviceClassListV1Beta2Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeDeviceClassV1Beta2Props(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeDeviceClassV1Beta2Props(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -15090,12 +15261,13 @@ export interface KubeResourceClaimV1Beta2Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeResourceClaimV1Beta2Props(obj: KubeResourceClaimV1Beta2Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ResourceClaimSpecV1Beta2(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ResourceClaimSpecV1Beta2(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -15126,12 +15298,13 @@ export interface KubeResourceClaimListV1Beta2Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeResourceClaimListV1Beta2Props(obj: KubeResourceClaimListV1Beta2Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeResourceClaimV1Beta2Props(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeResourceClaimV1Beta2Props(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -15166,12 +15339,13 @@ export interface KubeResourceClaimTemplateV1Beta2Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeResourceClaimTemplateV1Beta2Props(obj: KubeResourceClaimTemplateV1Beta2Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ResourceClaimTemplateSpecV1Beta2(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ResourceClaimTemplateSpecV1Beta2(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -15202,12 +15376,13 @@ export interface KubeResourceClaimTemplateListV1Beta2Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeResourceClaimTemplateListV1Beta2Props(obj: KubeResourceClaimTemplateListV1Beta2Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeResourceClaimTemplateV1Beta2Props(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeResourceClaimTemplateV1Beta2Props(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -15250,12 +15425,13 @@ export interface KubeResourceSliceV1Beta2Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeResourceSliceV1Beta2Props(obj: KubeResourceSliceV1Beta2Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ResourceSliceSpecV1Beta2(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ResourceSliceSpecV1Beta2(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -15286,12 +15462,13 @@ export interface KubeResourceSliceListV1Beta2Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeResourceSliceListV1Beta2Props(obj: KubeResourceSliceListV1Beta2Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeResourceSliceV1Beta2Props(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeResourceSliceV1Beta2Props(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -15344,15 +15521,19 @@ export interface KubePriorityClassProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubePriorityClassProps(obj: KubePriorityClassProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'description': obj.description,
-    'globalDefault': obj.globalDefault,
-    'preemptionPolicy': obj.preemptionPolicy,
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.description;
+  if (value !== undefined) result['description'] = value;
+  value = obj.globalDefault;
+  if (value !== undefined) result['globalDefault'] = value;
+  value = obj.preemptionPolicy;
+  if (value !== undefined) result['preemptionPolicy'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -15383,12 +15564,13 @@ export interface KubePriorityClassListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubePriorityClassListProps(obj: KubePriorityClassListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubePriorityClassProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubePriorityClassProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -15419,12 +15601,13 @@ export interface KubeCsiDriverProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeCsiDriverProps(obj: KubeCsiDriverProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_CsiDriverSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_CsiDriverSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -15455,12 +15638,13 @@ export interface KubeCsiDriverListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeCsiDriverListProps(obj: KubeCsiDriverListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeCsiDriverProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeCsiDriverProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -15491,12 +15675,13 @@ export interface KubeCsiNodeProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeCsiNodeProps(obj: KubeCsiNodeProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_CsiNodeSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_CsiNodeSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -15527,12 +15712,13 @@ export interface KubeCsiNodeListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeCsiNodeListProps(obj: KubeCsiNodeListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeCsiNodeProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeCsiNodeProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -15600,15 +15786,19 @@ export interface KubeCsiStorageCapacityProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeCsiStorageCapacityProps(obj: KubeCsiStorageCapacityProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'capacity': obj.capacity?.value,
-    'maximumVolumeSize': obj.maximumVolumeSize?.value,
-    'nodeTopology': toJson_LabelSelector(obj.nodeTopology),
-    'storageClassName': obj.storageClassName,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.capacity?.value;
+  if (value !== undefined) result['capacity'] = value;
+  value = obj.maximumVolumeSize?.value;
+  if (value !== undefined) result['maximumVolumeSize'] = value;
+  value = toJson_LabelSelector(obj.nodeTopology);
+  if (value !== undefined) result['nodeTopology'] = value;
+  value = obj.storageClassName;
+  if (value !== undefined) result['storageClassName'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -15639,12 +15829,13 @@ export interface KubeCsiStorageCapacityListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeCsiStorageCapacityListProps(obj: KubeCsiStorageCapacityListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeCsiStorageCapacityProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeCsiStorageCapacityProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -15720,18 +15911,25 @@ export interface KubeStorageClassProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeStorageClassProps(obj: KubeStorageClassProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'allowVolumeExpansion': obj.allowVolumeExpansion,
-    'allowedTopologies': obj.allowedTopologies?.map(y => toJson_TopologySelectorTerm(y)),
-    'mountOptions': obj.mountOptions?.map(y => y),
-    'parameters': ((obj.parameters) === undefined) ? undefined : (definedValues(obj.parameters)),
-    'provisioner': obj.provisioner,
-    'reclaimPolicy': obj.reclaimPolicy,
-    'volumeBindingMode': obj.volumeBindingMode,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.allowVolumeExpansion;
+  if (value !== undefined) result['allowVolumeExpansion'] = value;
+  value = obj.allowedTopologies?.map(y => toJson_TopologySelectorTerm(y));
+  if (value !== undefined) result['allowedTopologies'] = value;
+  value = obj.mountOptions?.map(y => y);
+  if (value !== undefined) result['mountOptions'] = value;
+  value = ((obj.parameters) === undefined) ? undefined : (definedValues(obj.parameters));
+  if (value !== undefined) result['parameters'] = value;
+  value = obj.provisioner;
+  if (value !== undefined) result['provisioner'] = value;
+  value = obj.reclaimPolicy;
+  if (value !== undefined) result['reclaimPolicy'] = value;
+  value = obj.volumeBindingMode;
+  if (value !== undefined) result['volumeBindingMode'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -15762,12 +15960,13 @@ export interface KubeStorageClassListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeStorageClassListProps(obj: KubeStorageClassListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeStorageClassProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeStorageClassProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -15800,12 +15999,13 @@ export interface KubeVolumeAttachmentProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeVolumeAttachmentProps(obj: KubeVolumeAttachmentProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_VolumeAttachmentSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_VolumeAttachmentSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -15836,12 +16036,13 @@ export interface KubeVolumeAttachmentListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeVolumeAttachmentListProps(obj: KubeVolumeAttachmentListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeVolumeAttachmentProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeVolumeAttachmentProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -15881,13 +16082,15 @@ export interface KubeVolumeAttributesClassProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeVolumeAttributesClassProps(obj: KubeVolumeAttributesClassProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'driverName': obj.driverName,
-    'parameters': ((obj.parameters) === undefined) ? undefined : (definedValues(obj.parameters)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.driverName;
+  if (value !== undefined) result['driverName'] = value;
+  value = ((obj.parameters) === undefined) ? undefined : (definedValues(obj.parameters));
+  if (value !== undefined) result['parameters'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -15918,12 +16121,13 @@ export interface KubeVolumeAttributesClassListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeVolumeAttributesClassListProps(obj: KubeVolumeAttributesClassListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeVolumeAttributesClassProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeVolumeAttributesClassProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -15963,13 +16167,15 @@ export interface KubeVolumeAttributesClassV1Alpha1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeVolumeAttributesClassV1Alpha1Props(obj: KubeVolumeAttributesClassV1Alpha1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'driverName': obj.driverName,
-    'parameters': ((obj.parameters) === undefined) ? undefined : (definedValues(obj.parameters)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.driverName;
+  if (value !== undefined) result['driverName'] = value;
+  value = ((obj.parameters) === undefined) ? undefined : (definedValues(obj.parameters));
+  if (value !== undefined) result['parameters'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -16000,12 +16206,13 @@ export interface KubeVolumeAttributesClassListV1Alpha1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeVolumeAttributesClassListV1Alpha1Props(obj: KubeVolumeAttributesClassListV1Alpha1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeVolumeAttributesClassV1Alpha1Props(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeVolumeAttributesClassV1Alpha1Props(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -16045,13 +16252,15 @@ export interface KubeVolumeAttributesClassV1Beta1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeVolumeAttributesClassV1Beta1Props(obj: KubeVolumeAttributesClassV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'driverName': obj.driverName,
-    'parameters': ((obj.parameters) === undefined) ? undefined : (definedValues(obj.parameters)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.driverName;
+  if (value !== undefined) result['driverName'] = value;
+  value = ((obj.parameters) === undefined) ? undefined : (definedValues(obj.parameters));
+  if (value !== undefined) result['parameters'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -16082,12 +16291,13 @@ export interface KubeVolumeAttributesClassListV1Beta1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeVolumeAttributesClassListV1Beta1Props(obj: KubeVolumeAttributesClassListV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeVolumeAttributesClassV1Beta1Props(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeVolumeAttributesClassV1Beta1Props(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -16118,12 +16328,13 @@ export interface KubeStorageVersionMigrationV1Alpha1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeStorageVersionMigrationV1Alpha1Props(obj: KubeStorageVersionMigrationV1Alpha1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_StorageVersionMigrationSpecV1Alpha1(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_StorageVersionMigrationSpecV1Alpha1(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -16154,12 +16365,13 @@ export interface KubeStorageVersionMigrationListV1Alpha1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeStorageVersionMigrationListV1Alpha1Props(obj: KubeStorageVersionMigrationListV1Alpha1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeStorageVersionMigrationV1Alpha1Props(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeStorageVersionMigrationV1Alpha1Props(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -16190,12 +16402,13 @@ export interface KubeCustomResourceDefinitionProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeCustomResourceDefinitionProps(obj: KubeCustomResourceDefinitionProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_CustomResourceDefinitionSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_CustomResourceDefinitionSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -16226,12 +16439,13 @@ export interface KubeCustomResourceDefinitionListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeCustomResourceDefinitionListProps(obj: KubeCustomResourceDefinitionListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeCustomResourceDefinitionProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeCustomResourceDefinitionProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -16283,15 +16497,19 @@ export interface KubeStatusProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeStatusProps(obj: KubeStatusProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'code': obj.code,
-    'details': toJson_StatusDetails(obj.details),
-    'message': obj.message,
-    'reason': obj.reason,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.code;
+  if (value !== undefined) result['code'] = value;
+  value = toJson_StatusDetails(obj.details);
+  if (value !== undefined) result['details'] = value;
+  value = obj.message;
+  if (value !== undefined) result['message'] = value;
+  value = obj.reason;
+  if (value !== undefined) result['reason'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -16322,12 +16540,13 @@ export interface KubeApiServiceProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeApiServiceProps(obj: KubeApiServiceProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ApiServiceSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ApiServiceSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -16358,12 +16577,13 @@ export interface KubeApiServiceListProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KubeApiServiceListProps(obj: KubeApiServiceListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeApiServiceProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ListMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.items?.map(y => toJson_KubeApiServiceProps(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -16499,25 +16719,39 @@ export interface ObjectMeta {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ObjectMeta(obj: ObjectMeta | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'annotations': ((obj.annotations) === undefined) ? undefined : (definedValues(obj.annotations)),
-    'creationTimestamp': obj.creationTimestamp?.toISOString(),
-    'deletionGracePeriodSeconds': obj.deletionGracePeriodSeconds,
-    'deletionTimestamp': obj.deletionTimestamp?.toISOString(),
-    'finalizers': obj.finalizers?.map(y => y),
-    'generateName': obj.generateName,
-    'generation': obj.generation,
-    'labels': ((obj.labels) === undefined) ? undefined : (definedValues(obj.labels)),
-    'managedFields': obj.managedFields?.map(y => toJson_ManagedFieldsEntry(y)),
-    'name': obj.name,
-    'namespace': obj.namespace,
-    'ownerReferences': obj.ownerReferences?.map(y => toJson_OwnerReference(y)),
-    'resourceVersion': obj.resourceVersion,
-    'selfLink': obj.selfLink,
-    'uid': obj.uid,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = ((obj.annotations) === undefined) ? undefined : (definedValues(obj.annotations));
+  if (value !== undefined) result['annotations'] = value;
+  value = obj.creationTimestamp?.toISOString();
+  if (value !== undefined) result['creationTimestamp'] = value;
+  value = obj.deletionGracePeriodSeconds;
+  if (value !== undefined) result['deletionGracePeriodSeconds'] = value;
+  value = obj.deletionTimestamp?.toISOString();
+  if (value !== undefined) result['deletionTimestamp'] = value;
+  value = obj.finalizers?.map(y => y);
+  if (value !== undefined) result['finalizers'] = value;
+  value = obj.generateName;
+  if (value !== undefined) result['generateName'] = value;
+  value = obj.generation;
+  if (value !== undefined) result['generation'] = value;
+  value = ((obj.labels) === undefined) ? undefined : (definedValues(obj.labels));
+  if (value !== undefined) result['labels'] = value;
+  value = obj.managedFields?.map(y => toJson_ManagedFieldsEntry(y));
+  if (value !== undefined) result['managedFields'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.namespace;
+  if (value !== undefined) result['namespace'] = value;
+  value = obj.ownerReferences?.map(y => toJson_OwnerReference(y));
+  if (value !== undefined) result['ownerReferences'] = value;
+  value = obj.resourceVersion;
+  if (value !== undefined) result['resourceVersion'] = value;
+  value = obj.selfLink;
+  if (value !== undefined) result['selfLink'] = value;
+  value = obj.uid;
+  if (value !== undefined) result['uid'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -16673,22 +16907,33 @@ export interface MutatingWebhook {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingWebhook(obj: MutatingWebhook | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'admissionReviewVersions': obj.admissionReviewVersions?.map(y => y),
-    'clientConfig': toJson_WebhookClientConfig(obj.clientConfig),
-    'failurePolicy': obj.failurePolicy,
-    'matchConditions': obj.matchConditions?.map(y => toJson_MatchCondition(y)),
-    'matchPolicy': obj.matchPolicy,
-    'name': obj.name,
-    'namespaceSelector': toJson_LabelSelector(obj.namespaceSelector),
-    'objectSelector': toJson_LabelSelector(obj.objectSelector),
-    'reinvocationPolicy': obj.reinvocationPolicy,
-    'rules': obj.rules?.map(y => toJson_RuleWithOperations(y)),
-    'sideEffects': obj.sideEffects,
-    'timeoutSeconds': obj.timeoutSeconds,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.admissionReviewVersions?.map(y => y);
+  if (value !== undefined) result['admissionReviewVersions'] = value;
+  value = toJson_WebhookClientConfig(obj.clientConfig);
+  if (value !== undefined) result['clientConfig'] = value;
+  value = obj.failurePolicy;
+  if (value !== undefined) result['failurePolicy'] = value;
+  value = obj.matchConditions?.map(y => toJson_MatchCondition(y));
+  if (value !== undefined) result['matchConditions'] = value;
+  value = obj.matchPolicy;
+  if (value !== undefined) result['matchPolicy'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = toJson_LabelSelector(obj.namespaceSelector);
+  if (value !== undefined) result['namespaceSelector'] = value;
+  value = toJson_LabelSelector(obj.objectSelector);
+  if (value !== undefined) result['objectSelector'] = value;
+  value = obj.reinvocationPolicy;
+  if (value !== undefined) result['reinvocationPolicy'] = value;
+  value = obj.rules?.map(y => toJson_RuleWithOperations(y));
+  if (value !== undefined) result['rules'] = value;
+  value = obj.sideEffects;
+  if (value !== undefined) result['sideEffects'] = value;
+  value = obj.timeoutSeconds;
+  if (value !== undefined) result['timeoutSeconds'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -16733,14 +16978,17 @@ export interface ListMeta {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ListMeta(obj: ListMeta | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'continue': obj.continue,
-    'remainingItemCount': obj.remainingItemCount,
-    'resourceVersion': obj.resourceVersion,
-    'selfLink': obj.selfLink,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.continue;
+  if (value !== undefined) result['continue'] = value;
+  value = obj.remainingItemCount;
+  if (value !== undefined) result['remainingItemCount'] = value;
+  value = obj.resourceVersion;
+  if (value !== undefined) result['resourceVersion'] = value;
+  value = obj.selfLink;
+  if (value !== undefined) result['selfLink'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -16826,17 +17074,23 @@ export interface ValidatingAdmissionPolicySpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingAdmissionPolicySpec(obj: ValidatingAdmissionPolicySpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'auditAnnotations': obj.auditAnnotations?.map(y => toJson_AuditAnnotation(y)),
-    'failurePolicy': obj.failurePolicy,
-    'matchConditions': obj.matchConditions?.map(y => toJson_MatchCondition(y)),
-    'matchConstraints': toJson_MatchResources(obj.matchConstraints),
-    'paramKind': toJson_ParamKind(obj.paramKind),
-    'validations': obj.validations?.map(y => toJson_Validation(y)),
-    'variables': obj.variables?.map(y => toJson_Variable(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.auditAnnotations?.map(y => toJson_AuditAnnotation(y));
+  if (value !== undefined) result['auditAnnotations'] = value;
+  value = obj.failurePolicy;
+  if (value !== undefined) result['failurePolicy'] = value;
+  value = obj.matchConditions?.map(y => toJson_MatchCondition(y));
+  if (value !== undefined) result['matchConditions'] = value;
+  value = toJson_MatchResources(obj.matchConstraints);
+  if (value !== undefined) result['matchConstraints'] = value;
+  value = toJson_ParamKind(obj.paramKind);
+  if (value !== undefined) result['paramKind'] = value;
+  value = obj.validations?.map(y => toJson_Validation(y));
+  if (value !== undefined) result['validations'] = value;
+  value = obj.variables?.map(y => toJson_Variable(y));
+  if (value !== undefined) result['variables'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -16899,14 +17153,17 @@ export interface ValidatingAdmissionPolicyBindingSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingAdmissionPolicyBindingSpec(obj: ValidatingAdmissionPolicyBindingSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchResources': toJson_MatchResources(obj.matchResources),
-    'paramRef': toJson_ParamRef(obj.paramRef),
-    'policyName': obj.policyName,
-    'validationActions': obj.validationActions?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_MatchResources(obj.matchResources);
+  if (value !== undefined) result['matchResources'] = value;
+  value = toJson_ParamRef(obj.paramRef);
+  if (value !== undefined) result['paramRef'] = value;
+  value = obj.policyName;
+  if (value !== undefined) result['policyName'] = value;
+  value = obj.validationActions?.map(y => y);
+  if (value !== undefined) result['validationActions'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -17048,21 +17305,31 @@ export interface ValidatingWebhook {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingWebhook(obj: ValidatingWebhook | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'admissionReviewVersions': obj.admissionReviewVersions?.map(y => y),
-    'clientConfig': toJson_WebhookClientConfig(obj.clientConfig),
-    'failurePolicy': obj.failurePolicy,
-    'matchConditions': obj.matchConditions?.map(y => toJson_MatchCondition(y)),
-    'matchPolicy': obj.matchPolicy,
-    'name': obj.name,
-    'namespaceSelector': toJson_LabelSelector(obj.namespaceSelector),
-    'objectSelector': toJson_LabelSelector(obj.objectSelector),
-    'rules': obj.rules?.map(y => toJson_RuleWithOperations(y)),
-    'sideEffects': obj.sideEffects,
-    'timeoutSeconds': obj.timeoutSeconds,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.admissionReviewVersions?.map(y => y);
+  if (value !== undefined) result['admissionReviewVersions'] = value;
+  value = toJson_WebhookClientConfig(obj.clientConfig);
+  if (value !== undefined) result['clientConfig'] = value;
+  value = obj.failurePolicy;
+  if (value !== undefined) result['failurePolicy'] = value;
+  value = obj.matchConditions?.map(y => toJson_MatchCondition(y));
+  if (value !== undefined) result['matchConditions'] = value;
+  value = obj.matchPolicy;
+  if (value !== undefined) result['matchPolicy'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = toJson_LabelSelector(obj.namespaceSelector);
+  if (value !== undefined) result['namespaceSelector'] = value;
+  value = toJson_LabelSelector(obj.objectSelector);
+  if (value !== undefined) result['objectSelector'] = value;
+  value = obj.rules?.map(y => toJson_RuleWithOperations(y));
+  if (value !== undefined) result['rules'] = value;
+  value = obj.sideEffects;
+  if (value !== undefined) result['sideEffects'] = value;
+  value = obj.timeoutSeconds;
+  if (value !== undefined) result['timeoutSeconds'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -17150,17 +17417,23 @@ export interface MutatingAdmissionPolicySpecV1Alpha1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingAdmissionPolicySpecV1Alpha1(obj: MutatingAdmissionPolicySpecV1Alpha1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'failurePolicy': obj.failurePolicy,
-    'matchConditions': obj.matchConditions?.map(y => toJson_MatchConditionV1Alpha1(y)),
-    'matchConstraints': toJson_MatchResourcesV1Alpha1(obj.matchConstraints),
-    'mutations': obj.mutations?.map(y => toJson_MutationV1Alpha1(y)),
-    'paramKind': toJson_ParamKindV1Alpha1(obj.paramKind),
-    'reinvocationPolicy': obj.reinvocationPolicy,
-    'variables': obj.variables?.map(y => toJson_VariableV1Alpha1(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.failurePolicy;
+  if (value !== undefined) result['failurePolicy'] = value;
+  value = obj.matchConditions?.map(y => toJson_MatchConditionV1Alpha1(y));
+  if (value !== undefined) result['matchConditions'] = value;
+  value = toJson_MatchResourcesV1Alpha1(obj.matchConstraints);
+  if (value !== undefined) result['matchConstraints'] = value;
+  value = obj.mutations?.map(y => toJson_MutationV1Alpha1(y));
+  if (value !== undefined) result['mutations'] = value;
+  value = toJson_ParamKindV1Alpha1(obj.paramKind);
+  if (value !== undefined) result['paramKind'] = value;
+  value = obj.reinvocationPolicy;
+  if (value !== undefined) result['reinvocationPolicy'] = value;
+  value = obj.variables?.map(y => toJson_VariableV1Alpha1(y));
+  if (value !== undefined) result['variables'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -17198,13 +17471,15 @@ export interface MutatingAdmissionPolicyBindingSpecV1Alpha1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingAdmissionPolicyBindingSpecV1Alpha1(obj: MutatingAdmissionPolicyBindingSpecV1Alpha1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchResources': toJson_MatchResourcesV1Alpha1(obj.matchResources),
-    'paramRef': toJson_ParamRefV1Alpha1(obj.paramRef),
-    'policyName': obj.policyName,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_MatchResourcesV1Alpha1(obj.matchResources);
+  if (value !== undefined) result['matchResources'] = value;
+  value = toJson_ParamRefV1Alpha1(obj.paramRef);
+  if (value !== undefined) result['paramRef'] = value;
+  value = obj.policyName;
+  if (value !== undefined) result['policyName'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -17292,17 +17567,23 @@ export interface MutatingAdmissionPolicySpecV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingAdmissionPolicySpecV1Beta1(obj: MutatingAdmissionPolicySpecV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'failurePolicy': obj.failurePolicy,
-    'matchConditions': obj.matchConditions?.map(y => toJson_MatchConditionV1Beta1(y)),
-    'matchConstraints': toJson_MatchResourcesV1Beta1(obj.matchConstraints),
-    'mutations': obj.mutations?.map(y => toJson_MutationV1Beta1(y)),
-    'paramKind': toJson_ParamKindV1Beta1(obj.paramKind),
-    'reinvocationPolicy': obj.reinvocationPolicy,
-    'variables': obj.variables?.map(y => toJson_VariableV1Beta1(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.failurePolicy;
+  if (value !== undefined) result['failurePolicy'] = value;
+  value = obj.matchConditions?.map(y => toJson_MatchConditionV1Beta1(y));
+  if (value !== undefined) result['matchConditions'] = value;
+  value = toJson_MatchResourcesV1Beta1(obj.matchConstraints);
+  if (value !== undefined) result['matchConstraints'] = value;
+  value = obj.mutations?.map(y => toJson_MutationV1Beta1(y));
+  if (value !== undefined) result['mutations'] = value;
+  value = toJson_ParamKindV1Beta1(obj.paramKind);
+  if (value !== undefined) result['paramKind'] = value;
+  value = obj.reinvocationPolicy;
+  if (value !== undefined) result['reinvocationPolicy'] = value;
+  value = obj.variables?.map(y => toJson_VariableV1Beta1(y));
+  if (value !== undefined) result['variables'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -17340,13 +17621,15 @@ export interface MutatingAdmissionPolicyBindingSpecV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingAdmissionPolicyBindingSpecV1Beta1(obj: MutatingAdmissionPolicyBindingSpecV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchResources': toJson_MatchResourcesV1Beta1(obj.matchResources),
-    'paramRef': toJson_ParamRefV1Beta1(obj.paramRef),
-    'policyName': obj.policyName,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_MatchResourcesV1Beta1(obj.matchResources);
+  if (value !== undefined) result['matchResources'] = value;
+  value = toJson_ParamRefV1Beta1(obj.paramRef);
+  if (value !== undefined) result['paramRef'] = value;
+  value = obj.policyName;
+  if (value !== undefined) result['policyName'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -17400,15 +17683,19 @@ export interface DaemonSetSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DaemonSetSpec(obj: DaemonSetSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'minReadySeconds': obj.minReadySeconds,
-    'revisionHistoryLimit': obj.revisionHistoryLimit,
-    'selector': toJson_LabelSelector(obj.selector),
-    'template': toJson_PodTemplateSpec(obj.template),
-    'updateStrategy': toJson_DaemonSetUpdateStrategy(obj.updateStrategy),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.minReadySeconds;
+  if (value !== undefined) result['minReadySeconds'] = value;
+  value = obj.revisionHistoryLimit;
+  if (value !== undefined) result['revisionHistoryLimit'] = value;
+  value = toJson_LabelSelector(obj.selector);
+  if (value !== undefined) result['selector'] = value;
+  value = toJson_PodTemplateSpec(obj.template);
+  if (value !== undefined) result['template'] = value;
+  value = toJson_DaemonSetUpdateStrategy(obj.updateStrategy);
+  if (value !== undefined) result['updateStrategy'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -17485,18 +17772,25 @@ export interface DeploymentSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeploymentSpec(obj: DeploymentSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'minReadySeconds': obj.minReadySeconds,
-    'paused': obj.paused,
-    'progressDeadlineSeconds': obj.progressDeadlineSeconds,
-    'replicas': obj.replicas,
-    'revisionHistoryLimit': obj.revisionHistoryLimit,
-    'selector': toJson_LabelSelector(obj.selector),
-    'strategy': toJson_DeploymentStrategy(obj.strategy),
-    'template': toJson_PodTemplateSpec(obj.template),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.minReadySeconds;
+  if (value !== undefined) result['minReadySeconds'] = value;
+  value = obj.paused;
+  if (value !== undefined) result['paused'] = value;
+  value = obj.progressDeadlineSeconds;
+  if (value !== undefined) result['progressDeadlineSeconds'] = value;
+  value = obj.replicas;
+  if (value !== undefined) result['replicas'] = value;
+  value = obj.revisionHistoryLimit;
+  if (value !== undefined) result['revisionHistoryLimit'] = value;
+  value = toJson_LabelSelector(obj.selector);
+  if (value !== undefined) result['selector'] = value;
+  value = toJson_DeploymentStrategy(obj.strategy);
+  if (value !== undefined) result['strategy'] = value;
+  value = toJson_PodTemplateSpec(obj.template);
+  if (value !== undefined) result['template'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -17543,14 +17837,17 @@ export interface ReplicaSetSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ReplicaSetSpec(obj: ReplicaSetSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'minReadySeconds': obj.minReadySeconds,
-    'replicas': obj.replicas,
-    'selector': toJson_LabelSelector(obj.selector),
-    'template': toJson_PodTemplateSpec(obj.template),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.minReadySeconds;
+  if (value !== undefined) result['minReadySeconds'] = value;
+  value = obj.replicas;
+  if (value !== undefined) result['replicas'] = value;
+  value = toJson_LabelSelector(obj.selector);
+  if (value !== undefined) result['selector'] = value;
+  value = toJson_PodTemplateSpec(obj.template);
+  if (value !== undefined) result['template'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -17645,21 +17942,31 @@ export interface StatefulSetSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_StatefulSetSpec(obj: StatefulSetSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'minReadySeconds': obj.minReadySeconds,
-    'ordinals': toJson_StatefulSetOrdinals(obj.ordinals),
-    'persistentVolumeClaimRetentionPolicy': toJson_StatefulSetPersistentVolumeClaimRetentionPolicy(obj.persistentVolumeClaimRetentionPolicy),
-    'podManagementPolicy': obj.podManagementPolicy,
-    'replicas': obj.replicas,
-    'revisionHistoryLimit': obj.revisionHistoryLimit,
-    'selector': toJson_LabelSelector(obj.selector),
-    'serviceName': obj.serviceName,
-    'template': toJson_PodTemplateSpec(obj.template),
-    'updateStrategy': toJson_StatefulSetUpdateStrategy(obj.updateStrategy),
-    'volumeClaimTemplates': obj.volumeClaimTemplates?.map(y => toJson_KubePersistentVolumeClaimProps(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.minReadySeconds;
+  if (value !== undefined) result['minReadySeconds'] = value;
+  value = toJson_StatefulSetOrdinals(obj.ordinals);
+  if (value !== undefined) result['ordinals'] = value;
+  value = toJson_StatefulSetPersistentVolumeClaimRetentionPolicy(obj.persistentVolumeClaimRetentionPolicy);
+  if (value !== undefined) result['persistentVolumeClaimRetentionPolicy'] = value;
+  value = obj.podManagementPolicy;
+  if (value !== undefined) result['podManagementPolicy'] = value;
+  value = obj.replicas;
+  if (value !== undefined) result['replicas'] = value;
+  value = obj.revisionHistoryLimit;
+  if (value !== undefined) result['revisionHistoryLimit'] = value;
+  value = toJson_LabelSelector(obj.selector);
+  if (value !== undefined) result['selector'] = value;
+  value = obj.serviceName;
+  if (value !== undefined) result['serviceName'] = value;
+  value = toJson_PodTemplateSpec(obj.template);
+  if (value !== undefined) result['template'] = value;
+  value = toJson_StatefulSetUpdateStrategy(obj.updateStrategy);
+  if (value !== undefined) result['updateStrategy'] = value;
+  value = obj.volumeClaimTemplates?.map(y => toJson_KubePersistentVolumeClaimProps(y));
+  if (value !== undefined) result['volumeClaimTemplates'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -17697,13 +18004,15 @@ export interface TokenRequestSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TokenRequestSpec(obj: TokenRequestSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'audiences': obj.audiences?.map(y => y),
-    'boundObjectRef': toJson_BoundObjectReference(obj.boundObjectRef),
-    'expirationSeconds': obj.expirationSeconds,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.audiences?.map(y => y);
+  if (value !== undefined) result['audiences'] = value;
+  value = toJson_BoundObjectReference(obj.boundObjectRef);
+  if (value !== undefined) result['boundObjectRef'] = value;
+  value = obj.expirationSeconds;
+  if (value !== undefined) result['expirationSeconds'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -17734,12 +18043,13 @@ export interface TokenReviewSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TokenReviewSpec(obj: TokenReviewSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'audiences': obj.audiences?.map(y => y),
-    'token': obj.token,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.audiences?.map(y => y);
+  if (value !== undefined) result['audiences'] = value;
+  value = obj.token;
+  if (value !== undefined) result['token'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -17798,16 +18108,21 @@ export interface SubjectAccessReviewSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_SubjectAccessReviewSpec(obj: SubjectAccessReviewSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'extra': ((obj.extra) === undefined) ? undefined : (definedEntries(obj.extra, (v) => v?.map(y => y))),
-    'groups': obj.groups?.map(y => y),
-    'nonResourceAttributes': toJson_NonResourceAttributes(obj.nonResourceAttributes),
-    'resourceAttributes': toJson_ResourceAttributes(obj.resourceAttributes),
-    'uid': obj.uid,
-    'user': obj.user,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = ((obj.extra) === undefined) ? undefined : (definedEntries(obj.extra, (v) => v?.map(y => y)));
+  if (value !== undefined) result['extra'] = value;
+  value = obj.groups?.map(y => y);
+  if (value !== undefined) result['groups'] = value;
+  value = toJson_NonResourceAttributes(obj.nonResourceAttributes);
+  if (value !== undefined) result['nonResourceAttributes'] = value;
+  value = toJson_ResourceAttributes(obj.resourceAttributes);
+  if (value !== undefined) result['resourceAttributes'] = value;
+  value = obj.uid;
+  if (value !== undefined) result['uid'] = value;
+  value = obj.user;
+  if (value !== undefined) result['user'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -17838,12 +18153,13 @@ export interface SelfSubjectAccessReviewSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_SelfSubjectAccessReviewSpec(obj: SelfSubjectAccessReviewSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'nonResourceAttributes': toJson_NonResourceAttributes(obj.nonResourceAttributes),
-    'resourceAttributes': toJson_ResourceAttributes(obj.resourceAttributes),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_NonResourceAttributes(obj.nonResourceAttributes);
+  if (value !== undefined) result['nonResourceAttributes'] = value;
+  value = toJson_ResourceAttributes(obj.resourceAttributes);
+  if (value !== undefined) result['resourceAttributes'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -17867,11 +18183,11 @@ export interface SelfSubjectRulesReviewSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_SelfSubjectRulesReviewSpec(obj: SelfSubjectRulesReviewSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'namespace': obj.namespace,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.namespace;
+  if (value !== undefined) result['namespace'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -17916,14 +18232,17 @@ export interface HorizontalPodAutoscalerSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_HorizontalPodAutoscalerSpec(obj: HorizontalPodAutoscalerSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'maxReplicas': obj.maxReplicas,
-    'minReplicas': obj.minReplicas,
-    'scaleTargetRef': toJson_CrossVersionObjectReference(obj.scaleTargetRef),
-    'targetCPUUtilizationPercentage': obj.targetCpuUtilizationPercentage,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.maxReplicas;
+  if (value !== undefined) result['maxReplicas'] = value;
+  value = obj.minReplicas;
+  if (value !== undefined) result['minReplicas'] = value;
+  value = toJson_CrossVersionObjectReference(obj.scaleTargetRef);
+  if (value !== undefined) result['scaleTargetRef'] = value;
+  value = obj.targetCpuUtilizationPercentage;
+  if (value !== undefined) result['targetCPUUtilizationPercentage'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -17947,11 +18266,11 @@ export interface ScaleSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScaleSpec(obj: ScaleSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'replicas': obj.replicas,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.replicas;
+  if (value !== undefined) result['replicas'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -18003,15 +18322,19 @@ export interface HorizontalPodAutoscalerSpecV2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_HorizontalPodAutoscalerSpecV2(obj: HorizontalPodAutoscalerSpecV2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'behavior': toJson_HorizontalPodAutoscalerBehaviorV2(obj.behavior),
-    'maxReplicas': obj.maxReplicas,
-    'metrics': obj.metrics?.map(y => toJson_MetricSpecV2(y)),
-    'minReplicas': obj.minReplicas,
-    'scaleTargetRef': toJson_CrossVersionObjectReferenceV2(obj.scaleTargetRef),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_HorizontalPodAutoscalerBehaviorV2(obj.behavior);
+  if (value !== undefined) result['behavior'] = value;
+  value = obj.maxReplicas;
+  if (value !== undefined) result['maxReplicas'] = value;
+  value = obj.metrics?.map(y => toJson_MetricSpecV2(y));
+  if (value !== undefined) result['metrics'] = value;
+  value = obj.minReplicas;
+  if (value !== undefined) result['minReplicas'] = value;
+  value = toJson_CrossVersionObjectReferenceV2(obj.scaleTargetRef);
+  if (value !== undefined) result['scaleTargetRef'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -18089,18 +18412,25 @@ export interface CronJobSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CronJobSpec(obj: CronJobSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'concurrencyPolicy': obj.concurrencyPolicy,
-    'failedJobsHistoryLimit': obj.failedJobsHistoryLimit,
-    'jobTemplate': toJson_JobTemplateSpec(obj.jobTemplate),
-    'schedule': obj.schedule,
-    'startingDeadlineSeconds': obj.startingDeadlineSeconds,
-    'successfulJobsHistoryLimit': obj.successfulJobsHistoryLimit,
-    'suspend': obj.suspend,
-    'timeZone': obj.timeZone,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.concurrencyPolicy;
+  if (value !== undefined) result['concurrencyPolicy'] = value;
+  value = obj.failedJobsHistoryLimit;
+  if (value !== undefined) result['failedJobsHistoryLimit'] = value;
+  value = toJson_JobTemplateSpec(obj.jobTemplate);
+  if (value !== undefined) result['jobTemplate'] = value;
+  value = obj.schedule;
+  if (value !== undefined) result['schedule'] = value;
+  value = obj.startingDeadlineSeconds;
+  if (value !== undefined) result['startingDeadlineSeconds'] = value;
+  value = obj.successfulJobsHistoryLimit;
+  if (value !== undefined) result['successfulJobsHistoryLimit'] = value;
+  value = obj.suspend;
+  if (value !== undefined) result['suspend'] = value;
+  value = obj.timeZone;
+  if (value !== undefined) result['timeZone'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -18244,26 +18574,41 @@ export interface JobSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_JobSpec(obj: JobSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'activeDeadlineSeconds': obj.activeDeadlineSeconds,
-    'backoffLimit': obj.backoffLimit,
-    'backoffLimitPerIndex': obj.backoffLimitPerIndex,
-    'completionMode': obj.completionMode,
-    'completions': obj.completions,
-    'managedBy': obj.managedBy,
-    'manualSelector': obj.manualSelector,
-    'maxFailedIndexes': obj.maxFailedIndexes,
-    'parallelism': obj.parallelism,
-    'podFailurePolicy': toJson_PodFailurePolicy(obj.podFailurePolicy),
-    'podReplacementPolicy': obj.podReplacementPolicy,
-    'selector': toJson_LabelSelector(obj.selector),
-    'successPolicy': toJson_SuccessPolicy(obj.successPolicy),
-    'suspend': obj.suspend,
-    'template': toJson_PodTemplateSpec(obj.template),
-    'ttlSecondsAfterFinished': obj.ttlSecondsAfterFinished,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.activeDeadlineSeconds;
+  if (value !== undefined) result['activeDeadlineSeconds'] = value;
+  value = obj.backoffLimit;
+  if (value !== undefined) result['backoffLimit'] = value;
+  value = obj.backoffLimitPerIndex;
+  if (value !== undefined) result['backoffLimitPerIndex'] = value;
+  value = obj.completionMode;
+  if (value !== undefined) result['completionMode'] = value;
+  value = obj.completions;
+  if (value !== undefined) result['completions'] = value;
+  value = obj.managedBy;
+  if (value !== undefined) result['managedBy'] = value;
+  value = obj.manualSelector;
+  if (value !== undefined) result['manualSelector'] = value;
+  value = obj.maxFailedIndexes;
+  if (value !== undefined) result['maxFailedIndexes'] = value;
+  value = obj.parallelism;
+  if (value !== undefined) result['parallelism'] = value;
+  value = toJson_PodFailurePolicy(obj.podFailurePolicy);
+  if (value !== undefined) result['podFailurePolicy'] = value;
+  value = obj.podReplacementPolicy;
+  if (value !== undefined) result['podReplacementPolicy'] = value;
+  value = toJson_LabelSelector(obj.selector);
+  if (value !== undefined) result['selector'] = value;
+  value = toJson_SuccessPolicy(obj.successPolicy);
+  if (value !== undefined) result['successPolicy'] = value;
+  value = obj.suspend;
+  if (value !== undefined) result['suspend'] = value;
+  value = toJson_PodTemplateSpec(obj.template);
+  if (value !== undefined) result['template'] = value;
+  value = obj.ttlSecondsAfterFinished;
+  if (value !== undefined) result['ttlSecondsAfterFinished'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -18380,18 +18725,25 @@ export interface CertificateSigningRequestSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CertificateSigningRequestSpec(obj: CertificateSigningRequestSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expirationSeconds': obj.expirationSeconds,
-    'extra': ((obj.extra) === undefined) ? undefined : (definedEntries(obj.extra, (v) => v?.map(y => y))),
-    'groups': obj.groups?.map(y => y),
-    'request': obj.request,
-    'signerName': obj.signerName,
-    'uid': obj.uid,
-    'usages': obj.usages?.map(y => y),
-    'username': obj.username,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expirationSeconds;
+  if (value !== undefined) result['expirationSeconds'] = value;
+  value = ((obj.extra) === undefined) ? undefined : (definedEntries(obj.extra, (v) => v?.map(y => y)));
+  if (value !== undefined) result['extra'] = value;
+  value = obj.groups?.map(y => y);
+  if (value !== undefined) result['groups'] = value;
+  value = obj.request;
+  if (value !== undefined) result['request'] = value;
+  value = obj.signerName;
+  if (value !== undefined) result['signerName'] = value;
+  value = obj.uid;
+  if (value !== undefined) result['uid'] = value;
+  value = obj.usages?.map(y => y);
+  if (value !== undefined) result['usages'] = value;
+  value = obj.username;
+  if (value !== undefined) result['username'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -18434,12 +18786,13 @@ export interface ClusterTrustBundleSpecV1Alpha1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTrustBundleSpecV1Alpha1(obj: ClusterTrustBundleSpecV1Alpha1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'signerName': obj.signerName,
-    'trustBundle': obj.trustBundle,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.signerName;
+  if (value !== undefined) result['signerName'] = value;
+  value = obj.trustBundle;
+  if (value !== undefined) result['trustBundle'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -18546,20 +18899,29 @@ export interface PodCertificateRequestSpecV1Alpha1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodCertificateRequestSpecV1Alpha1(obj: PodCertificateRequestSpecV1Alpha1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'maxExpirationSeconds': obj.maxExpirationSeconds,
-    'nodeName': obj.nodeName,
-    'nodeUID': obj.nodeUid,
-    'pkixPublicKey': obj.pkixPublicKey,
-    'podName': obj.podName,
-    'podUID': obj.podUid,
-    'proofOfPossession': obj.proofOfPossession,
-    'serviceAccountName': obj.serviceAccountName,
-    'serviceAccountUID': obj.serviceAccountUid,
-    'signerName': obj.signerName,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.maxExpirationSeconds;
+  if (value !== undefined) result['maxExpirationSeconds'] = value;
+  value = obj.nodeName;
+  if (value !== undefined) result['nodeName'] = value;
+  value = obj.nodeUid;
+  if (value !== undefined) result['nodeUID'] = value;
+  value = obj.pkixPublicKey;
+  if (value !== undefined) result['pkixPublicKey'] = value;
+  value = obj.podName;
+  if (value !== undefined) result['podName'] = value;
+  value = obj.podUid;
+  if (value !== undefined) result['podUID'] = value;
+  value = obj.proofOfPossession;
+  if (value !== undefined) result['proofOfPossession'] = value;
+  value = obj.serviceAccountName;
+  if (value !== undefined) result['serviceAccountName'] = value;
+  value = obj.serviceAccountUid;
+  if (value !== undefined) result['serviceAccountUID'] = value;
+  value = obj.signerName;
+  if (value !== undefined) result['signerName'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -18602,12 +18964,13 @@ export interface ClusterTrustBundleSpecV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTrustBundleSpecV1Beta1(obj: ClusterTrustBundleSpecV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'signerName': obj.signerName,
-    'trustBundle': obj.trustBundle,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.signerName;
+  if (value !== undefined) result['signerName'] = value;
+  value = obj.trustBundle;
+  if (value !== undefined) result['trustBundle'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -18673,17 +19036,23 @@ export interface LeaseSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_LeaseSpec(obj: LeaseSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'acquireTime': obj.acquireTime?.toISOString(),
-    'holderIdentity': obj.holderIdentity,
-    'leaseDurationSeconds': obj.leaseDurationSeconds,
-    'leaseTransitions': obj.leaseTransitions,
-    'preferredHolder': obj.preferredHolder,
-    'renewTime': obj.renewTime?.toISOString(),
-    'strategy': obj.strategy,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.acquireTime?.toISOString();
+  if (value !== undefined) result['acquireTime'] = value;
+  value = obj.holderIdentity;
+  if (value !== undefined) result['holderIdentity'] = value;
+  value = obj.leaseDurationSeconds;
+  if (value !== undefined) result['leaseDurationSeconds'] = value;
+  value = obj.leaseTransitions;
+  if (value !== undefined) result['leaseTransitions'] = value;
+  value = obj.preferredHolder;
+  if (value !== undefined) result['preferredHolder'] = value;
+  value = obj.renewTime?.toISOString();
+  if (value !== undefined) result['renewTime'] = value;
+  value = obj.strategy;
+  if (value !== undefined) result['strategy'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -18742,16 +19111,21 @@ export interface LeaseCandidateSpecV1Alpha2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_LeaseCandidateSpecV1Alpha2(obj: LeaseCandidateSpecV1Alpha2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'binaryVersion': obj.binaryVersion,
-    'emulationVersion': obj.emulationVersion,
-    'leaseName': obj.leaseName,
-    'pingTime': obj.pingTime?.toISOString(),
-    'renewTime': obj.renewTime?.toISOString(),
-    'strategy': obj.strategy,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.binaryVersion;
+  if (value !== undefined) result['binaryVersion'] = value;
+  value = obj.emulationVersion;
+  if (value !== undefined) result['emulationVersion'] = value;
+  value = obj.leaseName;
+  if (value !== undefined) result['leaseName'] = value;
+  value = obj.pingTime?.toISOString();
+  if (value !== undefined) result['pingTime'] = value;
+  value = obj.renewTime?.toISOString();
+  if (value !== undefined) result['renewTime'] = value;
+  value = obj.strategy;
+  if (value !== undefined) result['strategy'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -18810,16 +19184,21 @@ export interface LeaseCandidateSpecV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_LeaseCandidateSpecV1Beta1(obj: LeaseCandidateSpecV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'binaryVersion': obj.binaryVersion,
-    'emulationVersion': obj.emulationVersion,
-    'leaseName': obj.leaseName,
-    'pingTime': obj.pingTime?.toISOString(),
-    'renewTime': obj.renewTime?.toISOString(),
-    'strategy': obj.strategy,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.binaryVersion;
+  if (value !== undefined) result['binaryVersion'] = value;
+  value = obj.emulationVersion;
+  if (value !== undefined) result['emulationVersion'] = value;
+  value = obj.leaseName;
+  if (value !== undefined) result['leaseName'] = value;
+  value = obj.pingTime?.toISOString();
+  if (value !== undefined) result['pingTime'] = value;
+  value = obj.renewTime?.toISOString();
+  if (value !== undefined) result['renewTime'] = value;
+  value = obj.strategy;
+  if (value !== undefined) result['strategy'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -18885,17 +19264,23 @@ export interface ObjectReference {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ObjectReference(obj: ObjectReference | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiVersion': obj.apiVersion,
-    'fieldPath': obj.fieldPath,
-    'kind': obj.kind,
-    'name': obj.name,
-    'namespace': obj.namespace,
-    'resourceVersion': obj.resourceVersion,
-    'uid': obj.uid,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiVersion;
+  if (value !== undefined) result['apiVersion'] = value;
+  value = obj.fieldPath;
+  if (value !== undefined) result['fieldPath'] = value;
+  value = obj.kind;
+  if (value !== undefined) result['kind'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.namespace;
+  if (value !== undefined) result['namespace'] = value;
+  value = obj.resourceVersion;
+  if (value !== undefined) result['resourceVersion'] = value;
+  value = obj.uid;
+  if (value !== undefined) result['uid'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -18940,14 +19325,17 @@ export interface ComponentCondition {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ComponentCondition(obj: ComponentCondition | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'error': obj.error,
-    'message': obj.message,
-    'status': obj.status,
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.error;
+  if (value !== undefined) result['error'] = value;
+  value = obj.message;
+  if (value !== undefined) result['message'] = value;
+  value = obj.status;
+  if (value !== undefined) result['status'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -18997,13 +19385,15 @@ export interface EndpointSubset {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_EndpointSubset(obj: EndpointSubset | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'addresses': obj.addresses?.map(y => toJson_EndpointAddress(y)),
-    'notReadyAddresses': obj.notReadyAddresses?.map(y => toJson_EndpointAddress(y)),
-    'ports': obj.ports?.map(y => toJson_EndpointPort(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.addresses?.map(y => toJson_EndpointAddress(y));
+  if (value !== undefined) result['addresses'] = value;
+  value = obj.notReadyAddresses?.map(y => toJson_EndpointAddress(y));
+  if (value !== undefined) result['notReadyAddresses'] = value;
+  value = obj.ports?.map(y => toJson_EndpointPort(y));
+  if (value !== undefined) result['ports'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -19034,12 +19424,13 @@ export interface EventSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_EventSource(obj: EventSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'component': obj.component,
-    'host': obj.host,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.component;
+  if (value !== undefined) result['component'] = value;
+  value = obj.host;
+  if (value !== undefined) result['host'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -19070,12 +19461,13 @@ export interface EventSeries {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_EventSeries(obj: EventSeries | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'count': obj.count,
-    'lastObservedTime': obj.lastObservedTime?.toISOString(),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.count;
+  if (value !== undefined) result['count'] = value;
+  value = obj.lastObservedTime?.toISOString();
+  if (value !== undefined) result['lastObservedTime'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -19099,11 +19491,11 @@ export interface LimitRangeSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_LimitRangeSpec(obj: LimitRangeSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'limits': obj.limits?.map(y => toJson_LimitRangeItem(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.limits?.map(y => toJson_LimitRangeItem(y));
+  if (value !== undefined) result['limits'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -19127,11 +19519,11 @@ export interface NamespaceSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_NamespaceSpec(obj: NamespaceSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'finalizers': obj.finalizers?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.finalizers?.map(y => y);
+  if (value !== undefined) result['finalizers'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -19197,17 +19589,23 @@ export interface NodeSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_NodeSpec(obj: NodeSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'configSource': toJson_NodeConfigSource(obj.configSource),
-    'externalID': obj.externalId,
-    'podCIDR': obj.podCidr,
-    'podCIDRs': obj.podCidRs?.map(y => y),
-    'providerID': obj.providerId,
-    'taints': obj.taints?.map(y => toJson_Taint(y)),
-    'unschedulable': obj.unschedulable,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_NodeConfigSource(obj.configSource);
+  if (value !== undefined) result['configSource'] = value;
+  value = obj.externalId;
+  if (value !== undefined) result['externalID'] = value;
+  value = obj.podCidr;
+  if (value !== undefined) result['podCIDR'] = value;
+  value = obj.podCidRs?.map(y => y);
+  if (value !== undefined) result['podCIDRs'] = value;
+  value = obj.providerId;
+  if (value !== undefined) result['providerID'] = value;
+  value = obj.taints?.map(y => toJson_Taint(y));
+  if (value !== undefined) result['taints'] = value;
+  value = obj.unschedulable;
+  if (value !== undefined) result['unschedulable'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -19441,41 +19839,71 @@ export interface PersistentVolumeSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PersistentVolumeSpec(obj: PersistentVolumeSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'accessModes': obj.accessModes?.map(y => y),
-    'awsElasticBlockStore': toJson_AwsElasticBlockStoreVolumeSource(obj.awsElasticBlockStore),
-    'azureDisk': toJson_AzureDiskVolumeSource(obj.azureDisk),
-    'azureFile': toJson_AzureFilePersistentVolumeSource(obj.azureFile),
-    'capacity': ((obj.capacity) === undefined) ? undefined : (definedEntries(obj.capacity, (v) => v?.value)),
-    'cephfs': toJson_CephFsPersistentVolumeSource(obj.cephfs),
-    'cinder': toJson_CinderPersistentVolumeSource(obj.cinder),
-    'claimRef': toJson_ObjectReference(obj.claimRef),
-    'csi': toJson_CsiPersistentVolumeSource(obj.csi),
-    'fc': toJson_FcVolumeSource(obj.fc),
-    'flexVolume': toJson_FlexPersistentVolumeSource(obj.flexVolume),
-    'flocker': toJson_FlockerVolumeSource(obj.flocker),
-    'gcePersistentDisk': toJson_GcePersistentDiskVolumeSource(obj.gcePersistentDisk),
-    'glusterfs': toJson_GlusterfsPersistentVolumeSource(obj.glusterfs),
-    'hostPath': toJson_HostPathVolumeSource(obj.hostPath),
-    'iscsi': toJson_IscsiPersistentVolumeSource(obj.iscsi),
-    'local': toJson_LocalVolumeSource(obj.local),
-    'mountOptions': obj.mountOptions?.map(y => y),
-    'nfs': toJson_NfsVolumeSource(obj.nfs),
-    'nodeAffinity': toJson_VolumeNodeAffinity(obj.nodeAffinity),
-    'persistentVolumeReclaimPolicy': obj.persistentVolumeReclaimPolicy,
-    'photonPersistentDisk': toJson_PhotonPersistentDiskVolumeSource(obj.photonPersistentDisk),
-    'portworxVolume': toJson_PortworxVolumeSource(obj.portworxVolume),
-    'quobyte': toJson_QuobyteVolumeSource(obj.quobyte),
-    'rbd': toJson_RbdPersistentVolumeSource(obj.rbd),
-    'scaleIO': toJson_ScaleIoPersistentVolumeSource(obj.scaleIo),
-    'storageClassName': obj.storageClassName,
-    'storageos': toJson_StorageOsPersistentVolumeSource(obj.storageos),
-    'volumeAttributesClassName': obj.volumeAttributesClassName,
-    'volumeMode': obj.volumeMode,
-    'vsphereVolume': toJson_VsphereVirtualDiskVolumeSource(obj.vsphereVolume),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.accessModes?.map(y => y);
+  if (value !== undefined) result['accessModes'] = value;
+  value = toJson_AwsElasticBlockStoreVolumeSource(obj.awsElasticBlockStore);
+  if (value !== undefined) result['awsElasticBlockStore'] = value;
+  value = toJson_AzureDiskVolumeSource(obj.azureDisk);
+  if (value !== undefined) result['azureDisk'] = value;
+  value = toJson_AzureFilePersistentVolumeSource(obj.azureFile);
+  if (value !== undefined) result['azureFile'] = value;
+  value = ((obj.capacity) === undefined) ? undefined : (definedEntries(obj.capacity, (v) => v?.value));
+  if (value !== undefined) result['capacity'] = value;
+  value = toJson_CephFsPersistentVolumeSource(obj.cephfs);
+  if (value !== undefined) result['cephfs'] = value;
+  value = toJson_CinderPersistentVolumeSource(obj.cinder);
+  if (value !== undefined) result['cinder'] = value;
+  value = toJson_ObjectReference(obj.claimRef);
+  if (value !== undefined) result['claimRef'] = value;
+  value = toJson_CsiPersistentVolumeSource(obj.csi);
+  if (value !== undefined) result['csi'] = value;
+  value = toJson_FcVolumeSource(obj.fc);
+  if (value !== undefined) result['fc'] = value;
+  value = toJson_FlexPersistentVolumeSource(obj.flexVolume);
+  if (value !== undefined) result['flexVolume'] = value;
+  value = toJson_FlockerVolumeSource(obj.flocker);
+  if (value !== undefined) result['flocker'] = value;
+  value = toJson_GcePersistentDiskVolumeSource(obj.gcePersistentDisk);
+  if (value !== undefined) result['gcePersistentDisk'] = value;
+  value = toJson_GlusterfsPersistentVolumeSource(obj.glusterfs);
+  if (value !== undefined) result['glusterfs'] = value;
+  value = toJson_HostPathVolumeSource(obj.hostPath);
+  if (value !== undefined) result['hostPath'] = value;
+  value = toJson_IscsiPersistentVolumeSource(obj.iscsi);
+  if (value !== undefined) result['iscsi'] = value;
+  value = toJson_LocalVolumeSource(obj.local);
+  if (value !== undefined) result['local'] = value;
+  value = obj.mountOptions?.map(y => y);
+  if (value !== undefined) result['mountOptions'] = value;
+  value = toJson_NfsVolumeSource(obj.nfs);
+  if (value !== undefined) result['nfs'] = value;
+  value = toJson_VolumeNodeAffinity(obj.nodeAffinity);
+  if (value !== undefined) result['nodeAffinity'] = value;
+  value = obj.persistentVolumeReclaimPolicy;
+  if (value !== undefined) result['persistentVolumeReclaimPolicy'] = value;
+  value = toJson_PhotonPersistentDiskVolumeSource(obj.photonPersistentDisk);
+  if (value !== undefined) result['photonPersistentDisk'] = value;
+  value = toJson_PortworxVolumeSource(obj.portworxVolume);
+  if (value !== undefined) result['portworxVolume'] = value;
+  value = toJson_QuobyteVolumeSource(obj.quobyte);
+  if (value !== undefined) result['quobyte'] = value;
+  value = toJson_RbdPersistentVolumeSource(obj.rbd);
+  if (value !== undefined) result['rbd'] = value;
+  value = toJson_ScaleIoPersistentVolumeSource(obj.scaleIo);
+  if (value !== undefined) result['scaleIO'] = value;
+  value = obj.storageClassName;
+  if (value !== undefined) result['storageClassName'] = value;
+  value = toJson_StorageOsPersistentVolumeSource(obj.storageos);
+  if (value !== undefined) result['storageos'] = value;
+  value = obj.volumeAttributesClassName;
+  if (value !== undefined) result['volumeAttributesClassName'] = value;
+  value = obj.volumeMode;
+  if (value !== undefined) result['volumeMode'] = value;
+  value = toJson_VsphereVirtualDiskVolumeSource(obj.vsphereVolume);
+  if (value !== undefined) result['vsphereVolume'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -19562,19 +19990,27 @@ export interface PersistentVolumeClaimSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PersistentVolumeClaimSpec(obj: PersistentVolumeClaimSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'accessModes': obj.accessModes?.map(y => y),
-    'dataSource': toJson_TypedLocalObjectReference(obj.dataSource),
-    'dataSourceRef': toJson_TypedObjectReference(obj.dataSourceRef),
-    'resources': toJson_VolumeResourceRequirements(obj.resources),
-    'selector': toJson_LabelSelector(obj.selector),
-    'storageClassName': obj.storageClassName,
-    'volumeAttributesClassName': obj.volumeAttributesClassName,
-    'volumeMode': obj.volumeMode,
-    'volumeName': obj.volumeName,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.accessModes?.map(y => y);
+  if (value !== undefined) result['accessModes'] = value;
+  value = toJson_TypedLocalObjectReference(obj.dataSource);
+  if (value !== undefined) result['dataSource'] = value;
+  value = toJson_TypedObjectReference(obj.dataSourceRef);
+  if (value !== undefined) result['dataSourceRef'] = value;
+  value = toJson_VolumeResourceRequirements(obj.resources);
+  if (value !== undefined) result['resources'] = value;
+  value = toJson_LabelSelector(obj.selector);
+  if (value !== undefined) result['selector'] = value;
+  value = obj.storageClassName;
+  if (value !== undefined) result['storageClassName'] = value;
+  value = obj.volumeAttributesClassName;
+  if (value !== undefined) result['volumeAttributesClassName'] = value;
+  value = obj.volumeMode;
+  if (value !== undefined) result['volumeMode'] = value;
+  value = obj.volumeName;
+  if (value !== undefined) result['volumeName'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -19906,51 +20342,91 @@ export interface PodSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodSpec(obj: PodSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'activeDeadlineSeconds': obj.activeDeadlineSeconds,
-    'affinity': toJson_Affinity(obj.affinity),
-    'automountServiceAccountToken': obj.automountServiceAccountToken,
-    'containers': obj.containers?.map(y => toJson_Container(y)),
-    'dnsConfig': toJson_PodDnsConfig(obj.dnsConfig),
-    'dnsPolicy': obj.dnsPolicy,
-    'enableServiceLinks': obj.enableServiceLinks,
-    'ephemeralContainers': obj.ephemeralContainers?.map(y => toJson_EphemeralContainer(y)),
-    'hostAliases': obj.hostAliases?.map(y => toJson_HostAlias(y)),
-    'hostIPC': obj.hostIpc,
-    'hostNetwork': obj.hostNetwork,
-    'hostPID': obj.hostPid,
-    'hostUsers': obj.hostUsers,
-    'hostname': obj.hostname,
-    'hostnameOverride': obj.hostnameOverride,
-    'imagePullSecrets': obj.imagePullSecrets?.map(y => toJson_LocalObjectReference(y)),
-    'initContainers': obj.initContainers?.map(y => toJson_Container(y)),
-    'nodeName': obj.nodeName,
-    'nodeSelector': ((obj.nodeSelector) === undefined) ? undefined : (definedValues(obj.nodeSelector)),
-    'os': toJson_PodOs(obj.os),
-    'overhead': ((obj.overhead) === undefined) ? undefined : (definedEntries(obj.overhead, (v) => v?.value)),
-    'preemptionPolicy': obj.preemptionPolicy,
-    'priority': obj.priority,
-    'priorityClassName': obj.priorityClassName,
-    'readinessGates': obj.readinessGates?.map(y => toJson_PodReadinessGate(y)),
-    'resourceClaims': obj.resourceClaims?.map(y => toJson_PodResourceClaim(y)),
-    'resources': toJson_ResourceRequirements(obj.resources),
-    'restartPolicy': obj.restartPolicy,
-    'runtimeClassName': obj.runtimeClassName,
-    'schedulerName': obj.schedulerName,
-    'schedulingGates': obj.schedulingGates?.map(y => toJson_PodSchedulingGate(y)),
-    'securityContext': toJson_PodSecurityContext(obj.securityContext),
-    'serviceAccount': obj.serviceAccount,
-    'serviceAccountName': obj.serviceAccountName,
-    'setHostnameAsFQDN': obj.setHostnameAsFqdn,
-    'shareProcessNamespace': obj.shareProcessNamespace,
-    'subdomain': obj.subdomain,
-    'terminationGracePeriodSeconds': obj.terminationGracePeriodSeconds,
-    'tolerations': obj.tolerations?.map(y => toJson_Toleration(y)),
-    'topologySpreadConstraints': obj.topologySpreadConstraints?.map(y => toJson_TopologySpreadConstraint(y)),
-    'volumes': obj.volumes?.map(y => toJson_Volume(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.activeDeadlineSeconds;
+  if (value !== undefined) result['activeDeadlineSeconds'] = value;
+  value = toJson_Affinity(obj.affinity);
+  if (value !== undefined) result['affinity'] = value;
+  value = obj.automountServiceAccountToken;
+  if (value !== undefined) result['automountServiceAccountToken'] = value;
+  value = obj.containers?.map(y => toJson_Container(y));
+  if (value !== undefined) result['containers'] = value;
+  value = toJson_PodDnsConfig(obj.dnsConfig);
+  if (value !== undefined) result['dnsConfig'] = value;
+  value = obj.dnsPolicy;
+  if (value !== undefined) result['dnsPolicy'] = value;
+  value = obj.enableServiceLinks;
+  if (value !== undefined) result['enableServiceLinks'] = value;
+  value = obj.ephemeralContainers?.map(y => toJson_EphemeralContainer(y));
+  if (value !== undefined) result['ephemeralContainers'] = value;
+  value = obj.hostAliases?.map(y => toJson_HostAlias(y));
+  if (value !== undefined) result['hostAliases'] = value;
+  value = obj.hostIpc;
+  if (value !== undefined) result['hostIPC'] = value;
+  value = obj.hostNetwork;
+  if (value !== undefined) result['hostNetwork'] = value;
+  value = obj.hostPid;
+  if (value !== undefined) result['hostPID'] = value;
+  value = obj.hostUsers;
+  if (value !== undefined) result['hostUsers'] = value;
+  value = obj.hostname;
+  if (value !== undefined) result['hostname'] = value;
+  value = obj.hostnameOverride;
+  if (value !== undefined) result['hostnameOverride'] = value;
+  value = obj.imagePullSecrets?.map(y => toJson_LocalObjectReference(y));
+  if (value !== undefined) result['imagePullSecrets'] = value;
+  value = obj.initContainers?.map(y => toJson_Container(y));
+  if (value !== undefined) result['initContainers'] = value;
+  value = obj.nodeName;
+  if (value !== undefined) result['nodeName'] = value;
+  value = ((obj.nodeSelector) === undefined) ? undefined : (definedValues(obj.nodeSelector));
+  if (value !== undefined) result['nodeSelector'] = value;
+  value = toJson_PodOs(obj.os);
+  if (value !== undefined) result['os'] = value;
+  value = ((obj.overhead) === undefined) ? undefined : (definedEntries(obj.overhead, (v) => v?.value));
+  if (value !== undefined) result['overhead'] = value;
+  value = obj.preemptionPolicy;
+  if (value !== undefined) result['preemptionPolicy'] = value;
+  value = obj.priority;
+  if (value !== undefined) result['priority'] = value;
+  value = obj.priorityClassName;
+  if (value !== undefined) result['priorityClassName'] = value;
+  value = obj.readinessGates?.map(y => toJson_PodReadinessGate(y));
+  if (value !== undefined) result['readinessGates'] = value;
+  value = obj.resourceClaims?.map(y => toJson_PodResourceClaim(y));
+  if (value !== undefined) result['resourceClaims'] = value;
+  value = toJson_ResourceRequirements(obj.resources);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.restartPolicy;
+  if (value !== undefined) result['restartPolicy'] = value;
+  value = obj.runtimeClassName;
+  if (value !== undefined) result['runtimeClassName'] = value;
+  value = obj.schedulerName;
+  if (value !== undefined) result['schedulerName'] = value;
+  value = obj.schedulingGates?.map(y => toJson_PodSchedulingGate(y));
+  if (value !== undefined) result['schedulingGates'] = value;
+  value = toJson_PodSecurityContext(obj.securityContext);
+  if (value !== undefined) result['securityContext'] = value;
+  value = obj.serviceAccount;
+  if (value !== undefined) result['serviceAccount'] = value;
+  value = obj.serviceAccountName;
+  if (value !== undefined) result['serviceAccountName'] = value;
+  value = obj.setHostnameAsFqdn;
+  if (value !== undefined) result['setHostnameAsFQDN'] = value;
+  value = obj.shareProcessNamespace;
+  if (value !== undefined) result['shareProcessNamespace'] = value;
+  value = obj.subdomain;
+  if (value !== undefined) result['subdomain'] = value;
+  value = obj.terminationGracePeriodSeconds;
+  if (value !== undefined) result['terminationGracePeriodSeconds'] = value;
+  value = obj.tolerations?.map(y => toJson_Toleration(y));
+  if (value !== undefined) result['tolerations'] = value;
+  value = obj.topologySpreadConstraints?.map(y => toJson_TopologySpreadConstraint(y));
+  if (value !== undefined) result['topologySpreadConstraints'] = value;
+  value = obj.volumes?.map(y => toJson_Volume(y));
+  if (value !== undefined) result['volumes'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -19981,12 +20457,13 @@ export interface PodTemplateSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodTemplateSpec(obj: PodTemplateSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_PodSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_PodSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -20033,14 +20510,17 @@ export interface ReplicationControllerSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ReplicationControllerSpec(obj: ReplicationControllerSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'minReadySeconds': obj.minReadySeconds,
-    'replicas': obj.replicas,
-    'selector': ((obj.selector) === undefined) ? undefined : (definedValues(obj.selector)),
-    'template': toJson_PodTemplateSpec(obj.template),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.minReadySeconds;
+  if (value !== undefined) result['minReadySeconds'] = value;
+  value = obj.replicas;
+  if (value !== undefined) result['replicas'] = value;
+  value = ((obj.selector) === undefined) ? undefined : (definedValues(obj.selector));
+  if (value !== undefined) result['selector'] = value;
+  value = toJson_PodTemplateSpec(obj.template);
+  if (value !== undefined) result['template'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -20078,13 +20558,15 @@ export interface ResourceQuotaSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ResourceQuotaSpec(obj: ResourceQuotaSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'hard': ((obj.hard) === undefined) ? undefined : (definedEntries(obj.hard, (v) => v?.value)),
-    'scopeSelector': toJson_ScopeSelector(obj.scopeSelector),
-    'scopes': obj.scopes?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = ((obj.hard) === undefined) ? undefined : (definedEntries(obj.hard, (v) => v?.value));
+  if (value !== undefined) result['hard'] = value;
+  value = toJson_ScopeSelector(obj.scopeSelector);
+  if (value !== undefined) result['scopeSelector'] = value;
+  value = obj.scopes?.map(y => y);
+  if (value !== undefined) result['scopes'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -20248,30 +20730,49 @@ export interface ServiceSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceSpec(obj: ServiceSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'allocateLoadBalancerNodePorts': obj.allocateLoadBalancerNodePorts,
-    'clusterIP': obj.clusterIp,
-    'clusterIPs': obj.clusterIPs?.map(y => y),
-    'externalIPs': obj.externalIPs?.map(y => y),
-    'externalName': obj.externalName,
-    'externalTrafficPolicy': obj.externalTrafficPolicy,
-    'healthCheckNodePort': obj.healthCheckNodePort,
-    'internalTrafficPolicy': obj.internalTrafficPolicy,
-    'ipFamilies': obj.ipFamilies?.map(y => y),
-    'ipFamilyPolicy': obj.ipFamilyPolicy,
-    'loadBalancerClass': obj.loadBalancerClass,
-    'loadBalancerIP': obj.loadBalancerIp,
-    'loadBalancerSourceRanges': obj.loadBalancerSourceRanges?.map(y => y),
-    'ports': obj.ports?.map(y => toJson_ServicePort(y)),
-    'publishNotReadyAddresses': obj.publishNotReadyAddresses,
-    'selector': ((obj.selector) === undefined) ? undefined : (definedValues(obj.selector)),
-    'sessionAffinity': obj.sessionAffinity,
-    'sessionAffinityConfig': toJson_SessionAffinityConfig(obj.sessionAffinityConfig),
-    'trafficDistribution': obj.trafficDistribution,
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.allocateLoadBalancerNodePorts;
+  if (value !== undefined) result['allocateLoadBalancerNodePorts'] = value;
+  value = obj.clusterIp;
+  if (value !== undefined) result['clusterIP'] = value;
+  value = obj.clusterIPs?.map(y => y);
+  if (value !== undefined) result['clusterIPs'] = value;
+  value = obj.externalIPs?.map(y => y);
+  if (value !== undefined) result['externalIPs'] = value;
+  value = obj.externalName;
+  if (value !== undefined) result['externalName'] = value;
+  value = obj.externalTrafficPolicy;
+  if (value !== undefined) result['externalTrafficPolicy'] = value;
+  value = obj.healthCheckNodePort;
+  if (value !== undefined) result['healthCheckNodePort'] = value;
+  value = obj.internalTrafficPolicy;
+  if (value !== undefined) result['internalTrafficPolicy'] = value;
+  value = obj.ipFamilies?.map(y => y);
+  if (value !== undefined) result['ipFamilies'] = value;
+  value = obj.ipFamilyPolicy;
+  if (value !== undefined) result['ipFamilyPolicy'] = value;
+  value = obj.loadBalancerClass;
+  if (value !== undefined) result['loadBalancerClass'] = value;
+  value = obj.loadBalancerIp;
+  if (value !== undefined) result['loadBalancerIP'] = value;
+  value = obj.loadBalancerSourceRanges?.map(y => y);
+  if (value !== undefined) result['loadBalancerSourceRanges'] = value;
+  value = obj.ports?.map(y => toJson_ServicePort(y));
+  if (value !== undefined) result['ports'] = value;
+  value = obj.publishNotReadyAddresses;
+  if (value !== undefined) result['publishNotReadyAddresses'] = value;
+  value = ((obj.selector) === undefined) ? undefined : (definedValues(obj.selector));
+  if (value !== undefined) result['selector'] = value;
+  value = obj.sessionAffinity;
+  if (value !== undefined) result['sessionAffinity'] = value;
+  value = toJson_SessionAffinityConfig(obj.sessionAffinityConfig);
+  if (value !== undefined) result['sessionAffinityConfig'] = value;
+  value = obj.trafficDistribution;
+  if (value !== undefined) result['trafficDistribution'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -20295,11 +20796,11 @@ export interface LocalObjectReference {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_LocalObjectReference(obj: LocalObjectReference | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -20372,18 +20873,25 @@ export interface Endpoint {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_Endpoint(obj: Endpoint | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'addresses': obj.addresses?.map(y => y),
-    'conditions': toJson_EndpointConditions(obj.conditions),
-    'deprecatedTopology': ((obj.deprecatedTopology) === undefined) ? undefined : (definedValues(obj.deprecatedTopology)),
-    'hints': toJson_EndpointHints(obj.hints),
-    'hostname': obj.hostname,
-    'nodeName': obj.nodeName,
-    'targetRef': toJson_ObjectReference(obj.targetRef),
-    'zone': obj.zone,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.addresses?.map(y => y);
+  if (value !== undefined) result['addresses'] = value;
+  value = toJson_EndpointConditions(obj.conditions);
+  if (value !== undefined) result['conditions'] = value;
+  value = ((obj.deprecatedTopology) === undefined) ? undefined : (definedValues(obj.deprecatedTopology));
+  if (value !== undefined) result['deprecatedTopology'] = value;
+  value = toJson_EndpointHints(obj.hints);
+  if (value !== undefined) result['hints'] = value;
+  value = obj.hostname;
+  if (value !== undefined) result['hostname'] = value;
+  value = obj.nodeName;
+  if (value !== undefined) result['nodeName'] = value;
+  value = toJson_ObjectReference(obj.targetRef);
+  if (value !== undefined) result['targetRef'] = value;
+  value = obj.zone;
+  if (value !== undefined) result['zone'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -20438,14 +20946,17 @@ export interface EndpointPort {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_EndpointPort(obj: EndpointPort | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'appProtocol': obj.appProtocol,
-    'name': obj.name,
-    'port': obj.port,
-    'protocol': obj.protocol,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.appProtocol;
+  if (value !== undefined) result['appProtocol'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.port;
+  if (value !== undefined) result['port'] = value;
+  value = obj.protocol;
+  if (value !== undefined) result['protocol'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -20490,14 +21001,17 @@ export interface FlowSchemaSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_FlowSchemaSpec(obj: FlowSchemaSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'distinguisherMethod': toJson_FlowDistinguisherMethod(obj.distinguisherMethod),
-    'matchingPrecedence': obj.matchingPrecedence,
-    'priorityLevelConfiguration': toJson_PriorityLevelConfigurationReference(obj.priorityLevelConfiguration),
-    'rules': obj.rules?.map(y => toJson_PolicyRulesWithSubjects(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_FlowDistinguisherMethod(obj.distinguisherMethod);
+  if (value !== undefined) result['distinguisherMethod'] = value;
+  value = obj.matchingPrecedence;
+  if (value !== undefined) result['matchingPrecedence'] = value;
+  value = toJson_PriorityLevelConfigurationReference(obj.priorityLevelConfiguration);
+  if (value !== undefined) result['priorityLevelConfiguration'] = value;
+  value = obj.rules?.map(y => toJson_PolicyRulesWithSubjects(y));
+  if (value !== undefined) result['rules'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -20535,13 +21049,15 @@ export interface PriorityLevelConfigurationSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PriorityLevelConfigurationSpec(obj: PriorityLevelConfigurationSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'exempt': toJson_ExemptPriorityLevelConfiguration(obj.exempt),
-    'limited': toJson_LimitedPriorityLevelConfiguration(obj.limited),
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ExemptPriorityLevelConfiguration(obj.exempt);
+  if (value !== undefined) result['exempt'] = value;
+  value = toJson_LimitedPriorityLevelConfiguration(obj.limited);
+  if (value !== undefined) result['limited'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -20565,11 +21081,11 @@ export interface IpAddressSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_IpAddressSpec(obj: IpAddressSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'parentRef': toJson_ParentReference(obj.parentRef),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ParentReference(obj.parentRef);
+  if (value !== undefined) result['parentRef'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -20614,14 +21130,17 @@ export interface IngressSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_IngressSpec(obj: IngressSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'defaultBackend': toJson_IngressBackend(obj.defaultBackend),
-    'ingressClassName': obj.ingressClassName,
-    'rules': obj.rules?.map(y => toJson_IngressRule(y)),
-    'tls': obj.tls?.map(y => toJson_IngressTls(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_IngressBackend(obj.defaultBackend);
+  if (value !== undefined) result['defaultBackend'] = value;
+  value = obj.ingressClassName;
+  if (value !== undefined) result['ingressClassName'] = value;
+  value = obj.rules?.map(y => toJson_IngressRule(y));
+  if (value !== undefined) result['rules'] = value;
+  value = obj.tls?.map(y => toJson_IngressTls(y));
+  if (value !== undefined) result['tls'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -20652,12 +21171,13 @@ export interface IngressClassSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_IngressClassSpec(obj: IngressClassSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'controller': obj.controller,
-    'parameters': toJson_IngressClassParametersReference(obj.parameters),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.controller;
+  if (value !== undefined) result['controller'] = value;
+  value = toJson_IngressClassParametersReference(obj.parameters);
+  if (value !== undefined) result['parameters'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -20702,14 +21222,17 @@ export interface NetworkPolicySpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_NetworkPolicySpec(obj: NetworkPolicySpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'egress': obj.egress?.map(y => toJson_NetworkPolicyEgressRule(y)),
-    'ingress': obj.ingress?.map(y => toJson_NetworkPolicyIngressRule(y)),
-    'podSelector': toJson_LabelSelector(obj.podSelector),
-    'policyTypes': obj.policyTypes?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.egress?.map(y => toJson_NetworkPolicyEgressRule(y));
+  if (value !== undefined) result['egress'] = value;
+  value = obj.ingress?.map(y => toJson_NetworkPolicyIngressRule(y));
+  if (value !== undefined) result['ingress'] = value;
+  value = toJson_LabelSelector(obj.podSelector);
+  if (value !== undefined) result['podSelector'] = value;
+  value = obj.policyTypes?.map(y => y);
+  if (value !== undefined) result['policyTypes'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -20733,11 +21256,11 @@ export interface ServiceCidrSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceCidrSpec(obj: ServiceCidrSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'cidrs': obj.cidrs?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.cidrs?.map(y => y);
+  if (value !== undefined) result['cidrs'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -20761,11 +21284,11 @@ export interface IpAddressSpecV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_IpAddressSpecV1Beta1(obj: IpAddressSpecV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'parentRef': toJson_ParentReferenceV1Beta1(obj.parentRef),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ParentReferenceV1Beta1(obj.parentRef);
+  if (value !== undefined) result['parentRef'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -20789,11 +21312,11 @@ export interface ServiceCidrSpecV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceCidrSpecV1Beta1(obj: ServiceCidrSpecV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'cidrs': obj.cidrs?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.cidrs?.map(y => y);
+  if (value !== undefined) result['cidrs'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -20817,11 +21340,11 @@ export interface Overhead {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_Overhead(obj: Overhead | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'podFixed': ((obj.podFixed) === undefined) ? undefined : (definedEntries(obj.podFixed, (v) => v?.value)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = ((obj.podFixed) === undefined) ? undefined : (definedEntries(obj.podFixed, (v) => v?.value));
+  if (value !== undefined) result['podFixed'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -20852,12 +21375,13 @@ export interface Scheduling {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_Scheduling(obj: Scheduling | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'nodeSelector': ((obj.nodeSelector) === undefined) ? undefined : (definedValues(obj.nodeSelector)),
-    'tolerations': obj.tolerations?.map(y => toJson_Toleration(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = ((obj.nodeSelector) === undefined) ? undefined : (definedValues(obj.nodeSelector));
+  if (value !== undefined) result['nodeSelector'] = value;
+  value = obj.tolerations?.map(y => toJson_Toleration(y));
+  if (value !== undefined) result['tolerations'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -20931,18 +21455,25 @@ export interface DeleteOptions {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeleteOptions(obj: DeleteOptions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiVersion': obj.apiVersion,
-    'dryRun': obj.dryRun?.map(y => y),
-    'gracePeriodSeconds': obj.gracePeriodSeconds,
-    'ignoreStoreReadErrorWithClusterBreakingPotential': obj.ignoreStoreReadErrorWithClusterBreakingPotential,
-    'kind': obj.kind,
-    'orphanDependents': obj.orphanDependents,
-    'preconditions': toJson_Preconditions(obj.preconditions),
-    'propagationPolicy': obj.propagationPolicy,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiVersion;
+  if (value !== undefined) result['apiVersion'] = value;
+  value = obj.dryRun?.map(y => y);
+  if (value !== undefined) result['dryRun'] = value;
+  value = obj.gracePeriodSeconds;
+  if (value !== undefined) result['gracePeriodSeconds'] = value;
+  value = obj.ignoreStoreReadErrorWithClusterBreakingPotential;
+  if (value !== undefined) result['ignoreStoreReadErrorWithClusterBreakingPotential'] = value;
+  value = obj.kind;
+  if (value !== undefined) result['kind'] = value;
+  value = obj.orphanDependents;
+  if (value !== undefined) result['orphanDependents'] = value;
+  value = toJson_Preconditions(obj.preconditions);
+  if (value !== undefined) result['preconditions'] = value;
+  value = obj.propagationPolicy;
+  if (value !== undefined) result['propagationPolicy'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -20995,14 +21526,17 @@ export interface PodDisruptionBudgetSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodDisruptionBudgetSpec(obj: PodDisruptionBudgetSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'maxUnavailable': obj.maxUnavailable?.value,
-    'minAvailable': obj.minAvailable?.value,
-    'selector': toJson_LabelSelector(obj.selector),
-    'unhealthyPodEvictionPolicy': obj.unhealthyPodEvictionPolicy,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.maxUnavailable?.value;
+  if (value !== undefined) result['maxUnavailable'] = value;
+  value = obj.minAvailable?.value;
+  if (value !== undefined) result['minAvailable'] = value;
+  value = toJson_LabelSelector(obj.selector);
+  if (value !== undefined) result['selector'] = value;
+  value = obj.unhealthyPodEvictionPolicy;
+  if (value !== undefined) result['unhealthyPodEvictionPolicy'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -21026,11 +21560,11 @@ export interface AggregationRule {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_AggregationRule(obj: AggregationRule | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'clusterRoleSelectors': obj.clusterRoleSelectors?.map(y => toJson_LabelSelector(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.clusterRoleSelectors?.map(y => toJson_LabelSelector(y));
+  if (value !== undefined) result['clusterRoleSelectors'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -21082,15 +21616,19 @@ export interface PolicyRule {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PolicyRule(obj: PolicyRule | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'nonResourceURLs': obj.nonResourceUrLs?.map(y => y),
-    'resourceNames': obj.resourceNames?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'verbs': obj.verbs?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.nonResourceUrLs?.map(y => y);
+  if (value !== undefined) result['nonResourceURLs'] = value;
+  value = obj.resourceNames?.map(y => y);
+  if (value !== undefined) result['resourceNames'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.verbs?.map(y => y);
+  if (value !== undefined) result['verbs'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -21128,13 +21666,15 @@ export interface RoleRef {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_RoleRef(obj: RoleRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroup': obj.apiGroup,
-    'kind': obj.kind,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroup;
+  if (value !== undefined) result['apiGroup'] = value;
+  value = obj.kind;
+  if (value !== undefined) result['kind'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -21180,14 +21720,17 @@ export interface Subject {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_Subject(obj: Subject | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroup': obj.apiGroup,
-    'kind': obj.kind,
-    'name': obj.name,
-    'namespace': obj.namespace,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroup;
+  if (value !== undefined) result['apiGroup'] = value;
+  value = obj.kind;
+  if (value !== undefined) result['kind'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.namespace;
+  if (value !== undefined) result['namespace'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -21229,13 +21772,15 @@ export interface DeviceClassSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceClassSpec(obj: DeviceClassSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'config': obj.config?.map(y => toJson_DeviceClassConfiguration(y)),
-    'extendedResourceName': obj.extendedResourceName,
-    'selectors': obj.selectors?.map(y => toJson_DeviceSelector(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.config?.map(y => toJson_DeviceClassConfiguration(y));
+  if (value !== undefined) result['config'] = value;
+  value = obj.extendedResourceName;
+  if (value !== undefined) result['extendedResourceName'] = value;
+  value = obj.selectors?.map(y => toJson_DeviceSelector(y));
+  if (value !== undefined) result['selectors'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -21259,11 +21804,11 @@ export interface ResourceClaimSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ResourceClaimSpec(obj: ResourceClaimSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'devices': toJson_DeviceClaim(obj.devices),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_DeviceClaim(obj.devices);
+  if (value !== undefined) result['devices'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -21294,12 +21839,13 @@ export interface ResourceClaimTemplateSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ResourceClaimTemplateSpec(obj: ResourceClaimTemplateSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ResourceClaimSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ResourceClaimSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -21392,18 +21938,25 @@ export interface ResourceSliceSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ResourceSliceSpec(obj: ResourceSliceSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'allNodes': obj.allNodes,
-    'devices': obj.devices?.map(y => toJson_Device(y)),
-    'driver': obj.driver,
-    'nodeName': obj.nodeName,
-    'nodeSelector': toJson_NodeSelector(obj.nodeSelector),
-    'perDeviceNodeSelection': obj.perDeviceNodeSelection,
-    'pool': toJson_ResourcePool(obj.pool),
-    'sharedCounters': obj.sharedCounters?.map(y => toJson_CounterSet(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.allNodes;
+  if (value !== undefined) result['allNodes'] = value;
+  value = obj.devices?.map(y => toJson_Device(y));
+  if (value !== undefined) result['devices'] = value;
+  value = obj.driver;
+  if (value !== undefined) result['driver'] = value;
+  value = obj.nodeName;
+  if (value !== undefined) result['nodeName'] = value;
+  value = toJson_NodeSelector(obj.nodeSelector);
+  if (value !== undefined) result['nodeSelector'] = value;
+  value = obj.perDeviceNodeSelection;
+  if (value !== undefined) result['perDeviceNodeSelection'] = value;
+  value = toJson_ResourcePool(obj.pool);
+  if (value !== undefined) result['pool'] = value;
+  value = obj.sharedCounters?.map(y => toJson_CounterSet(y));
+  if (value !== undefined) result['sharedCounters'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -21434,12 +21987,13 @@ export interface DeviceTaintRuleSpecV1Alpha3 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceTaintRuleSpecV1Alpha3(obj: DeviceTaintRuleSpecV1Alpha3 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'deviceSelector': toJson_DeviceTaintSelectorV1Alpha3(obj.deviceSelector),
-    'taint': toJson_DeviceTaintV1Alpha3(obj.taint),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_DeviceTaintSelectorV1Alpha3(obj.deviceSelector);
+  if (value !== undefined) result['deviceSelector'] = value;
+  value = toJson_DeviceTaintV1Alpha3(obj.taint);
+  if (value !== undefined) result['taint'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -21481,13 +22035,15 @@ export interface DeviceClassSpecV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceClassSpecV1Beta1(obj: DeviceClassSpecV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'config': obj.config?.map(y => toJson_DeviceClassConfigurationV1Beta1(y)),
-    'extendedResourceName': obj.extendedResourceName,
-    'selectors': obj.selectors?.map(y => toJson_DeviceSelectorV1Beta1(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.config?.map(y => toJson_DeviceClassConfigurationV1Beta1(y));
+  if (value !== undefined) result['config'] = value;
+  value = obj.extendedResourceName;
+  if (value !== undefined) result['extendedResourceName'] = value;
+  value = obj.selectors?.map(y => toJson_DeviceSelectorV1Beta1(y));
+  if (value !== undefined) result['selectors'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -21511,11 +22067,11 @@ export interface ResourceClaimSpecV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ResourceClaimSpecV1Beta1(obj: ResourceClaimSpecV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'devices': toJson_DeviceClaimV1Beta1(obj.devices),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_DeviceClaimV1Beta1(obj.devices);
+  if (value !== undefined) result['devices'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -21546,12 +22102,13 @@ export interface ResourceClaimTemplateSpecV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ResourceClaimTemplateSpecV1Beta1(obj: ResourceClaimTemplateSpecV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ResourceClaimSpecV1Beta1(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ResourceClaimSpecV1Beta1(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -21644,18 +22201,25 @@ export interface ResourceSliceSpecV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ResourceSliceSpecV1Beta1(obj: ResourceSliceSpecV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'allNodes': obj.allNodes,
-    'devices': obj.devices?.map(y => toJson_DeviceV1Beta1(y)),
-    'driver': obj.driver,
-    'nodeName': obj.nodeName,
-    'nodeSelector': toJson_NodeSelector(obj.nodeSelector),
-    'perDeviceNodeSelection': obj.perDeviceNodeSelection,
-    'pool': toJson_ResourcePoolV1Beta1(obj.pool),
-    'sharedCounters': obj.sharedCounters?.map(y => toJson_CounterSetV1Beta1(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.allNodes;
+  if (value !== undefined) result['allNodes'] = value;
+  value = obj.devices?.map(y => toJson_DeviceV1Beta1(y));
+  if (value !== undefined) result['devices'] = value;
+  value = obj.driver;
+  if (value !== undefined) result['driver'] = value;
+  value = obj.nodeName;
+  if (value !== undefined) result['nodeName'] = value;
+  value = toJson_NodeSelector(obj.nodeSelector);
+  if (value !== undefined) result['nodeSelector'] = value;
+  value = obj.perDeviceNodeSelection;
+  if (value !== undefined) result['perDeviceNodeSelection'] = value;
+  value = toJson_ResourcePoolV1Beta1(obj.pool);
+  if (value !== undefined) result['pool'] = value;
+  value = obj.sharedCounters?.map(y => toJson_CounterSetV1Beta1(y));
+  if (value !== undefined) result['sharedCounters'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -21697,13 +22261,15 @@ export interface DeviceClassSpecV1Beta2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceClassSpecV1Beta2(obj: DeviceClassSpecV1Beta2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'config': obj.config?.map(y => toJson_DeviceClassConfigurationV1Beta2(y)),
-    'extendedResourceName': obj.extendedResourceName,
-    'selectors': obj.selectors?.map(y => toJson_DeviceSelectorV1Beta2(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.config?.map(y => toJson_DeviceClassConfigurationV1Beta2(y));
+  if (value !== undefined) result['config'] = value;
+  value = obj.extendedResourceName;
+  if (value !== undefined) result['extendedResourceName'] = value;
+  value = obj.selectors?.map(y => toJson_DeviceSelectorV1Beta2(y));
+  if (value !== undefined) result['selectors'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -21727,11 +22293,11 @@ export interface ResourceClaimSpecV1Beta2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ResourceClaimSpecV1Beta2(obj: ResourceClaimSpecV1Beta2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'devices': toJson_DeviceClaimV1Beta2(obj.devices),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_DeviceClaimV1Beta2(obj.devices);
+  if (value !== undefined) result['devices'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -21762,12 +22328,13 @@ export interface ResourceClaimTemplateSpecV1Beta2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ResourceClaimTemplateSpecV1Beta2(obj: ResourceClaimTemplateSpecV1Beta2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ResourceClaimSpecV1Beta2(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ResourceClaimSpecV1Beta2(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -21860,18 +22427,25 @@ export interface ResourceSliceSpecV1Beta2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ResourceSliceSpecV1Beta2(obj: ResourceSliceSpecV1Beta2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'allNodes': obj.allNodes,
-    'devices': obj.devices?.map(y => toJson_DeviceV1Beta2(y)),
-    'driver': obj.driver,
-    'nodeName': obj.nodeName,
-    'nodeSelector': toJson_NodeSelector(obj.nodeSelector),
-    'perDeviceNodeSelection': obj.perDeviceNodeSelection,
-    'pool': toJson_ResourcePoolV1Beta2(obj.pool),
-    'sharedCounters': obj.sharedCounters?.map(y => toJson_CounterSetV1Beta2(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.allNodes;
+  if (value !== undefined) result['allNodes'] = value;
+  value = obj.devices?.map(y => toJson_DeviceV1Beta2(y));
+  if (value !== undefined) result['devices'] = value;
+  value = obj.driver;
+  if (value !== undefined) result['driver'] = value;
+  value = obj.nodeName;
+  if (value !== undefined) result['nodeName'] = value;
+  value = toJson_NodeSelector(obj.nodeSelector);
+  if (value !== undefined) result['nodeSelector'] = value;
+  value = obj.perDeviceNodeSelection;
+  if (value !== undefined) result['perDeviceNodeSelection'] = value;
+  value = toJson_ResourcePoolV1Beta2(obj.pool);
+  if (value !== undefined) result['pool'] = value;
+  value = obj.sharedCounters?.map(y => toJson_CounterSetV1Beta2(y));
+  if (value !== undefined) result['sharedCounters'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -22001,19 +22575,27 @@ export interface CsiDriverSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CsiDriverSpec(obj: CsiDriverSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'attachRequired': obj.attachRequired,
-    'fsGroupPolicy': obj.fsGroupPolicy,
-    'nodeAllocatableUpdatePeriodSeconds': obj.nodeAllocatableUpdatePeriodSeconds,
-    'podInfoOnMount': obj.podInfoOnMount,
-    'requiresRepublish': obj.requiresRepublish,
-    'seLinuxMount': obj.seLinuxMount,
-    'storageCapacity': obj.storageCapacity,
-    'tokenRequests': obj.tokenRequests?.map(y => toJson_TokenRequest(y)),
-    'volumeLifecycleModes': obj.volumeLifecycleModes?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.attachRequired;
+  if (value !== undefined) result['attachRequired'] = value;
+  value = obj.fsGroupPolicy;
+  if (value !== undefined) result['fsGroupPolicy'] = value;
+  value = obj.nodeAllocatableUpdatePeriodSeconds;
+  if (value !== undefined) result['nodeAllocatableUpdatePeriodSeconds'] = value;
+  value = obj.podInfoOnMount;
+  if (value !== undefined) result['podInfoOnMount'] = value;
+  value = obj.requiresRepublish;
+  if (value !== undefined) result['requiresRepublish'] = value;
+  value = obj.seLinuxMount;
+  if (value !== undefined) result['seLinuxMount'] = value;
+  value = obj.storageCapacity;
+  if (value !== undefined) result['storageCapacity'] = value;
+  value = obj.tokenRequests?.map(y => toJson_TokenRequest(y));
+  if (value !== undefined) result['tokenRequests'] = value;
+  value = obj.volumeLifecycleModes?.map(y => y);
+  if (value !== undefined) result['volumeLifecycleModes'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -22037,11 +22619,11 @@ export interface CsiNodeSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CsiNodeSpec(obj: CsiNodeSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'drivers': obj.drivers?.map(y => toJson_CsiNodeDriver(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.drivers?.map(y => toJson_CsiNodeDriver(y));
+  if (value !== undefined) result['drivers'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -22086,12 +22668,13 @@ export interface LabelSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_LabelSelector(obj: LabelSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_LabelSelectorRequirement(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_LabelSelectorRequirement(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -22115,11 +22698,11 @@ export interface TopologySelectorTerm {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TopologySelectorTerm(obj: TopologySelectorTerm | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchLabelExpressions': obj.matchLabelExpressions?.map(y => toJson_TopologySelectorLabelRequirement(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchLabelExpressions?.map(y => toJson_TopologySelectorLabelRequirement(y));
+  if (value !== undefined) result['matchLabelExpressions'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -22157,13 +22740,15 @@ export interface VolumeAttachmentSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_VolumeAttachmentSpec(obj: VolumeAttachmentSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'attacher': obj.attacher,
-    'nodeName': obj.nodeName,
-    'source': toJson_VolumeAttachmentSource(obj.source),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.attacher;
+  if (value !== undefined) result['attacher'] = value;
+  value = obj.nodeName;
+  if (value !== undefined) result['nodeName'] = value;
+  value = toJson_VolumeAttachmentSource(obj.source);
+  if (value !== undefined) result['source'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -22194,12 +22779,13 @@ export interface StorageVersionMigrationSpecV1Alpha1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_StorageVersionMigrationSpecV1Alpha1(obj: StorageVersionMigrationSpecV1Alpha1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'continueToken': obj.continueToken,
-    'resource': toJson_GroupVersionResourceV1Alpha1(obj.resource),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.continueToken;
+  if (value !== undefined) result['continueToken'] = value;
+  value = toJson_GroupVersionResourceV1Alpha1(obj.resource);
+  if (value !== undefined) result['resource'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -22258,16 +22844,21 @@ export interface CustomResourceDefinitionSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CustomResourceDefinitionSpec(obj: CustomResourceDefinitionSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'conversion': toJson_CustomResourceConversion(obj.conversion),
-    'group': obj.group,
-    'names': toJson_CustomResourceDefinitionNames(obj.names),
-    'preserveUnknownFields': obj.preserveUnknownFields,
-    'scope': obj.scope,
-    'versions': obj.versions?.map(y => toJson_CustomResourceDefinitionVersion(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_CustomResourceConversion(obj.conversion);
+  if (value !== undefined) result['conversion'] = value;
+  value = obj.group;
+  if (value !== undefined) result['group'] = value;
+  value = toJson_CustomResourceDefinitionNames(obj.names);
+  if (value !== undefined) result['names'] = value;
+  value = obj.preserveUnknownFields;
+  if (value !== undefined) result['preserveUnknownFields'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  value = obj.versions?.map(y => toJson_CustomResourceDefinitionVersion(y));
+  if (value !== undefined) result['versions'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -22326,16 +22917,21 @@ export interface StatusDetails {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_StatusDetails(obj: StatusDetails | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'causes': obj.causes?.map(y => toJson_StatusCause(y)),
-    'group': obj.group,
-    'kind': obj.kind,
-    'name': obj.name,
-    'retryAfterSeconds': obj.retryAfterSeconds,
-    'uid': obj.uid,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.causes?.map(y => toJson_StatusCause(y));
+  if (value !== undefined) result['causes'] = value;
+  value = obj.group;
+  if (value !== undefined) result['group'] = value;
+  value = obj.kind;
+  if (value !== undefined) result['kind'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.retryAfterSeconds;
+  if (value !== undefined) result['retryAfterSeconds'] = value;
+  value = obj.uid;
+  if (value !== undefined) result['uid'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -22401,17 +22997,23 @@ export interface ApiServiceSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ApiServiceSpec(obj: ApiServiceSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'caBundle': obj.caBundle,
-    'group': obj.group,
-    'groupPriorityMinimum': obj.groupPriorityMinimum,
-    'insecureSkipTLSVerify': obj.insecureSkipTlsVerify,
-    'service': toJson_ServiceReference(obj.service),
-    'version': obj.version,
-    'versionPriority': obj.versionPriority,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.caBundle;
+  if (value !== undefined) result['caBundle'] = value;
+  value = obj.group;
+  if (value !== undefined) result['group'] = value;
+  value = obj.groupPriorityMinimum;
+  if (value !== undefined) result['groupPriorityMinimum'] = value;
+  value = obj.insecureSkipTlsVerify;
+  if (value !== undefined) result['insecureSkipTLSVerify'] = value;
+  value = toJson_ServiceReference(obj.service);
+  if (value !== undefined) result['service'] = value;
+  value = obj.version;
+  if (value !== undefined) result['version'] = value;
+  value = obj.versionPriority;
+  if (value !== undefined) result['versionPriority'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -22477,17 +23079,23 @@ export interface ManagedFieldsEntry {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ManagedFieldsEntry(obj: ManagedFieldsEntry | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiVersion': obj.apiVersion,
-    'fieldsType': obj.fieldsType,
-    'fieldsV1': obj.fieldsV1,
-    'manager': obj.manager,
-    'operation': obj.operation,
-    'subresource': obj.subresource,
-    'time': obj.time?.toISOString(),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiVersion;
+  if (value !== undefined) result['apiVersion'] = value;
+  value = obj.fieldsType;
+  if (value !== undefined) result['fieldsType'] = value;
+  value = obj.fieldsV1;
+  if (value !== undefined) result['fieldsV1'] = value;
+  value = obj.manager;
+  if (value !== undefined) result['manager'] = value;
+  value = obj.operation;
+  if (value !== undefined) result['operation'] = value;
+  value = obj.subresource;
+  if (value !== undefined) result['subresource'] = value;
+  value = obj.time?.toISOString();
+  if (value !== undefined) result['time'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -22547,16 +23155,21 @@ export interface OwnerReference {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_OwnerReference(obj: OwnerReference | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiVersion': obj.apiVersion,
-    'blockOwnerDeletion': obj.blockOwnerDeletion,
-    'controller': obj.controller,
-    'kind': obj.kind,
-    'name': obj.name,
-    'uid': obj.uid,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiVersion;
+  if (value !== undefined) result['apiVersion'] = value;
+  value = obj.blockOwnerDeletion;
+  if (value !== undefined) result['blockOwnerDeletion'] = value;
+  value = obj.controller;
+  if (value !== undefined) result['controller'] = value;
+  value = obj.kind;
+  if (value !== undefined) result['kind'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.uid;
+  if (value !== undefined) result['uid'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -22606,13 +23219,15 @@ export interface WebhookClientConfig {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_WebhookClientConfig(obj: WebhookClientConfig | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'caBundle': obj.caBundle,
-    'service': toJson_ServiceReference(obj.service),
-    'url': obj.url,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.caBundle;
+  if (value !== undefined) result['caBundle'] = value;
+  value = toJson_ServiceReference(obj.service);
+  if (value !== undefined) result['service'] = value;
+  value = obj.url;
+  if (value !== undefined) result['url'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -22653,12 +23268,13 @@ export interface MatchCondition {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MatchCondition(obj: MatchCondition | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -22717,15 +23333,19 @@ export interface RuleWithOperations {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_RuleWithOperations(obj: RuleWithOperations | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'apiVersions': obj.apiVersions?.map(y => y),
-    'operations': obj.operations?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.apiVersions?.map(y => y);
+  if (value !== undefined) result['apiVersions'] = value;
+  value = obj.operations?.map(y => y);
+  if (value !== undefined) result['operations'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -22766,12 +23386,13 @@ export interface AuditAnnotation {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_AuditAnnotation(obj: AuditAnnotation | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'valueExpression': obj.valueExpression,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.valueExpression;
+  if (value !== undefined) result['valueExpression'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -22862,15 +23483,19 @@ export interface MatchResources {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MatchResources(obj: MatchResources | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'excludeResourceRules': obj.excludeResourceRules?.map(y => toJson_NamedRuleWithOperations(y)),
-    'matchPolicy': obj.matchPolicy,
-    'namespaceSelector': toJson_LabelSelector(obj.namespaceSelector),
-    'objectSelector': toJson_LabelSelector(obj.objectSelector),
-    'resourceRules': obj.resourceRules?.map(y => toJson_NamedRuleWithOperations(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.excludeResourceRules?.map(y => toJson_NamedRuleWithOperations(y));
+  if (value !== undefined) result['excludeResourceRules'] = value;
+  value = obj.matchPolicy;
+  if (value !== undefined) result['matchPolicy'] = value;
+  value = toJson_LabelSelector(obj.namespaceSelector);
+  if (value !== undefined) result['namespaceSelector'] = value;
+  value = toJson_LabelSelector(obj.objectSelector);
+  if (value !== undefined) result['objectSelector'] = value;
+  value = obj.resourceRules?.map(y => toJson_NamedRuleWithOperations(y));
+  if (value !== undefined) result['resourceRules'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -22901,12 +23526,13 @@ export interface ParamKind {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ParamKind(obj: ParamKind | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiVersion': obj.apiVersion,
-    'kind': obj.kind,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiVersion;
+  if (value !== undefined) result['apiVersion'] = value;
+  value = obj.kind;
+  if (value !== undefined) result['kind'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -22976,14 +23602,17 @@ export interface Validation {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_Validation(obj: Validation | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'message': obj.message,
-    'messageExpression': obj.messageExpression,
-    'reason': obj.reason,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.message;
+  if (value !== undefined) result['message'] = value;
+  value = obj.messageExpression;
+  if (value !== undefined) result['messageExpression'] = value;
+  value = obj.reason;
+  if (value !== undefined) result['reason'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -23014,12 +23643,13 @@ export interface Variable {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_Variable(obj: Variable | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -23082,14 +23712,17 @@ export interface ParamRef {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ParamRef(obj: ParamRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-    'namespace': obj.namespace,
-    'parameterNotFoundAction': obj.parameterNotFoundAction,
-    'selector': toJson_LabelSelector(obj.selector),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.namespace;
+  if (value !== undefined) result['namespace'] = value;
+  value = obj.parameterNotFoundAction;
+  if (value !== undefined) result['parameterNotFoundAction'] = value;
+  value = toJson_LabelSelector(obj.selector);
+  if (value !== undefined) result['selector'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -23128,12 +23761,13 @@ export interface MatchConditionV1Alpha1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MatchConditionV1Alpha1(obj: MatchConditionV1Alpha1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -23224,15 +23858,19 @@ export interface MatchResourcesV1Alpha1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MatchResourcesV1Alpha1(obj: MatchResourcesV1Alpha1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'excludeResourceRules': obj.excludeResourceRules?.map(y => toJson_NamedRuleWithOperationsV1Alpha1(y)),
-    'matchPolicy': obj.matchPolicy,
-    'namespaceSelector': toJson_LabelSelector(obj.namespaceSelector),
-    'objectSelector': toJson_LabelSelector(obj.objectSelector),
-    'resourceRules': obj.resourceRules?.map(y => toJson_NamedRuleWithOperationsV1Alpha1(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.excludeResourceRules?.map(y => toJson_NamedRuleWithOperationsV1Alpha1(y));
+  if (value !== undefined) result['excludeResourceRules'] = value;
+  value = obj.matchPolicy;
+  if (value !== undefined) result['matchPolicy'] = value;
+  value = toJson_LabelSelector(obj.namespaceSelector);
+  if (value !== undefined) result['namespaceSelector'] = value;
+  value = toJson_LabelSelector(obj.objectSelector);
+  if (value !== undefined) result['objectSelector'] = value;
+  value = obj.resourceRules?.map(y => toJson_NamedRuleWithOperationsV1Alpha1(y));
+  if (value !== undefined) result['resourceRules'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -23270,13 +23908,15 @@ export interface MutationV1Alpha1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutationV1Alpha1(obj: MutationV1Alpha1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'applyConfiguration': toJson_ApplyConfigurationV1Alpha1(obj.applyConfiguration),
-    'jsonPatch': toJson_JsonPatchV1Alpha1(obj.jsonPatch),
-    'patchType': obj.patchType,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ApplyConfigurationV1Alpha1(obj.applyConfiguration);
+  if (value !== undefined) result['applyConfiguration'] = value;
+  value = toJson_JsonPatchV1Alpha1(obj.jsonPatch);
+  if (value !== undefined) result['jsonPatch'] = value;
+  value = obj.patchType;
+  if (value !== undefined) result['patchType'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -23307,12 +23947,13 @@ export interface ParamKindV1Alpha1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ParamKindV1Alpha1(obj: ParamKindV1Alpha1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiVersion': obj.apiVersion,
-    'kind': obj.kind,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiVersion;
+  if (value !== undefined) result['apiVersion'] = value;
+  value = obj.kind;
+  if (value !== undefined) result['kind'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -23343,12 +23984,13 @@ export interface VariableV1Alpha1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_VariableV1Alpha1(obj: VariableV1Alpha1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -23408,14 +24050,17 @@ export interface ParamRefV1Alpha1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ParamRefV1Alpha1(obj: ParamRefV1Alpha1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-    'namespace': obj.namespace,
-    'parameterNotFoundAction': obj.parameterNotFoundAction,
-    'selector': toJson_LabelSelector(obj.selector),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.namespace;
+  if (value !== undefined) result['namespace'] = value;
+  value = obj.parameterNotFoundAction;
+  if (value !== undefined) result['parameterNotFoundAction'] = value;
+  value = toJson_LabelSelector(obj.selector);
+  if (value !== undefined) result['selector'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -23456,12 +24101,13 @@ export interface MatchConditionV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MatchConditionV1Beta1(obj: MatchConditionV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -23552,15 +24198,19 @@ export interface MatchResourcesV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MatchResourcesV1Beta1(obj: MatchResourcesV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'excludeResourceRules': obj.excludeResourceRules?.map(y => toJson_NamedRuleWithOperationsV1Beta1(y)),
-    'matchPolicy': obj.matchPolicy,
-    'namespaceSelector': toJson_LabelSelector(obj.namespaceSelector),
-    'objectSelector': toJson_LabelSelector(obj.objectSelector),
-    'resourceRules': obj.resourceRules?.map(y => toJson_NamedRuleWithOperationsV1Beta1(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.excludeResourceRules?.map(y => toJson_NamedRuleWithOperationsV1Beta1(y));
+  if (value !== undefined) result['excludeResourceRules'] = value;
+  value = obj.matchPolicy;
+  if (value !== undefined) result['matchPolicy'] = value;
+  value = toJson_LabelSelector(obj.namespaceSelector);
+  if (value !== undefined) result['namespaceSelector'] = value;
+  value = toJson_LabelSelector(obj.objectSelector);
+  if (value !== undefined) result['objectSelector'] = value;
+  value = obj.resourceRules?.map(y => toJson_NamedRuleWithOperationsV1Beta1(y));
+  if (value !== undefined) result['resourceRules'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -23598,13 +24248,15 @@ export interface MutationV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutationV1Beta1(obj: MutationV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'applyConfiguration': toJson_ApplyConfigurationV1Beta1(obj.applyConfiguration),
-    'jsonPatch': toJson_JsonPatchV1Beta1(obj.jsonPatch),
-    'patchType': obj.patchType,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ApplyConfigurationV1Beta1(obj.applyConfiguration);
+  if (value !== undefined) result['applyConfiguration'] = value;
+  value = toJson_JsonPatchV1Beta1(obj.jsonPatch);
+  if (value !== undefined) result['jsonPatch'] = value;
+  value = obj.patchType;
+  if (value !== undefined) result['patchType'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -23635,12 +24287,13 @@ export interface ParamKindV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ParamKindV1Beta1(obj: ParamKindV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiVersion': obj.apiVersion,
-    'kind': obj.kind,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiVersion;
+  if (value !== undefined) result['apiVersion'] = value;
+  value = obj.kind;
+  if (value !== undefined) result['kind'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -23671,12 +24324,13 @@ export interface VariableV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_VariableV1Beta1(obj: VariableV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -23739,14 +24393,17 @@ export interface ParamRefV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ParamRefV1Beta1(obj: ParamRefV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-    'namespace': obj.namespace,
-    'parameterNotFoundAction': obj.parameterNotFoundAction,
-    'selector': toJson_LabelSelector(obj.selector),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.namespace;
+  if (value !== undefined) result['namespace'] = value;
+  value = obj.parameterNotFoundAction;
+  if (value !== undefined) result['parameterNotFoundAction'] = value;
+  value = toJson_LabelSelector(obj.selector);
+  if (value !== undefined) result['selector'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -23778,12 +24435,13 @@ export interface DaemonSetUpdateStrategy {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DaemonSetUpdateStrategy(obj: DaemonSetUpdateStrategy | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'rollingUpdate': toJson_RollingUpdateDaemonSet(obj.rollingUpdate),
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_RollingUpdateDaemonSet(obj.rollingUpdate);
+  if (value !== undefined) result['rollingUpdate'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -23815,12 +24473,13 @@ export interface DeploymentStrategy {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeploymentStrategy(obj: DeploymentStrategy | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'rollingUpdate': toJson_RollingUpdateDeployment(obj.rollingUpdate),
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_RollingUpdateDeployment(obj.rollingUpdate);
+  if (value !== undefined) result['rollingUpdate'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -23847,11 +24506,11 @@ export interface StatefulSetOrdinals {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_StatefulSetOrdinals(obj: StatefulSetOrdinals | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'start': obj.start,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.start;
+  if (value !== undefined) result['start'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -23882,12 +24541,13 @@ export interface StatefulSetPersistentVolumeClaimRetentionPolicy {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_StatefulSetPersistentVolumeClaimRetentionPolicy(obj: StatefulSetPersistentVolumeClaimRetentionPolicy | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'whenDeleted': obj.whenDeleted,
-    'whenScaled': obj.whenScaled,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.whenDeleted;
+  if (value !== undefined) result['whenDeleted'] = value;
+  value = obj.whenScaled;
+  if (value !== undefined) result['whenScaled'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -23919,12 +24579,13 @@ export interface StatefulSetUpdateStrategy {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_StatefulSetUpdateStrategy(obj: StatefulSetUpdateStrategy | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'rollingUpdate': toJson_RollingUpdateStatefulSetStrategy(obj.rollingUpdate),
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_RollingUpdateStatefulSetStrategy(obj.rollingUpdate);
+  if (value !== undefined) result['rollingUpdate'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -23969,14 +24630,17 @@ export interface BoundObjectReference {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_BoundObjectReference(obj: BoundObjectReference | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiVersion': obj.apiVersion,
-    'kind': obj.kind,
-    'name': obj.name,
-    'uid': obj.uid,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiVersion;
+  if (value !== undefined) result['apiVersion'] = value;
+  value = obj.kind;
+  if (value !== undefined) result['kind'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.uid;
+  if (value !== undefined) result['uid'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -24007,12 +24671,13 @@ export interface NonResourceAttributes {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_NonResourceAttributes(obj: NonResourceAttributes | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'path': obj.path,
-    'verb': obj.verb,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.path;
+  if (value !== undefined) result['path'] = value;
+  value = obj.verb;
+  if (value !== undefined) result['verb'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -24092,19 +24757,27 @@ export interface ResourceAttributes {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ResourceAttributes(obj: ResourceAttributes | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'fieldSelector': toJson_FieldSelectorAttributes(obj.fieldSelector),
-    'group': obj.group,
-    'labelSelector': toJson_LabelSelectorAttributes(obj.labelSelector),
-    'name': obj.name,
-    'namespace': obj.namespace,
-    'resource': obj.resource,
-    'subresource': obj.subresource,
-    'verb': obj.verb,
-    'version': obj.version,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_FieldSelectorAttributes(obj.fieldSelector);
+  if (value !== undefined) result['fieldSelector'] = value;
+  value = obj.group;
+  if (value !== undefined) result['group'] = value;
+  value = toJson_LabelSelectorAttributes(obj.labelSelector);
+  if (value !== undefined) result['labelSelector'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.namespace;
+  if (value !== undefined) result['namespace'] = value;
+  value = obj.resource;
+  if (value !== undefined) result['resource'] = value;
+  value = obj.subresource;
+  if (value !== undefined) result['subresource'] = value;
+  value = obj.verb;
+  if (value !== undefined) result['verb'] = value;
+  value = obj.version;
+  if (value !== undefined) result['version'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -24142,13 +24815,15 @@ export interface CrossVersionObjectReference {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CrossVersionObjectReference(obj: CrossVersionObjectReference | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiVersion': obj.apiVersion,
-    'kind': obj.kind,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiVersion;
+  if (value !== undefined) result['apiVersion'] = value;
+  value = obj.kind;
+  if (value !== undefined) result['kind'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -24182,12 +24857,13 @@ export interface HorizontalPodAutoscalerBehaviorV2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_HorizontalPodAutoscalerBehaviorV2(obj: HorizontalPodAutoscalerBehaviorV2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'scaleDown': toJson_HpaScalingRulesV2(obj.scaleDown),
-    'scaleUp': toJson_HpaScalingRulesV2(obj.scaleUp),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_HpaScalingRulesV2(obj.scaleDown);
+  if (value !== undefined) result['scaleDown'] = value;
+  value = toJson_HpaScalingRulesV2(obj.scaleUp);
+  if (value !== undefined) result['scaleUp'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -24246,16 +24922,21 @@ export interface MetricSpecV2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MetricSpecV2(obj: MetricSpecV2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'containerResource': toJson_ContainerResourceMetricSourceV2(obj.containerResource),
-    'external': toJson_ExternalMetricSourceV2(obj.external),
-    'object': toJson_ObjectMetricSourceV2(obj.object),
-    'pods': toJson_PodsMetricSourceV2(obj.pods),
-    'resource': toJson_ResourceMetricSourceV2(obj.resource),
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ContainerResourceMetricSourceV2(obj.containerResource);
+  if (value !== undefined) result['containerResource'] = value;
+  value = toJson_ExternalMetricSourceV2(obj.external);
+  if (value !== undefined) result['external'] = value;
+  value = toJson_ObjectMetricSourceV2(obj.object);
+  if (value !== undefined) result['object'] = value;
+  value = toJson_PodsMetricSourceV2(obj.pods);
+  if (value !== undefined) result['pods'] = value;
+  value = toJson_ResourceMetricSourceV2(obj.resource);
+  if (value !== undefined) result['resource'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -24293,13 +24974,15 @@ export interface CrossVersionObjectReferenceV2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CrossVersionObjectReferenceV2(obj: CrossVersionObjectReferenceV2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiVersion': obj.apiVersion,
-    'kind': obj.kind,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiVersion;
+  if (value !== undefined) result['apiVersion'] = value;
+  value = obj.kind;
+  if (value !== undefined) result['kind'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -24330,12 +25013,13 @@ export interface JobTemplateSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_JobTemplateSpec(obj: JobTemplateSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_JobSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_JobSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -24359,11 +25043,11 @@ export interface PodFailurePolicy {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodFailurePolicy(obj: PodFailurePolicy | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'rules': obj.rules?.map(y => toJson_PodFailurePolicyRule(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.rules?.map(y => toJson_PodFailurePolicyRule(y));
+  if (value !== undefined) result['rules'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -24387,11 +25071,11 @@ export interface SuccessPolicy {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_SuccessPolicy(obj: SuccessPolicy | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'rules': obj.rules?.map(y => toJson_SuccessPolicyRule(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.rules?.map(y => toJson_SuccessPolicyRule(y));
+  if (value !== undefined) result['rules'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -24436,14 +25120,17 @@ export interface EndpointAddress {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_EndpointAddress(obj: EndpointAddress | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'hostname': obj.hostname,
-    'ip': obj.ip,
-    'nodeName': obj.nodeName,
-    'targetRef': toJson_ObjectReference(obj.targetRef),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.hostname;
+  if (value !== undefined) result['hostname'] = value;
+  value = obj.ip;
+  if (value !== undefined) result['ip'] = value;
+  value = obj.nodeName;
+  if (value !== undefined) result['nodeName'] = value;
+  value = toJson_ObjectReference(obj.targetRef);
+  if (value !== undefined) result['targetRef'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -24502,16 +25189,21 @@ export interface LimitRangeItem {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_LimitRangeItem(obj: LimitRangeItem | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'default': ((obj.default) === undefined) ? undefined : (definedEntries(obj.default, (v) => v?.value)),
-    'defaultRequest': ((obj.defaultRequest) === undefined) ? undefined : (definedEntries(obj.defaultRequest, (v) => v?.value)),
-    'max': ((obj.max) === undefined) ? undefined : (definedEntries(obj.max, (v) => v?.value)),
-    'maxLimitRequestRatio': ((obj.maxLimitRequestRatio) === undefined) ? undefined : (definedEntries(obj.maxLimitRequestRatio, (v) => v?.value)),
-    'min': ((obj.min) === undefined) ? undefined : (definedEntries(obj.min, (v) => v?.value)),
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = ((obj.default) === undefined) ? undefined : (definedEntries(obj.default, (v) => v?.value));
+  if (value !== undefined) result['default'] = value;
+  value = ((obj.defaultRequest) === undefined) ? undefined : (definedEntries(obj.defaultRequest, (v) => v?.value));
+  if (value !== undefined) result['defaultRequest'] = value;
+  value = ((obj.max) === undefined) ? undefined : (definedEntries(obj.max, (v) => v?.value));
+  if (value !== undefined) result['max'] = value;
+  value = ((obj.maxLimitRequestRatio) === undefined) ? undefined : (definedEntries(obj.maxLimitRequestRatio, (v) => v?.value));
+  if (value !== undefined) result['maxLimitRequestRatio'] = value;
+  value = ((obj.min) === undefined) ? undefined : (definedEntries(obj.min, (v) => v?.value));
+  if (value !== undefined) result['min'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -24535,11 +25227,11 @@ export interface NodeConfigSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_NodeConfigSource(obj: NodeConfigSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'configMap': toJson_ConfigMapNodeConfigSource(obj.configMap),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ConfigMapNodeConfigSource(obj.configMap);
+  if (value !== undefined) result['configMap'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -24584,14 +25276,17 @@ export interface Taint {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_Taint(obj: Taint | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'effect': obj.effect,
-    'key': obj.key,
-    'timeAdded': obj.timeAdded?.toISOString(),
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.effect;
+  if (value !== undefined) result['effect'] = value;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.timeAdded?.toISOString();
+  if (value !== undefined) result['timeAdded'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -24638,14 +25333,17 @@ export interface AwsElasticBlockStoreVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_AwsElasticBlockStoreVolumeSource(obj: AwsElasticBlockStoreVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'fsType': obj.fsType,
-    'partition': obj.partition,
-    'readOnly': obj.readOnly,
-    'volumeID': obj.volumeId,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.fsType;
+  if (value !== undefined) result['fsType'] = value;
+  value = obj.partition;
+  if (value !== undefined) result['partition'] = value;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  value = obj.volumeId;
+  if (value !== undefined) result['volumeID'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -24705,16 +25403,21 @@ export interface AzureDiskVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_AzureDiskVolumeSource(obj: AzureDiskVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'cachingMode': obj.cachingMode,
-    'diskName': obj.diskName,
-    'diskURI': obj.diskUri,
-    'fsType': obj.fsType,
-    'kind': obj.kind,
-    'readOnly': obj.readOnly,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.cachingMode;
+  if (value !== undefined) result['cachingMode'] = value;
+  value = obj.diskName;
+  if (value !== undefined) result['diskName'] = value;
+  value = obj.diskUri;
+  if (value !== undefined) result['diskURI'] = value;
+  value = obj.fsType;
+  if (value !== undefined) result['fsType'] = value;
+  value = obj.kind;
+  if (value !== undefined) result['kind'] = value;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -24759,14 +25462,17 @@ export interface AzureFilePersistentVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_AzureFilePersistentVolumeSource(obj: AzureFilePersistentVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'readOnly': obj.readOnly,
-    'secretName': obj.secretName,
-    'secretNamespace': obj.secretNamespace,
-    'shareName': obj.shareName,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  value = obj.secretName;
+  if (value !== undefined) result['secretName'] = value;
+  value = obj.secretNamespace;
+  if (value !== undefined) result['secretNamespace'] = value;
+  value = obj.shareName;
+  if (value !== undefined) result['shareName'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -24826,16 +25532,21 @@ export interface CephFsPersistentVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CephFsPersistentVolumeSource(obj: CephFsPersistentVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'monitors': obj.monitors?.map(y => y),
-    'path': obj.path,
-    'readOnly': obj.readOnly,
-    'secretFile': obj.secretFile,
-    'secretRef': toJson_SecretReference(obj.secretRef),
-    'user': obj.user,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.monitors?.map(y => y);
+  if (value !== undefined) result['monitors'] = value;
+  value = obj.path;
+  if (value !== undefined) result['path'] = value;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  value = obj.secretFile;
+  if (value !== undefined) result['secretFile'] = value;
+  value = toJson_SecretReference(obj.secretRef);
+  if (value !== undefined) result['secretRef'] = value;
+  value = obj.user;
+  if (value !== undefined) result['user'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -24881,14 +25592,17 @@ export interface CinderPersistentVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CinderPersistentVolumeSource(obj: CinderPersistentVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'fsType': obj.fsType,
-    'readOnly': obj.readOnly,
-    'secretRef': toJson_SecretReference(obj.secretRef),
-    'volumeID': obj.volumeId,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.fsType;
+  if (value !== undefined) result['fsType'] = value;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  value = toJson_SecretReference(obj.secretRef);
+  if (value !== undefined) result['secretRef'] = value;
+  value = obj.volumeId;
+  if (value !== undefined) result['volumeID'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -24976,20 +25690,29 @@ export interface CsiPersistentVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CsiPersistentVolumeSource(obj: CsiPersistentVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'controllerExpandSecretRef': toJson_SecretReference(obj.controllerExpandSecretRef),
-    'controllerPublishSecretRef': toJson_SecretReference(obj.controllerPublishSecretRef),
-    'driver': obj.driver,
-    'fsType': obj.fsType,
-    'nodeExpandSecretRef': toJson_SecretReference(obj.nodeExpandSecretRef),
-    'nodePublishSecretRef': toJson_SecretReference(obj.nodePublishSecretRef),
-    'nodeStageSecretRef': toJson_SecretReference(obj.nodeStageSecretRef),
-    'readOnly': obj.readOnly,
-    'volumeAttributes': ((obj.volumeAttributes) === undefined) ? undefined : (definedValues(obj.volumeAttributes)),
-    'volumeHandle': obj.volumeHandle,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_SecretReference(obj.controllerExpandSecretRef);
+  if (value !== undefined) result['controllerExpandSecretRef'] = value;
+  value = toJson_SecretReference(obj.controllerPublishSecretRef);
+  if (value !== undefined) result['controllerPublishSecretRef'] = value;
+  value = obj.driver;
+  if (value !== undefined) result['driver'] = value;
+  value = obj.fsType;
+  if (value !== undefined) result['fsType'] = value;
+  value = toJson_SecretReference(obj.nodeExpandSecretRef);
+  if (value !== undefined) result['nodeExpandSecretRef'] = value;
+  value = toJson_SecretReference(obj.nodePublishSecretRef);
+  if (value !== undefined) result['nodePublishSecretRef'] = value;
+  value = toJson_SecretReference(obj.nodeStageSecretRef);
+  if (value !== undefined) result['nodeStageSecretRef'] = value;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  value = ((obj.volumeAttributes) === undefined) ? undefined : (definedValues(obj.volumeAttributes));
+  if (value !== undefined) result['volumeAttributes'] = value;
+  value = obj.volumeHandle;
+  if (value !== undefined) result['volumeHandle'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -25042,15 +25765,19 @@ export interface FcVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_FcVolumeSource(obj: FcVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'fsType': obj.fsType,
-    'lun': obj.lun,
-    'readOnly': obj.readOnly,
-    'targetWWNs': obj.targetWwNs?.map(y => y),
-    'wwids': obj.wwids?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.fsType;
+  if (value !== undefined) result['fsType'] = value;
+  value = obj.lun;
+  if (value !== undefined) result['lun'] = value;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  value = obj.targetWwNs?.map(y => y);
+  if (value !== undefined) result['targetWWNs'] = value;
+  value = obj.wwids?.map(y => y);
+  if (value !== undefined) result['wwids'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -25102,15 +25829,19 @@ export interface FlexPersistentVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_FlexPersistentVolumeSource(obj: FlexPersistentVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'driver': obj.driver,
-    'fsType': obj.fsType,
-    'options': ((obj.options) === undefined) ? undefined : (definedValues(obj.options)),
-    'readOnly': obj.readOnly,
-    'secretRef': toJson_SecretReference(obj.secretRef),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.driver;
+  if (value !== undefined) result['driver'] = value;
+  value = obj.fsType;
+  if (value !== undefined) result['fsType'] = value;
+  value = ((obj.options) === undefined) ? undefined : (definedValues(obj.options));
+  if (value !== undefined) result['options'] = value;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  value = toJson_SecretReference(obj.secretRef);
+  if (value !== undefined) result['secretRef'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -25141,12 +25872,13 @@ export interface FlockerVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_FlockerVolumeSource(obj: FlockerVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'datasetName': obj.datasetName,
-    'datasetUUID': obj.datasetUuid,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.datasetName;
+  if (value !== undefined) result['datasetName'] = value;
+  value = obj.datasetUuid;
+  if (value !== undefined) result['datasetUUID'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -25194,14 +25926,17 @@ export interface GcePersistentDiskVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_GcePersistentDiskVolumeSource(obj: GcePersistentDiskVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'fsType': obj.fsType,
-    'partition': obj.partition,
-    'pdName': obj.pdName,
-    'readOnly': obj.readOnly,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.fsType;
+  if (value !== undefined) result['fsType'] = value;
+  value = obj.partition;
+  if (value !== undefined) result['partition'] = value;
+  value = obj.pdName;
+  if (value !== undefined) result['pdName'] = value;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -25247,14 +25982,17 @@ export interface GlusterfsPersistentVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_GlusterfsPersistentVolumeSource(obj: GlusterfsPersistentVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'endpoints': obj.endpoints,
-    'endpointsNamespace': obj.endpointsNamespace,
-    'path': obj.path,
-    'readOnly': obj.readOnly,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.endpoints;
+  if (value !== undefined) result['endpoints'] = value;
+  value = obj.endpointsNamespace;
+  if (value !== undefined) result['endpointsNamespace'] = value;
+  value = obj.path;
+  if (value !== undefined) result['path'] = value;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -25286,12 +26024,13 @@ export interface HostPathVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_HostPathVolumeSource(obj: HostPathVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'path': obj.path,
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.path;
+  if (value !== undefined) result['path'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -25387,21 +26126,31 @@ export interface IscsiPersistentVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_IscsiPersistentVolumeSource(obj: IscsiPersistentVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'chapAuthDiscovery': obj.chapAuthDiscovery,
-    'chapAuthSession': obj.chapAuthSession,
-    'fsType': obj.fsType,
-    'initiatorName': obj.initiatorName,
-    'iqn': obj.iqn,
-    'iscsiInterface': obj.iscsiInterface,
-    'lun': obj.lun,
-    'portals': obj.portals?.map(y => y),
-    'readOnly': obj.readOnly,
-    'secretRef': toJson_SecretReference(obj.secretRef),
-    'targetPortal': obj.targetPortal,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.chapAuthDiscovery;
+  if (value !== undefined) result['chapAuthDiscovery'] = value;
+  value = obj.chapAuthSession;
+  if (value !== undefined) result['chapAuthSession'] = value;
+  value = obj.fsType;
+  if (value !== undefined) result['fsType'] = value;
+  value = obj.initiatorName;
+  if (value !== undefined) result['initiatorName'] = value;
+  value = obj.iqn;
+  if (value !== undefined) result['iqn'] = value;
+  value = obj.iscsiInterface;
+  if (value !== undefined) result['iscsiInterface'] = value;
+  value = obj.lun;
+  if (value !== undefined) result['lun'] = value;
+  value = obj.portals?.map(y => y);
+  if (value !== undefined) result['portals'] = value;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  value = toJson_SecretReference(obj.secretRef);
+  if (value !== undefined) result['secretRef'] = value;
+  value = obj.targetPortal;
+  if (value !== undefined) result['targetPortal'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -25432,12 +26181,13 @@ export interface LocalVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_LocalVolumeSource(obj: LocalVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'fsType': obj.fsType,
-    'path': obj.path,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.fsType;
+  if (value !== undefined) result['fsType'] = value;
+  value = obj.path;
+  if (value !== undefined) result['path'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -25476,13 +26226,15 @@ export interface NfsVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_NfsVolumeSource(obj: NfsVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'path': obj.path,
-    'readOnly': obj.readOnly,
-    'server': obj.server,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.path;
+  if (value !== undefined) result['path'] = value;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  value = obj.server;
+  if (value !== undefined) result['server'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -25506,11 +26258,11 @@ export interface VolumeNodeAffinity {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_VolumeNodeAffinity(obj: VolumeNodeAffinity | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'required': toJson_NodeSelector(obj.required),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_NodeSelector(obj.required);
+  if (value !== undefined) result['required'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -25541,12 +26293,13 @@ export interface PhotonPersistentDiskVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PhotonPersistentDiskVolumeSource(obj: PhotonPersistentDiskVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'fsType': obj.fsType,
-    'pdID': obj.pdId,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.fsType;
+  if (value !== undefined) result['fsType'] = value;
+  value = obj.pdId;
+  if (value !== undefined) result['pdID'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -25584,13 +26337,15 @@ export interface PortworxVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PortworxVolumeSource(obj: PortworxVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'fsType': obj.fsType,
-    'readOnly': obj.readOnly,
-    'volumeID': obj.volumeId,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.fsType;
+  if (value !== undefined) result['fsType'] = value;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  value = obj.volumeId;
+  if (value !== undefined) result['volumeID'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -25652,16 +26407,21 @@ export interface QuobyteVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_QuobyteVolumeSource(obj: QuobyteVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'group': obj.group,
-    'readOnly': obj.readOnly,
-    'registry': obj.registry,
-    'tenant': obj.tenant,
-    'user': obj.user,
-    'volume': obj.volume,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.group;
+  if (value !== undefined) result['group'] = value;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  value = obj.registry;
+  if (value !== undefined) result['registry'] = value;
+  value = obj.tenant;
+  if (value !== undefined) result['tenant'] = value;
+  value = obj.user;
+  if (value !== undefined) result['user'] = value;
+  value = obj.volume;
+  if (value !== undefined) result['volume'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -25739,18 +26499,25 @@ export interface RbdPersistentVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_RbdPersistentVolumeSource(obj: RbdPersistentVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'fsType': obj.fsType,
-    'image': obj.image,
-    'keyring': obj.keyring,
-    'monitors': obj.monitors?.map(y => y),
-    'pool': obj.pool,
-    'readOnly': obj.readOnly,
-    'secretRef': toJson_SecretReference(obj.secretRef),
-    'user': obj.user,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.fsType;
+  if (value !== undefined) result['fsType'] = value;
+  value = obj.image;
+  if (value !== undefined) result['image'] = value;
+  value = obj.keyring;
+  if (value !== undefined) result['keyring'] = value;
+  value = obj.monitors?.map(y => y);
+  if (value !== undefined) result['monitors'] = value;
+  value = obj.pool;
+  if (value !== undefined) result['pool'] = value;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  value = toJson_SecretReference(obj.secretRef);
+  if (value !== undefined) result['secretRef'] = value;
+  value = obj.user;
+  if (value !== undefined) result['user'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -25839,20 +26606,29 @@ export interface ScaleIoPersistentVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScaleIoPersistentVolumeSource(obj: ScaleIoPersistentVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'fsType': obj.fsType,
-    'gateway': obj.gateway,
-    'protectionDomain': obj.protectionDomain,
-    'readOnly': obj.readOnly,
-    'secretRef': toJson_SecretReference(obj.secretRef),
-    'sslEnabled': obj.sslEnabled,
-    'storageMode': obj.storageMode,
-    'storagePool': obj.storagePool,
-    'system': obj.system,
-    'volumeName': obj.volumeName,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.fsType;
+  if (value !== undefined) result['fsType'] = value;
+  value = obj.gateway;
+  if (value !== undefined) result['gateway'] = value;
+  value = obj.protectionDomain;
+  if (value !== undefined) result['protectionDomain'] = value;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  value = toJson_SecretReference(obj.secretRef);
+  if (value !== undefined) result['secretRef'] = value;
+  value = obj.sslEnabled;
+  if (value !== undefined) result['sslEnabled'] = value;
+  value = obj.storageMode;
+  if (value !== undefined) result['storageMode'] = value;
+  value = obj.storagePool;
+  if (value !== undefined) result['storagePool'] = value;
+  value = obj.system;
+  if (value !== undefined) result['system'] = value;
+  value = obj.volumeName;
+  if (value !== undefined) result['volumeName'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -25904,15 +26680,19 @@ export interface StorageOsPersistentVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_StorageOsPersistentVolumeSource(obj: StorageOsPersistentVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'fsType': obj.fsType,
-    'readOnly': obj.readOnly,
-    'secretRef': toJson_ObjectReference(obj.secretRef),
-    'volumeName': obj.volumeName,
-    'volumeNamespace': obj.volumeNamespace,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.fsType;
+  if (value !== undefined) result['fsType'] = value;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  value = toJson_ObjectReference(obj.secretRef);
+  if (value !== undefined) result['secretRef'] = value;
+  value = obj.volumeName;
+  if (value !== undefined) result['volumeName'] = value;
+  value = obj.volumeNamespace;
+  if (value !== undefined) result['volumeNamespace'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -25957,14 +26737,17 @@ export interface VsphereVirtualDiskVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_VsphereVirtualDiskVolumeSource(obj: VsphereVirtualDiskVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'fsType': obj.fsType,
-    'storagePolicyID': obj.storagePolicyId,
-    'storagePolicyName': obj.storagePolicyName,
-    'volumePath': obj.volumePath,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.fsType;
+  if (value !== undefined) result['fsType'] = value;
+  value = obj.storagePolicyId;
+  if (value !== undefined) result['storagePolicyID'] = value;
+  value = obj.storagePolicyName;
+  if (value !== undefined) result['storagePolicyName'] = value;
+  value = obj.volumePath;
+  if (value !== undefined) result['volumePath'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -26002,13 +26785,15 @@ export interface TypedLocalObjectReference {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TypedLocalObjectReference(obj: TypedLocalObjectReference | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroup': obj.apiGroup,
-    'kind': obj.kind,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroup;
+  if (value !== undefined) result['apiGroup'] = value;
+  value = obj.kind;
+  if (value !== undefined) result['kind'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -26053,14 +26838,17 @@ export interface TypedObjectReference {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TypedObjectReference(obj: TypedObjectReference | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroup': obj.apiGroup,
-    'kind': obj.kind,
-    'name': obj.name,
-    'namespace': obj.namespace,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroup;
+  if (value !== undefined) result['apiGroup'] = value;
+  value = obj.kind;
+  if (value !== undefined) result['kind'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.namespace;
+  if (value !== undefined) result['namespace'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -26091,12 +26879,13 @@ export interface VolumeResourceRequirements {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_VolumeResourceRequirements(obj: VolumeResourceRequirements | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'limits': ((obj.limits) === undefined) ? undefined : (definedEntries(obj.limits, (v) => v?.value)),
-    'requests': ((obj.requests) === undefined) ? undefined : (definedEntries(obj.requests, (v) => v?.value)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = ((obj.limits) === undefined) ? undefined : (definedEntries(obj.limits, (v) => v?.value));
+  if (value !== undefined) result['limits'] = value;
+  value = ((obj.requests) === undefined) ? undefined : (definedEntries(obj.requests, (v) => v?.value));
+  if (value !== undefined) result['requests'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -26134,13 +26923,15 @@ export interface Affinity {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_Affinity(obj: Affinity | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'nodeAffinity': toJson_NodeAffinity(obj.nodeAffinity),
-    'podAffinity': toJson_PodAffinity(obj.podAffinity),
-    'podAntiAffinity': toJson_PodAntiAffinity(obj.podAntiAffinity),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_NodeAffinity(obj.nodeAffinity);
+  if (value !== undefined) result['nodeAffinity'] = value;
+  value = toJson_PodAffinity(obj.podAffinity);
+  if (value !== undefined) result['podAffinity'] = value;
+  value = toJson_PodAntiAffinity(obj.podAntiAffinity);
+  if (value !== undefined) result['podAntiAffinity'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -26338,35 +27129,59 @@ export interface Container {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_Container(obj: Container | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'args': obj.args?.map(y => y),
-    'command': obj.command?.map(y => y),
-    'env': obj.env?.map(y => toJson_EnvVar(y)),
-    'envFrom': obj.envFrom?.map(y => toJson_EnvFromSource(y)),
-    'image': obj.image,
-    'imagePullPolicy': obj.imagePullPolicy,
-    'lifecycle': toJson_Lifecycle(obj.lifecycle),
-    'livenessProbe': toJson_Probe(obj.livenessProbe),
-    'name': obj.name,
-    'ports': obj.ports?.map(y => toJson_ContainerPort(y)),
-    'readinessProbe': toJson_Probe(obj.readinessProbe),
-    'resizePolicy': obj.resizePolicy?.map(y => toJson_ContainerResizePolicy(y)),
-    'resources': toJson_ResourceRequirements(obj.resources),
-    'restartPolicy': obj.restartPolicy,
-    'restartPolicyRules': obj.restartPolicyRules?.map(y => toJson_ContainerRestartRule(y)),
-    'securityContext': toJson_SecurityContext(obj.securityContext),
-    'startupProbe': toJson_Probe(obj.startupProbe),
-    'stdin': obj.stdin,
-    'stdinOnce': obj.stdinOnce,
-    'terminationMessagePath': obj.terminationMessagePath,
-    'terminationMessagePolicy': obj.terminationMessagePolicy,
-    'tty': obj.tty,
-    'volumeDevices': obj.volumeDevices?.map(y => toJson_VolumeDevice(y)),
-    'volumeMounts': obj.volumeMounts?.map(y => toJson_VolumeMount(y)),
-    'workingDir': obj.workingDir,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.args?.map(y => y);
+  if (value !== undefined) result['args'] = value;
+  value = obj.command?.map(y => y);
+  if (value !== undefined) result['command'] = value;
+  value = obj.env?.map(y => toJson_EnvVar(y));
+  if (value !== undefined) result['env'] = value;
+  value = obj.envFrom?.map(y => toJson_EnvFromSource(y));
+  if (value !== undefined) result['envFrom'] = value;
+  value = obj.image;
+  if (value !== undefined) result['image'] = value;
+  value = obj.imagePullPolicy;
+  if (value !== undefined) result['imagePullPolicy'] = value;
+  value = toJson_Lifecycle(obj.lifecycle);
+  if (value !== undefined) result['lifecycle'] = value;
+  value = toJson_Probe(obj.livenessProbe);
+  if (value !== undefined) result['livenessProbe'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.ports?.map(y => toJson_ContainerPort(y));
+  if (value !== undefined) result['ports'] = value;
+  value = toJson_Probe(obj.readinessProbe);
+  if (value !== undefined) result['readinessProbe'] = value;
+  value = obj.resizePolicy?.map(y => toJson_ContainerResizePolicy(y));
+  if (value !== undefined) result['resizePolicy'] = value;
+  value = toJson_ResourceRequirements(obj.resources);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.restartPolicy;
+  if (value !== undefined) result['restartPolicy'] = value;
+  value = obj.restartPolicyRules?.map(y => toJson_ContainerRestartRule(y));
+  if (value !== undefined) result['restartPolicyRules'] = value;
+  value = toJson_SecurityContext(obj.securityContext);
+  if (value !== undefined) result['securityContext'] = value;
+  value = toJson_Probe(obj.startupProbe);
+  if (value !== undefined) result['startupProbe'] = value;
+  value = obj.stdin;
+  if (value !== undefined) result['stdin'] = value;
+  value = obj.stdinOnce;
+  if (value !== undefined) result['stdinOnce'] = value;
+  value = obj.terminationMessagePath;
+  if (value !== undefined) result['terminationMessagePath'] = value;
+  value = obj.terminationMessagePolicy;
+  if (value !== undefined) result['terminationMessagePolicy'] = value;
+  value = obj.tty;
+  if (value !== undefined) result['tty'] = value;
+  value = obj.volumeDevices?.map(y => toJson_VolumeDevice(y));
+  if (value !== undefined) result['volumeDevices'] = value;
+  value = obj.volumeMounts?.map(y => toJson_VolumeMount(y));
+  if (value !== undefined) result['volumeMounts'] = value;
+  value = obj.workingDir;
+  if (value !== undefined) result['workingDir'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -26404,13 +27219,15 @@ export interface PodDnsConfig {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodDnsConfig(obj: PodDnsConfig | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'nameservers': obj.nameservers?.map(y => y),
-    'options': obj.options?.map(y => toJson_PodDnsConfigOption(y)),
-    'searches': obj.searches?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.nameservers?.map(y => y);
+  if (value !== undefined) result['nameservers'] = value;
+  value = obj.options?.map(y => toJson_PodDnsConfigOption(y));
+  if (value !== undefined) result['options'] = value;
+  value = obj.searches?.map(y => y);
+  if (value !== undefined) result['searches'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -26619,36 +27436,61 @@ export interface EphemeralContainer {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_EphemeralContainer(obj: EphemeralContainer | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'args': obj.args?.map(y => y),
-    'command': obj.command?.map(y => y),
-    'env': obj.env?.map(y => toJson_EnvVar(y)),
-    'envFrom': obj.envFrom?.map(y => toJson_EnvFromSource(y)),
-    'image': obj.image,
-    'imagePullPolicy': obj.imagePullPolicy,
-    'lifecycle': toJson_Lifecycle(obj.lifecycle),
-    'livenessProbe': toJson_Probe(obj.livenessProbe),
-    'name': obj.name,
-    'ports': obj.ports?.map(y => toJson_ContainerPort(y)),
-    'readinessProbe': toJson_Probe(obj.readinessProbe),
-    'resizePolicy': obj.resizePolicy?.map(y => toJson_ContainerResizePolicy(y)),
-    'resources': toJson_ResourceRequirements(obj.resources),
-    'restartPolicy': obj.restartPolicy,
-    'restartPolicyRules': obj.restartPolicyRules?.map(y => toJson_ContainerRestartRule(y)),
-    'securityContext': toJson_SecurityContext(obj.securityContext),
-    'startupProbe': toJson_Probe(obj.startupProbe),
-    'stdin': obj.stdin,
-    'stdinOnce': obj.stdinOnce,
-    'targetContainerName': obj.targetContainerName,
-    'terminationMessagePath': obj.terminationMessagePath,
-    'terminationMessagePolicy': obj.terminationMessagePolicy,
-    'tty': obj.tty,
-    'volumeDevices': obj.volumeDevices?.map(y => toJson_VolumeDevice(y)),
-    'volumeMounts': obj.volumeMounts?.map(y => toJson_VolumeMount(y)),
-    'workingDir': obj.workingDir,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.args?.map(y => y);
+  if (value !== undefined) result['args'] = value;
+  value = obj.command?.map(y => y);
+  if (value !== undefined) result['command'] = value;
+  value = obj.env?.map(y => toJson_EnvVar(y));
+  if (value !== undefined) result['env'] = value;
+  value = obj.envFrom?.map(y => toJson_EnvFromSource(y));
+  if (value !== undefined) result['envFrom'] = value;
+  value = obj.image;
+  if (value !== undefined) result['image'] = value;
+  value = obj.imagePullPolicy;
+  if (value !== undefined) result['imagePullPolicy'] = value;
+  value = toJson_Lifecycle(obj.lifecycle);
+  if (value !== undefined) result['lifecycle'] = value;
+  value = toJson_Probe(obj.livenessProbe);
+  if (value !== undefined) result['livenessProbe'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.ports?.map(y => toJson_ContainerPort(y));
+  if (value !== undefined) result['ports'] = value;
+  value = toJson_Probe(obj.readinessProbe);
+  if (value !== undefined) result['readinessProbe'] = value;
+  value = obj.resizePolicy?.map(y => toJson_ContainerResizePolicy(y));
+  if (value !== undefined) result['resizePolicy'] = value;
+  value = toJson_ResourceRequirements(obj.resources);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.restartPolicy;
+  if (value !== undefined) result['restartPolicy'] = value;
+  value = obj.restartPolicyRules?.map(y => toJson_ContainerRestartRule(y));
+  if (value !== undefined) result['restartPolicyRules'] = value;
+  value = toJson_SecurityContext(obj.securityContext);
+  if (value !== undefined) result['securityContext'] = value;
+  value = toJson_Probe(obj.startupProbe);
+  if (value !== undefined) result['startupProbe'] = value;
+  value = obj.stdin;
+  if (value !== undefined) result['stdin'] = value;
+  value = obj.stdinOnce;
+  if (value !== undefined) result['stdinOnce'] = value;
+  value = obj.targetContainerName;
+  if (value !== undefined) result['targetContainerName'] = value;
+  value = obj.terminationMessagePath;
+  if (value !== undefined) result['terminationMessagePath'] = value;
+  value = obj.terminationMessagePolicy;
+  if (value !== undefined) result['terminationMessagePolicy'] = value;
+  value = obj.tty;
+  if (value !== undefined) result['tty'] = value;
+  value = obj.volumeDevices?.map(y => toJson_VolumeDevice(y));
+  if (value !== undefined) result['volumeDevices'] = value;
+  value = obj.volumeMounts?.map(y => toJson_VolumeMount(y));
+  if (value !== undefined) result['volumeMounts'] = value;
+  value = obj.workingDir;
+  if (value !== undefined) result['workingDir'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -26679,12 +27521,13 @@ export interface HostAlias {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_HostAlias(obj: HostAlias | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'hostnames': obj.hostnames?.map(y => y),
-    'ip': obj.ip,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.hostnames?.map(y => y);
+  if (value !== undefined) result['hostnames'] = value;
+  value = obj.ip;
+  if (value !== undefined) result['ip'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -26708,11 +27551,11 @@ export interface PodOs {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodOs(obj: PodOs | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -26736,11 +27579,11 @@ export interface PodReadinessGate {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodReadinessGate(obj: PodReadinessGate | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'conditionType': obj.conditionType,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.conditionType;
+  if (value !== undefined) result['conditionType'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -26788,13 +27631,15 @@ export interface PodResourceClaim {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodResourceClaim(obj: PodResourceClaim | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-    'resourceClaimName': obj.resourceClaimName,
-    'resourceClaimTemplateName': obj.resourceClaimTemplateName,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.resourceClaimName;
+  if (value !== undefined) result['resourceClaimName'] = value;
+  value = obj.resourceClaimTemplateName;
+  if (value !== undefined) result['resourceClaimTemplateName'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -26836,13 +27681,15 @@ export interface ResourceRequirements {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ResourceRequirements(obj: ResourceRequirements | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'claims': obj.claims?.map(y => toJson_ResourceClaim(y)),
-    'limits': ((obj.limits) === undefined) ? undefined : (definedEntries(obj.limits, (v) => v?.value)),
-    'requests': ((obj.requests) === undefined) ? undefined : (definedEntries(obj.requests, (v) => v?.value)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.claims?.map(y => toJson_ResourceClaim(y));
+  if (value !== undefined) result['claims'] = value;
+  value = ((obj.limits) === undefined) ? undefined : (definedEntries(obj.limits, (v) => v?.value));
+  if (value !== undefined) result['limits'] = value;
+  value = ((obj.requests) === undefined) ? undefined : (definedEntries(obj.requests, (v) => v?.value));
+  if (value !== undefined) result['requests'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -26866,11 +27713,11 @@ export interface PodSchedulingGate {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodSchedulingGate(obj: PodSchedulingGate | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -26993,23 +27840,35 @@ export interface PodSecurityContext {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodSecurityContext(obj: PodSecurityContext | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'appArmorProfile': toJson_AppArmorProfile(obj.appArmorProfile),
-    'fsGroup': obj.fsGroup,
-    'fsGroupChangePolicy': obj.fsGroupChangePolicy,
-    'runAsGroup': obj.runAsGroup,
-    'runAsNonRoot': obj.runAsNonRoot,
-    'runAsUser': obj.runAsUser,
-    'seLinuxChangePolicy': obj.seLinuxChangePolicy,
-    'seLinuxOptions': toJson_SeLinuxOptions(obj.seLinuxOptions),
-    'seccompProfile': toJson_SeccompProfile(obj.seccompProfile),
-    'supplementalGroups': obj.supplementalGroups?.map(y => y),
-    'supplementalGroupsPolicy': obj.supplementalGroupsPolicy,
-    'sysctls': obj.sysctls?.map(y => toJson_Sysctl(y)),
-    'windowsOptions': toJson_WindowsSecurityContextOptions(obj.windowsOptions),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_AppArmorProfile(obj.appArmorProfile);
+  if (value !== undefined) result['appArmorProfile'] = value;
+  value = obj.fsGroup;
+  if (value !== undefined) result['fsGroup'] = value;
+  value = obj.fsGroupChangePolicy;
+  if (value !== undefined) result['fsGroupChangePolicy'] = value;
+  value = obj.runAsGroup;
+  if (value !== undefined) result['runAsGroup'] = value;
+  value = obj.runAsNonRoot;
+  if (value !== undefined) result['runAsNonRoot'] = value;
+  value = obj.runAsUser;
+  if (value !== undefined) result['runAsUser'] = value;
+  value = obj.seLinuxChangePolicy;
+  if (value !== undefined) result['seLinuxChangePolicy'] = value;
+  value = toJson_SeLinuxOptions(obj.seLinuxOptions);
+  if (value !== undefined) result['seLinuxOptions'] = value;
+  value = toJson_SeccompProfile(obj.seccompProfile);
+  if (value !== undefined) result['seccompProfile'] = value;
+  value = obj.supplementalGroups?.map(y => y);
+  if (value !== undefined) result['supplementalGroups'] = value;
+  value = obj.supplementalGroupsPolicy;
+  if (value !== undefined) result['supplementalGroupsPolicy'] = value;
+  value = obj.sysctls?.map(y => toJson_Sysctl(y));
+  if (value !== undefined) result['sysctls'] = value;
+  value = toJson_WindowsSecurityContextOptions(obj.windowsOptions);
+  if (value !== undefined) result['windowsOptions'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -27062,15 +27921,19 @@ export interface Toleration {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_Toleration(obj: Toleration | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'effect': obj.effect,
-    'key': obj.key,
-    'operator': obj.operator,
-    'tolerationSeconds': obj.tolerationSeconds,
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.effect;
+  if (value !== undefined) result['effect'] = value;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.tolerationSeconds;
+  if (value !== undefined) result['tolerationSeconds'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -27154,18 +28017,25 @@ export interface TopologySpreadConstraint {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TopologySpreadConstraint(obj: TopologySpreadConstraint | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'labelSelector': toJson_LabelSelector(obj.labelSelector),
-    'matchLabelKeys': obj.matchLabelKeys?.map(y => y),
-    'maxSkew': obj.maxSkew,
-    'minDomains': obj.minDomains,
-    'nodeAffinityPolicy': obj.nodeAffinityPolicy,
-    'nodeTaintsPolicy': obj.nodeTaintsPolicy,
-    'topologyKey': obj.topologyKey,
-    'whenUnsatisfiable': obj.whenUnsatisfiable,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_LabelSelector(obj.labelSelector);
+  if (value !== undefined) result['labelSelector'] = value;
+  value = obj.matchLabelKeys?.map(y => y);
+  if (value !== undefined) result['matchLabelKeys'] = value;
+  value = obj.maxSkew;
+  if (value !== undefined) result['maxSkew'] = value;
+  value = obj.minDomains;
+  if (value !== undefined) result['minDomains'] = value;
+  value = obj.nodeAffinityPolicy;
+  if (value !== undefined) result['nodeAffinityPolicy'] = value;
+  value = obj.nodeTaintsPolicy;
+  if (value !== undefined) result['nodeTaintsPolicy'] = value;
+  value = obj.topologyKey;
+  if (value !== undefined) result['topologyKey'] = value;
+  value = obj.whenUnsatisfiable;
+  if (value !== undefined) result['whenUnsatisfiable'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -27416,41 +28286,71 @@ export interface Volume {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_Volume(obj: Volume | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'awsElasticBlockStore': toJson_AwsElasticBlockStoreVolumeSource(obj.awsElasticBlockStore),
-    'azureDisk': toJson_AzureDiskVolumeSource(obj.azureDisk),
-    'azureFile': toJson_AzureFileVolumeSource(obj.azureFile),
-    'cephfs': toJson_CephFsVolumeSource(obj.cephfs),
-    'cinder': toJson_CinderVolumeSource(obj.cinder),
-    'configMap': toJson_ConfigMapVolumeSource(obj.configMap),
-    'csi': toJson_CsiVolumeSource(obj.csi),
-    'downwardAPI': toJson_DownwardApiVolumeSource(obj.downwardApi),
-    'emptyDir': toJson_EmptyDirVolumeSource(obj.emptyDir),
-    'ephemeral': toJson_EphemeralVolumeSource(obj.ephemeral),
-    'fc': toJson_FcVolumeSource(obj.fc),
-    'flexVolume': toJson_FlexVolumeSource(obj.flexVolume),
-    'flocker': toJson_FlockerVolumeSource(obj.flocker),
-    'gcePersistentDisk': toJson_GcePersistentDiskVolumeSource(obj.gcePersistentDisk),
-    'gitRepo': toJson_GitRepoVolumeSource(obj.gitRepo),
-    'glusterfs': toJson_GlusterfsVolumeSource(obj.glusterfs),
-    'hostPath': toJson_HostPathVolumeSource(obj.hostPath),
-    'image': toJson_ImageVolumeSource(obj.image),
-    'iscsi': toJson_IscsiVolumeSource(obj.iscsi),
-    'name': obj.name,
-    'nfs': toJson_NfsVolumeSource(obj.nfs),
-    'persistentVolumeClaim': toJson_PersistentVolumeClaimVolumeSource(obj.persistentVolumeClaim),
-    'photonPersistentDisk': toJson_PhotonPersistentDiskVolumeSource(obj.photonPersistentDisk),
-    'portworxVolume': toJson_PortworxVolumeSource(obj.portworxVolume),
-    'projected': toJson_ProjectedVolumeSource(obj.projected),
-    'quobyte': toJson_QuobyteVolumeSource(obj.quobyte),
-    'rbd': toJson_RbdVolumeSource(obj.rbd),
-    'scaleIO': toJson_ScaleIoVolumeSource(obj.scaleIo),
-    'secret': toJson_SecretVolumeSource(obj.secret),
-    'storageos': toJson_StorageOsVolumeSource(obj.storageos),
-    'vsphereVolume': toJson_VsphereVirtualDiskVolumeSource(obj.vsphereVolume),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_AwsElasticBlockStoreVolumeSource(obj.awsElasticBlockStore);
+  if (value !== undefined) result['awsElasticBlockStore'] = value;
+  value = toJson_AzureDiskVolumeSource(obj.azureDisk);
+  if (value !== undefined) result['azureDisk'] = value;
+  value = toJson_AzureFileVolumeSource(obj.azureFile);
+  if (value !== undefined) result['azureFile'] = value;
+  value = toJson_CephFsVolumeSource(obj.cephfs);
+  if (value !== undefined) result['cephfs'] = value;
+  value = toJson_CinderVolumeSource(obj.cinder);
+  if (value !== undefined) result['cinder'] = value;
+  value = toJson_ConfigMapVolumeSource(obj.configMap);
+  if (value !== undefined) result['configMap'] = value;
+  value = toJson_CsiVolumeSource(obj.csi);
+  if (value !== undefined) result['csi'] = value;
+  value = toJson_DownwardApiVolumeSource(obj.downwardApi);
+  if (value !== undefined) result['downwardAPI'] = value;
+  value = toJson_EmptyDirVolumeSource(obj.emptyDir);
+  if (value !== undefined) result['emptyDir'] = value;
+  value = toJson_EphemeralVolumeSource(obj.ephemeral);
+  if (value !== undefined) result['ephemeral'] = value;
+  value = toJson_FcVolumeSource(obj.fc);
+  if (value !== undefined) result['fc'] = value;
+  value = toJson_FlexVolumeSource(obj.flexVolume);
+  if (value !== undefined) result['flexVolume'] = value;
+  value = toJson_FlockerVolumeSource(obj.flocker);
+  if (value !== undefined) result['flocker'] = value;
+  value = toJson_GcePersistentDiskVolumeSource(obj.gcePersistentDisk);
+  if (value !== undefined) result['gcePersistentDisk'] = value;
+  value = toJson_GitRepoVolumeSource(obj.gitRepo);
+  if (value !== undefined) result['gitRepo'] = value;
+  value = toJson_GlusterfsVolumeSource(obj.glusterfs);
+  if (value !== undefined) result['glusterfs'] = value;
+  value = toJson_HostPathVolumeSource(obj.hostPath);
+  if (value !== undefined) result['hostPath'] = value;
+  value = toJson_ImageVolumeSource(obj.image);
+  if (value !== undefined) result['image'] = value;
+  value = toJson_IscsiVolumeSource(obj.iscsi);
+  if (value !== undefined) result['iscsi'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = toJson_NfsVolumeSource(obj.nfs);
+  if (value !== undefined) result['nfs'] = value;
+  value = toJson_PersistentVolumeClaimVolumeSource(obj.persistentVolumeClaim);
+  if (value !== undefined) result['persistentVolumeClaim'] = value;
+  value = toJson_PhotonPersistentDiskVolumeSource(obj.photonPersistentDisk);
+  if (value !== undefined) result['photonPersistentDisk'] = value;
+  value = toJson_PortworxVolumeSource(obj.portworxVolume);
+  if (value !== undefined) result['portworxVolume'] = value;
+  value = toJson_ProjectedVolumeSource(obj.projected);
+  if (value !== undefined) result['projected'] = value;
+  value = toJson_QuobyteVolumeSource(obj.quobyte);
+  if (value !== undefined) result['quobyte'] = value;
+  value = toJson_RbdVolumeSource(obj.rbd);
+  if (value !== undefined) result['rbd'] = value;
+  value = toJson_ScaleIoVolumeSource(obj.scaleIo);
+  if (value !== undefined) result['scaleIO'] = value;
+  value = toJson_SecretVolumeSource(obj.secret);
+  if (value !== undefined) result['secret'] = value;
+  value = toJson_StorageOsVolumeSource(obj.storageos);
+  if (value !== undefined) result['storageos'] = value;
+  value = toJson_VsphereVirtualDiskVolumeSource(obj.vsphereVolume);
+  if (value !== undefined) result['vsphereVolume'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -27474,11 +28374,11 @@ export interface ScopeSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScopeSelector(obj: ScopeSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_ScopedResourceSelectorRequirement(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_ScopedResourceSelectorRequirement(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -27547,16 +28447,21 @@ export interface ServicePort {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServicePort(obj: ServicePort | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'appProtocol': obj.appProtocol,
-    'name': obj.name,
-    'nodePort': obj.nodePort,
-    'port': obj.port,
-    'protocol': obj.protocol,
-    'targetPort': obj.targetPort?.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.appProtocol;
+  if (value !== undefined) result['appProtocol'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.nodePort;
+  if (value !== undefined) result['nodePort'] = value;
+  value = obj.port;
+  if (value !== undefined) result['port'] = value;
+  value = obj.protocol;
+  if (value !== undefined) result['protocol'] = value;
+  value = obj.targetPort?.value;
+  if (value !== undefined) result['targetPort'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -27580,11 +28485,11 @@ export interface SessionAffinityConfig {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_SessionAffinityConfig(obj: SessionAffinityConfig | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'clientIP': toJson_ClientIpConfig(obj.clientIp),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ClientIpConfig(obj.clientIp);
+  if (value !== undefined) result['clientIP'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -27622,13 +28527,15 @@ export interface EndpointConditions {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_EndpointConditions(obj: EndpointConditions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'ready': obj.ready,
-    'serving': obj.serving,
-    'terminating': obj.terminating,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.ready;
+  if (value !== undefined) result['ready'] = value;
+  value = obj.serving;
+  if (value !== undefined) result['serving'] = value;
+  value = obj.terminating;
+  if (value !== undefined) result['terminating'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -27659,12 +28566,13 @@ export interface EndpointHints {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_EndpointHints(obj: EndpointHints | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'forNodes': obj.forNodes?.map(y => toJson_ForNode(y)),
-    'forZones': obj.forZones?.map(y => toJson_ForZone(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.forNodes?.map(y => toJson_ForNode(y));
+  if (value !== undefined) result['forNodes'] = value;
+  value = obj.forZones?.map(y => toJson_ForZone(y));
+  if (value !== undefined) result['forZones'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -27688,11 +28596,11 @@ export interface FlowDistinguisherMethod {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_FlowDistinguisherMethod(obj: FlowDistinguisherMethod | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -27716,11 +28624,11 @@ export interface PriorityLevelConfigurationReference {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PriorityLevelConfigurationReference(obj: PriorityLevelConfigurationReference | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -27758,13 +28666,15 @@ export interface PolicyRulesWithSubjects {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PolicyRulesWithSubjects(obj: PolicyRulesWithSubjects | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'nonResourceRules': obj.nonResourceRules?.map(y => toJson_NonResourcePolicyRule(y)),
-    'resourceRules': obj.resourceRules?.map(y => toJson_ResourcePolicyRule(y)),
-    'subjects': obj.subjects?.map(y => toJson_Subject(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.nonResourceRules?.map(y => toJson_NonResourcePolicyRule(y));
+  if (value !== undefined) result['nonResourceRules'] = value;
+  value = obj.resourceRules?.map(y => toJson_ResourcePolicyRule(y));
+  if (value !== undefined) result['resourceRules'] = value;
+  value = obj.subjects?.map(y => toJson_Subject(y));
+  if (value !== undefined) result['subjects'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -27801,12 +28711,13 @@ export interface ExemptPriorityLevelConfiguration {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ExemptPriorityLevelConfiguration(obj: ExemptPriorityLevelConfiguration | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'lendablePercent': obj.lendablePercent,
-    'nominalConcurrencyShares': obj.nominalConcurrencyShares,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.lendablePercent;
+  if (value !== undefined) result['lendablePercent'] = value;
+  value = obj.nominalConcurrencyShares;
+  if (value !== undefined) result['nominalConcurrencyShares'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -27867,14 +28778,17 @@ export interface LimitedPriorityLevelConfiguration {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_LimitedPriorityLevelConfiguration(obj: LimitedPriorityLevelConfiguration | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'borrowingLimitPercent': obj.borrowingLimitPercent,
-    'lendablePercent': obj.lendablePercent,
-    'limitResponse': toJson_LimitResponse(obj.limitResponse),
-    'nominalConcurrencyShares': obj.nominalConcurrencyShares,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.borrowingLimitPercent;
+  if (value !== undefined) result['borrowingLimitPercent'] = value;
+  value = obj.lendablePercent;
+  if (value !== undefined) result['lendablePercent'] = value;
+  value = toJson_LimitResponse(obj.limitResponse);
+  if (value !== undefined) result['limitResponse'] = value;
+  value = obj.nominalConcurrencyShares;
+  if (value !== undefined) result['nominalConcurrencyShares'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -27919,14 +28833,17 @@ export interface ParentReference {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ParentReference(obj: ParentReference | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'group': obj.group,
-    'name': obj.name,
-    'namespace': obj.namespace,
-    'resource': obj.resource,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.group;
+  if (value !== undefined) result['group'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.namespace;
+  if (value !== undefined) result['namespace'] = value;
+  value = obj.resource;
+  if (value !== undefined) result['resource'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -27957,12 +28874,13 @@ export interface IngressBackend {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_IngressBackend(obj: IngressBackend | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'resource': toJson_TypedLocalObjectReference(obj.resource),
-    'service': toJson_IngressServiceBackend(obj.service),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_TypedLocalObjectReference(obj.resource);
+  if (value !== undefined) result['resource'] = value;
+  value = toJson_IngressServiceBackend(obj.service);
+  if (value !== undefined) result['service'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -27998,12 +28916,13 @@ export interface IngressRule {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_IngressRule(obj: IngressRule | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'host': obj.host,
-    'http': toJson_HttpIngressRuleValue(obj.http),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.host;
+  if (value !== undefined) result['host'] = value;
+  value = toJson_HttpIngressRuleValue(obj.http);
+  if (value !== undefined) result['http'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -28035,12 +28954,13 @@ export interface IngressTls {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_IngressTls(obj: IngressTls | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'hosts': obj.hosts?.map(y => y),
-    'secretName': obj.secretName,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.hosts?.map(y => y);
+  if (value !== undefined) result['hosts'] = value;
+  value = obj.secretName;
+  if (value !== undefined) result['secretName'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -28092,15 +29012,19 @@ export interface IngressClassParametersReference {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_IngressClassParametersReference(obj: IngressClassParametersReference | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroup': obj.apiGroup,
-    'kind': obj.kind,
-    'name': obj.name,
-    'namespace': obj.namespace,
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroup;
+  if (value !== undefined) result['apiGroup'] = value;
+  value = obj.kind;
+  if (value !== undefined) result['kind'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.namespace;
+  if (value !== undefined) result['namespace'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -28131,12 +29055,13 @@ export interface NetworkPolicyEgressRule {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_NetworkPolicyEgressRule(obj: NetworkPolicyEgressRule | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'ports': obj.ports?.map(y => toJson_NetworkPolicyPort(y)),
-    'to': obj.to?.map(y => toJson_NetworkPolicyPeer(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.ports?.map(y => toJson_NetworkPolicyPort(y));
+  if (value !== undefined) result['ports'] = value;
+  value = obj.to?.map(y => toJson_NetworkPolicyPeer(y));
+  if (value !== undefined) result['to'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -28167,12 +29092,13 @@ export interface NetworkPolicyIngressRule {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_NetworkPolicyIngressRule(obj: NetworkPolicyIngressRule | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'from': obj.from?.map(y => toJson_NetworkPolicyPeer(y)),
-    'ports': obj.ports?.map(y => toJson_NetworkPolicyPort(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.from?.map(y => toJson_NetworkPolicyPeer(y));
+  if (value !== undefined) result['from'] = value;
+  value = obj.ports?.map(y => toJson_NetworkPolicyPort(y));
+  if (value !== undefined) result['ports'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -28217,14 +29143,17 @@ export interface ParentReferenceV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ParentReferenceV1Beta1(obj: ParentReferenceV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'group': obj.group,
-    'name': obj.name,
-    'namespace': obj.namespace,
-    'resource': obj.resource,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.group;
+  if (value !== undefined) result['group'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.namespace;
+  if (value !== undefined) result['namespace'] = value;
+  value = obj.resource;
+  if (value !== undefined) result['resource'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -28265,12 +29194,13 @@ export interface Preconditions {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_Preconditions(obj: Preconditions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'resourceVersion': obj.resourceVersion,
-    'uid': obj.uid,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.resourceVersion;
+  if (value !== undefined) result['resourceVersion'] = value;
+  value = obj.uid;
+  if (value !== undefined) result['uid'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -28308,11 +29238,11 @@ export interface DeviceClassConfiguration {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceClassConfiguration(obj: DeviceClassConfiguration | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'opaque': toJson_OpaqueDeviceConfiguration(obj.opaque),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_OpaqueDeviceConfiguration(obj.opaque);
+  if (value !== undefined) result['opaque'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -28336,11 +29266,11 @@ export interface DeviceSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceSelector(obj: DeviceSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'cel': toJson_CelDeviceSelector(obj.cel),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_CelDeviceSelector(obj.cel);
+  if (value !== undefined) result['cel'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -28378,13 +29308,15 @@ export interface DeviceClaim {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceClaim(obj: DeviceClaim | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'config': obj.config?.map(y => toJson_DeviceClaimConfiguration(y)),
-    'constraints': obj.constraints?.map(y => toJson_DeviceConstraint(y)),
-    'requests': obj.requests?.map(y => toJson_DeviceRequest(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.config?.map(y => toJson_DeviceClaimConfiguration(y));
+  if (value !== undefined) result['config'] = value;
+  value = obj.constraints?.map(y => toJson_DeviceConstraint(y));
+  if (value !== undefined) result['constraints'] = value;
+  value = obj.requests?.map(y => toJson_DeviceRequest(y));
+  if (value !== undefined) result['requests'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -28521,22 +29453,33 @@ export interface Device {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_Device(obj: Device | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'allNodes': obj.allNodes,
-    'allowMultipleAllocations': obj.allowMultipleAllocations,
-    'attributes': ((obj.attributes) === undefined) ? undefined : (definedEntries(obj.attributes, (v) => toJson_DeviceAttribute(v))),
-    'bindingConditions': obj.bindingConditions?.map(y => y),
-    'bindingFailureConditions': obj.bindingFailureConditions?.map(y => y),
-    'bindsToNode': obj.bindsToNode,
-    'capacity': ((obj.capacity) === undefined) ? undefined : (definedEntries(obj.capacity, (v) => toJson_DeviceCapacity(v))),
-    'consumesCounters': obj.consumesCounters?.map(y => toJson_DeviceCounterConsumption(y)),
-    'name': obj.name,
-    'nodeName': obj.nodeName,
-    'nodeSelector': toJson_NodeSelector(obj.nodeSelector),
-    'taints': obj.taints?.map(y => toJson_DeviceTaint(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.allNodes;
+  if (value !== undefined) result['allNodes'] = value;
+  value = obj.allowMultipleAllocations;
+  if (value !== undefined) result['allowMultipleAllocations'] = value;
+  value = ((obj.attributes) === undefined) ? undefined : (definedEntries(obj.attributes, (v) => toJson_DeviceAttribute(v)));
+  if (value !== undefined) result['attributes'] = value;
+  value = obj.bindingConditions?.map(y => y);
+  if (value !== undefined) result['bindingConditions'] = value;
+  value = obj.bindingFailureConditions?.map(y => y);
+  if (value !== undefined) result['bindingFailureConditions'] = value;
+  value = obj.bindsToNode;
+  if (value !== undefined) result['bindsToNode'] = value;
+  value = ((obj.capacity) === undefined) ? undefined : (definedEntries(obj.capacity, (v) => toJson_DeviceCapacity(v)));
+  if (value !== undefined) result['capacity'] = value;
+  value = obj.consumesCounters?.map(y => toJson_DeviceCounterConsumption(y));
+  if (value !== undefined) result['consumesCounters'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.nodeName;
+  if (value !== undefined) result['nodeName'] = value;
+  value = toJson_NodeSelector(obj.nodeSelector);
+  if (value !== undefined) result['nodeSelector'] = value;
+  value = obj.taints?.map(y => toJson_DeviceTaint(y));
+  if (value !== undefined) result['taints'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -28560,11 +29503,11 @@ export interface NodeSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_NodeSelector(obj: NodeSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'nodeSelectorTerms': obj.nodeSelectorTerms?.map(y => toJson_NodeSelectorTerm(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.nodeSelectorTerms?.map(y => toJson_NodeSelectorTerm(y));
+  if (value !== undefined) result['nodeSelectorTerms'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -28608,13 +29551,15 @@ export interface ResourcePool {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ResourcePool(obj: ResourcePool | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'generation': obj.generation,
-    'name': obj.name,
-    'resourceSliceCount': obj.resourceSliceCount,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.generation;
+  if (value !== undefined) result['generation'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.resourceSliceCount;
+  if (value !== undefined) result['resourceSliceCount'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -28649,12 +29594,13 @@ export interface CounterSet {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CounterSet(obj: CounterSet | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'counters': ((obj.counters) === undefined) ? undefined : (definedEntries(obj.counters, (v) => toJson_Counter(v))),
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = ((obj.counters) === undefined) ? undefined : (definedEntries(obj.counters, (v) => toJson_Counter(v)));
+  if (value !== undefined) result['counters'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -28710,15 +29656,19 @@ export interface DeviceTaintSelectorV1Alpha3 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceTaintSelectorV1Alpha3(obj: DeviceTaintSelectorV1Alpha3 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'device': obj.device,
-    'deviceClassName': obj.deviceClassName,
-    'driver': obj.driver,
-    'pool': obj.pool,
-    'selectors': obj.selectors?.map(y => toJson_DeviceSelectorV1Alpha3(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.device;
+  if (value !== undefined) result['device'] = value;
+  value = obj.deviceClassName;
+  if (value !== undefined) result['deviceClassName'] = value;
+  value = obj.driver;
+  if (value !== undefined) result['driver'] = value;
+  value = obj.pool;
+  if (value !== undefined) result['pool'] = value;
+  value = obj.selectors?.map(y => toJson_DeviceSelectorV1Alpha3(y));
+  if (value !== undefined) result['selectors'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -28763,14 +29713,17 @@ export interface DeviceTaintV1Alpha3 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceTaintV1Alpha3(obj: DeviceTaintV1Alpha3 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'effect': obj.effect,
-    'key': obj.key,
-    'timeAdded': obj.timeAdded?.toISOString(),
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.effect;
+  if (value !== undefined) result['effect'] = value;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.timeAdded?.toISOString();
+  if (value !== undefined) result['timeAdded'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -28794,11 +29747,11 @@ export interface DeviceClassConfigurationV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceClassConfigurationV1Beta1(obj: DeviceClassConfigurationV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'opaque': toJson_OpaqueDeviceConfigurationV1Beta1(obj.opaque),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_OpaqueDeviceConfigurationV1Beta1(obj.opaque);
+  if (value !== undefined) result['opaque'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -28822,11 +29775,11 @@ export interface DeviceSelectorV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceSelectorV1Beta1(obj: DeviceSelectorV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'cel': toJson_CelDeviceSelectorV1Beta1(obj.cel),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_CelDeviceSelectorV1Beta1(obj.cel);
+  if (value !== undefined) result['cel'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -28864,13 +29817,15 @@ export interface DeviceClaimV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceClaimV1Beta1(obj: DeviceClaimV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'config': obj.config?.map(y => toJson_DeviceClaimConfigurationV1Beta1(y)),
-    'constraints': obj.constraints?.map(y => toJson_DeviceConstraintV1Beta1(y)),
-    'requests': obj.requests?.map(y => toJson_DeviceRequestV1Beta1(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.config?.map(y => toJson_DeviceClaimConfigurationV1Beta1(y));
+  if (value !== undefined) result['config'] = value;
+  value = obj.constraints?.map(y => toJson_DeviceConstraintV1Beta1(y));
+  if (value !== undefined) result['constraints'] = value;
+  value = obj.requests?.map(y => toJson_DeviceRequestV1Beta1(y));
+  if (value !== undefined) result['requests'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -28901,12 +29856,13 @@ export interface DeviceV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceV1Beta1(obj: DeviceV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'basic': toJson_BasicDeviceV1Beta1(obj.basic),
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_BasicDeviceV1Beta1(obj.basic);
+  if (value !== undefined) result['basic'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -28950,13 +29906,15 @@ export interface ResourcePoolV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ResourcePoolV1Beta1(obj: ResourcePoolV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'generation': obj.generation,
-    'name': obj.name,
-    'resourceSliceCount': obj.resourceSliceCount,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.generation;
+  if (value !== undefined) result['generation'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.resourceSliceCount;
+  if (value !== undefined) result['resourceSliceCount'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -28991,12 +29949,13 @@ export interface CounterSetV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CounterSetV1Beta1(obj: CounterSetV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'counters': ((obj.counters) === undefined) ? undefined : (definedEntries(obj.counters, (v) => toJson_CounterV1Beta1(v))),
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = ((obj.counters) === undefined) ? undefined : (definedEntries(obj.counters, (v) => toJson_CounterV1Beta1(v)));
+  if (value !== undefined) result['counters'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -29020,11 +29979,11 @@ export interface DeviceClassConfigurationV1Beta2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceClassConfigurationV1Beta2(obj: DeviceClassConfigurationV1Beta2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'opaque': toJson_OpaqueDeviceConfigurationV1Beta2(obj.opaque),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_OpaqueDeviceConfigurationV1Beta2(obj.opaque);
+  if (value !== undefined) result['opaque'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -29048,11 +30007,11 @@ export interface DeviceSelectorV1Beta2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceSelectorV1Beta2(obj: DeviceSelectorV1Beta2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'cel': toJson_CelDeviceSelectorV1Beta2(obj.cel),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_CelDeviceSelectorV1Beta2(obj.cel);
+  if (value !== undefined) result['cel'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -29090,13 +30049,15 @@ export interface DeviceClaimV1Beta2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceClaimV1Beta2(obj: DeviceClaimV1Beta2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'config': obj.config?.map(y => toJson_DeviceClaimConfigurationV1Beta2(y)),
-    'constraints': obj.constraints?.map(y => toJson_DeviceConstraintV1Beta2(y)),
-    'requests': obj.requests?.map(y => toJson_DeviceRequestV1Beta2(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.config?.map(y => toJson_DeviceClaimConfigurationV1Beta2(y));
+  if (value !== undefined) result['config'] = value;
+  value = obj.constraints?.map(y => toJson_DeviceConstraintV1Beta2(y));
+  if (value !== undefined) result['constraints'] = value;
+  value = obj.requests?.map(y => toJson_DeviceRequestV1Beta2(y));
+  if (value !== undefined) result['requests'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -29233,22 +30194,33 @@ export interface DeviceV1Beta2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceV1Beta2(obj: DeviceV1Beta2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'allNodes': obj.allNodes,
-    'allowMultipleAllocations': obj.allowMultipleAllocations,
-    'attributes': ((obj.attributes) === undefined) ? undefined : (definedEntries(obj.attributes, (v) => toJson_DeviceAttributeV1Beta2(v))),
-    'bindingConditions': obj.bindingConditions?.map(y => y),
-    'bindingFailureConditions': obj.bindingFailureConditions?.map(y => y),
-    'bindsToNode': obj.bindsToNode,
-    'capacity': ((obj.capacity) === undefined) ? undefined : (definedEntries(obj.capacity, (v) => toJson_DeviceCapacityV1Beta2(v))),
-    'consumesCounters': obj.consumesCounters?.map(y => toJson_DeviceCounterConsumptionV1Beta2(y)),
-    'name': obj.name,
-    'nodeName': obj.nodeName,
-    'nodeSelector': toJson_NodeSelector(obj.nodeSelector),
-    'taints': obj.taints?.map(y => toJson_DeviceTaintV1Beta2(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.allNodes;
+  if (value !== undefined) result['allNodes'] = value;
+  value = obj.allowMultipleAllocations;
+  if (value !== undefined) result['allowMultipleAllocations'] = value;
+  value = ((obj.attributes) === undefined) ? undefined : (definedEntries(obj.attributes, (v) => toJson_DeviceAttributeV1Beta2(v)));
+  if (value !== undefined) result['attributes'] = value;
+  value = obj.bindingConditions?.map(y => y);
+  if (value !== undefined) result['bindingConditions'] = value;
+  value = obj.bindingFailureConditions?.map(y => y);
+  if (value !== undefined) result['bindingFailureConditions'] = value;
+  value = obj.bindsToNode;
+  if (value !== undefined) result['bindsToNode'] = value;
+  value = ((obj.capacity) === undefined) ? undefined : (definedEntries(obj.capacity, (v) => toJson_DeviceCapacityV1Beta2(v)));
+  if (value !== undefined) result['capacity'] = value;
+  value = obj.consumesCounters?.map(y => toJson_DeviceCounterConsumptionV1Beta2(y));
+  if (value !== undefined) result['consumesCounters'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.nodeName;
+  if (value !== undefined) result['nodeName'] = value;
+  value = toJson_NodeSelector(obj.nodeSelector);
+  if (value !== undefined) result['nodeSelector'] = value;
+  value = obj.taints?.map(y => toJson_DeviceTaintV1Beta2(y));
+  if (value !== undefined) result['taints'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -29292,13 +30264,15 @@ export interface ResourcePoolV1Beta2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ResourcePoolV1Beta2(obj: ResourcePoolV1Beta2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'generation': obj.generation,
-    'name': obj.name,
-    'resourceSliceCount': obj.resourceSliceCount,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.generation;
+  if (value !== undefined) result['generation'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.resourceSliceCount;
+  if (value !== undefined) result['resourceSliceCount'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -29333,12 +30307,13 @@ export interface CounterSetV1Beta2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CounterSetV1Beta2(obj: CounterSetV1Beta2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'counters': ((obj.counters) === undefined) ? undefined : (definedEntries(obj.counters, (v) => toJson_CounterV1Beta2(v))),
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = ((obj.counters) === undefined) ? undefined : (definedEntries(obj.counters, (v) => toJson_CounterV1Beta2(v)));
+  if (value !== undefined) result['counters'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -29369,12 +30344,13 @@ export interface TokenRequest {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TokenRequest(obj: TokenRequest | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'audience': obj.audience,
-    'expirationSeconds': obj.expirationSeconds,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.audience;
+  if (value !== undefined) result['audience'] = value;
+  value = obj.expirationSeconds;
+  if (value !== undefined) result['expirationSeconds'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -29419,14 +30395,17 @@ export interface CsiNodeDriver {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CsiNodeDriver(obj: CsiNodeDriver | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'allocatable': toJson_VolumeNodeResources(obj.allocatable),
-    'name': obj.name,
-    'nodeID': obj.nodeId,
-    'topologyKeys': obj.topologyKeys?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_VolumeNodeResources(obj.allocatable);
+  if (value !== undefined) result['allocatable'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.nodeId;
+  if (value !== undefined) result['nodeID'] = value;
+  value = obj.topologyKeys?.map(y => y);
+  if (value !== undefined) result['topologyKeys'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -29464,13 +30443,15 @@ export interface LabelSelectorRequirement {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_LabelSelectorRequirement(obj: LabelSelectorRequirement | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -29501,12 +30482,13 @@ export interface TopologySelectorLabelRequirement {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TopologySelectorLabelRequirement(obj: TopologySelectorLabelRequirement | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -29537,12 +30519,13 @@ export interface VolumeAttachmentSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_VolumeAttachmentSource(obj: VolumeAttachmentSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'inlineVolumeSpec': toJson_PersistentVolumeSpec(obj.inlineVolumeSpec),
-    'persistentVolumeName': obj.persistentVolumeName,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_PersistentVolumeSpec(obj.inlineVolumeSpec);
+  if (value !== undefined) result['inlineVolumeSpec'] = value;
+  value = obj.persistentVolumeName;
+  if (value !== undefined) result['persistentVolumeName'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -29580,13 +30563,15 @@ export interface GroupVersionResourceV1Alpha1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_GroupVersionResourceV1Alpha1(obj: GroupVersionResourceV1Alpha1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'group': obj.group,
-    'resource': obj.resource,
-    'version': obj.version,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.group;
+  if (value !== undefined) result['group'] = value;
+  value = obj.resource;
+  if (value !== undefined) result['resource'] = value;
+  value = obj.version;
+  if (value !== undefined) result['version'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -29618,12 +30603,13 @@ export interface CustomResourceConversion {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CustomResourceConversion(obj: CustomResourceConversion | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'strategy': obj.strategy,
-    'webhook': toJson_WebhookConversion(obj.webhook),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.strategy;
+  if (value !== undefined) result['strategy'] = value;
+  value = toJson_WebhookConversion(obj.webhook);
+  if (value !== undefined) result['webhook'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -29684,16 +30670,21 @@ export interface CustomResourceDefinitionNames {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CustomResourceDefinitionNames(obj: CustomResourceDefinitionNames | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'categories': obj.categories?.map(y => y),
-    'kind': obj.kind,
-    'listKind': obj.listKind,
-    'plural': obj.plural,
-    'shortNames': obj.shortNames?.map(y => y),
-    'singular': obj.singular,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.categories?.map(y => y);
+  if (value !== undefined) result['categories'] = value;
+  value = obj.kind;
+  if (value !== undefined) result['kind'] = value;
+  value = obj.listKind;
+  if (value !== undefined) result['listKind'] = value;
+  value = obj.plural;
+  if (value !== undefined) result['plural'] = value;
+  value = obj.shortNames?.map(y => y);
+  if (value !== undefined) result['shortNames'] = value;
+  value = obj.singular;
+  if (value !== undefined) result['singular'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -29774,19 +30765,27 @@ export interface CustomResourceDefinitionVersion {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CustomResourceDefinitionVersion(obj: CustomResourceDefinitionVersion | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'additionalPrinterColumns': obj.additionalPrinterColumns?.map(y => toJson_CustomResourceColumnDefinition(y)),
-    'deprecated': obj.deprecated,
-    'deprecationWarning': obj.deprecationWarning,
-    'name': obj.name,
-    'schema': toJson_CustomResourceValidation(obj.schema),
-    'selectableFields': obj.selectableFields?.map(y => toJson_SelectableField(y)),
-    'served': obj.served,
-    'storage': obj.storage,
-    'subresources': toJson_CustomResourceSubresources(obj.subresources),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.additionalPrinterColumns?.map(y => toJson_CustomResourceColumnDefinition(y));
+  if (value !== undefined) result['additionalPrinterColumns'] = value;
+  value = obj.deprecated;
+  if (value !== undefined) result['deprecated'] = value;
+  value = obj.deprecationWarning;
+  if (value !== undefined) result['deprecationWarning'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = toJson_CustomResourceValidation(obj.schema);
+  if (value !== undefined) result['schema'] = value;
+  value = obj.selectableFields?.map(y => toJson_SelectableField(y));
+  if (value !== undefined) result['selectableFields'] = value;
+  value = obj.served;
+  if (value !== undefined) result['served'] = value;
+  value = obj.storage;
+  if (value !== undefined) result['storage'] = value;
+  value = toJson_CustomResourceSubresources(obj.subresources);
+  if (value !== undefined) result['subresources'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -29828,13 +30827,15 @@ export interface StatusCause {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_StatusCause(obj: StatusCause | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'field': obj.field,
-    'message': obj.message,
-    'reason': obj.reason,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.field;
+  if (value !== undefined) result['field'] = value;
+  value = obj.message;
+  if (value !== undefined) result['message'] = value;
+  value = obj.reason;
+  if (value !== undefined) result['reason'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -29880,14 +30881,17 @@ export interface ServiceReference {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceReference(obj: ServiceReference | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-    'namespace': obj.namespace,
-    'path': obj.path,
-    'port': obj.port,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.namespace;
+  if (value !== undefined) result['namespace'] = value;
+  value = obj.path;
+  if (value !== undefined) result['path'] = value;
+  value = obj.port;
+  if (value !== undefined) result['port'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -29953,16 +30957,21 @@ export interface NamedRuleWithOperations {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_NamedRuleWithOperations(obj: NamedRuleWithOperations | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'apiVersions': obj.apiVersions?.map(y => y),
-    'operations': obj.operations?.map(y => y),
-    'resourceNames': obj.resourceNames?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.apiVersions?.map(y => y);
+  if (value !== undefined) result['apiVersions'] = value;
+  value = obj.operations?.map(y => y);
+  if (value !== undefined) result['operations'] = value;
+  value = obj.resourceNames?.map(y => y);
+  if (value !== undefined) result['resourceNames'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -30028,16 +31037,21 @@ export interface NamedRuleWithOperationsV1Alpha1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_NamedRuleWithOperationsV1Alpha1(obj: NamedRuleWithOperationsV1Alpha1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'apiVersions': obj.apiVersions?.map(y => y),
-    'operations': obj.operations?.map(y => y),
-    'resourceNames': obj.resourceNames?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.apiVersions?.map(y => y);
+  if (value !== undefined) result['apiVersions'] = value;
+  value = obj.operations?.map(y => y);
+  if (value !== undefined) result['operations'] = value;
+  value = obj.resourceNames?.map(y => y);
+  if (value !== undefined) result['resourceNames'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -30088,11 +31102,11 @@ export interface ApplyConfigurationV1Alpha1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ApplyConfigurationV1Alpha1(obj: ApplyConfigurationV1Alpha1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -30169,11 +31183,11 @@ export interface JsonPatchV1Alpha1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_JsonPatchV1Alpha1(obj: JsonPatchV1Alpha1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -30239,16 +31253,21 @@ export interface NamedRuleWithOperationsV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_NamedRuleWithOperationsV1Beta1(obj: NamedRuleWithOperationsV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'apiVersions': obj.apiVersions?.map(y => y),
-    'operations': obj.operations?.map(y => y),
-    'resourceNames': obj.resourceNames?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.apiVersions?.map(y => y);
+  if (value !== undefined) result['apiVersions'] = value;
+  value = obj.operations?.map(y => y);
+  if (value !== undefined) result['operations'] = value;
+  value = obj.resourceNames?.map(y => y);
+  if (value !== undefined) result['resourceNames'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -30299,11 +31318,11 @@ export interface ApplyConfigurationV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ApplyConfigurationV1Beta1(obj: ApplyConfigurationV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -30380,11 +31399,11 @@ export interface JsonPatchV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_JsonPatchV1Beta1(obj: JsonPatchV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -30415,12 +31434,13 @@ export interface RollingUpdateDaemonSet {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_RollingUpdateDaemonSet(obj: RollingUpdateDaemonSet | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'maxSurge': obj.maxSurge?.value,
-    'maxUnavailable': obj.maxUnavailable?.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.maxSurge?.value;
+  if (value !== undefined) result['maxSurge'] = value;
+  value = obj.maxUnavailable?.value;
+  if (value !== undefined) result['maxUnavailable'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -30453,12 +31473,13 @@ export interface RollingUpdateDeployment {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_RollingUpdateDeployment(obj: RollingUpdateDeployment | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'maxSurge': obj.maxSurge?.value,
-    'maxUnavailable': obj.maxUnavailable?.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.maxSurge?.value;
+  if (value !== undefined) result['maxSurge'] = value;
+  value = obj.maxUnavailable?.value;
+  if (value !== undefined) result['maxUnavailable'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -30490,12 +31511,13 @@ export interface RollingUpdateStatefulSetStrategy {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_RollingUpdateStatefulSetStrategy(obj: RollingUpdateStatefulSetStrategy | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'maxUnavailable': obj.maxUnavailable?.value,
-    'partition': obj.partition,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.maxUnavailable?.value;
+  if (value !== undefined) result['maxUnavailable'] = value;
+  value = obj.partition;
+  if (value !== undefined) result['partition'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -30526,12 +31548,13 @@ export interface FieldSelectorAttributes {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_FieldSelectorAttributes(obj: FieldSelectorAttributes | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'rawSelector': obj.rawSelector,
-    'requirements': obj.requirements?.map(y => toJson_FieldSelectorRequirement(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.rawSelector;
+  if (value !== undefined) result['rawSelector'] = value;
+  value = obj.requirements?.map(y => toJson_FieldSelectorRequirement(y));
+  if (value !== undefined) result['requirements'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -30562,12 +31585,13 @@ export interface LabelSelectorAttributes {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_LabelSelectorAttributes(obj: LabelSelectorAttributes | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'rawSelector': obj.rawSelector,
-    'requirements': obj.requirements?.map(y => toJson_LabelSelectorRequirement(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.rawSelector;
+  if (value !== undefined) result['rawSelector'] = value;
+  value = obj.requirements?.map(y => toJson_LabelSelectorRequirement(y));
+  if (value !== undefined) result['requirements'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -30620,14 +31644,17 @@ export interface HpaScalingRulesV2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_HpaScalingRulesV2(obj: HpaScalingRulesV2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'policies': obj.policies?.map(y => toJson_HpaScalingPolicyV2(y)),
-    'selectPolicy': obj.selectPolicy,
-    'stabilizationWindowSeconds': obj.stabilizationWindowSeconds,
-    'tolerance': obj.tolerance?.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.policies?.map(y => toJson_HpaScalingPolicyV2(y));
+  if (value !== undefined) result['policies'] = value;
+  value = obj.selectPolicy;
+  if (value !== undefined) result['selectPolicy'] = value;
+  value = obj.stabilizationWindowSeconds;
+  if (value !== undefined) result['stabilizationWindowSeconds'] = value;
+  value = obj.tolerance?.value;
+  if (value !== undefined) result['tolerance'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -30665,13 +31692,15 @@ export interface ContainerResourceMetricSourceV2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ContainerResourceMetricSourceV2(obj: ContainerResourceMetricSourceV2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'container': obj.container,
-    'name': obj.name,
-    'target': toJson_MetricTargetV2(obj.target),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.container;
+  if (value !== undefined) result['container'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = toJson_MetricTargetV2(obj.target);
+  if (value !== undefined) result['target'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -30702,12 +31731,13 @@ export interface ExternalMetricSourceV2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ExternalMetricSourceV2(obj: ExternalMetricSourceV2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metric': toJson_MetricIdentifierV2(obj.metric),
-    'target': toJson_MetricTargetV2(obj.target),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_MetricIdentifierV2(obj.metric);
+  if (value !== undefined) result['metric'] = value;
+  value = toJson_MetricTargetV2(obj.target);
+  if (value !== undefined) result['target'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -30745,13 +31775,15 @@ export interface ObjectMetricSourceV2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ObjectMetricSourceV2(obj: ObjectMetricSourceV2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'describedObject': toJson_CrossVersionObjectReferenceV2(obj.describedObject),
-    'metric': toJson_MetricIdentifierV2(obj.metric),
-    'target': toJson_MetricTargetV2(obj.target),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_CrossVersionObjectReferenceV2(obj.describedObject);
+  if (value !== undefined) result['describedObject'] = value;
+  value = toJson_MetricIdentifierV2(obj.metric);
+  if (value !== undefined) result['metric'] = value;
+  value = toJson_MetricTargetV2(obj.target);
+  if (value !== undefined) result['target'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -30782,12 +31814,13 @@ export interface PodsMetricSourceV2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodsMetricSourceV2(obj: PodsMetricSourceV2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metric': toJson_MetricIdentifierV2(obj.metric),
-    'target': toJson_MetricTargetV2(obj.target),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_MetricIdentifierV2(obj.metric);
+  if (value !== undefined) result['metric'] = value;
+  value = toJson_MetricTargetV2(obj.target);
+  if (value !== undefined) result['target'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -30818,12 +31851,13 @@ export interface ResourceMetricSourceV2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ResourceMetricSourceV2(obj: ResourceMetricSourceV2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-    'target': toJson_MetricTargetV2(obj.target),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = toJson_MetricTargetV2(obj.target);
+  if (value !== undefined) result['target'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -30871,13 +31905,15 @@ export interface PodFailurePolicyRule {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodFailurePolicyRule(obj: PodFailurePolicyRule | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'action': obj.action,
-    'onExitCodes': toJson_PodFailurePolicyOnExitCodesRequirement(obj.onExitCodes),
-    'onPodConditions': obj.onPodConditions?.map(y => toJson_PodFailurePolicyOnPodConditionsPattern(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.action;
+  if (value !== undefined) result['action'] = value;
+  value = toJson_PodFailurePolicyOnExitCodesRequirement(obj.onExitCodes);
+  if (value !== undefined) result['onExitCodes'] = value;
+  value = obj.onPodConditions?.map(y => toJson_PodFailurePolicyOnPodConditionsPattern(y));
+  if (value !== undefined) result['onPodConditions'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -30908,12 +31944,13 @@ export interface SuccessPolicyRule {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_SuccessPolicyRule(obj: SuccessPolicyRule | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'succeededCount': obj.succeededCount,
-    'succeededIndexes': obj.succeededIndexes,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.succeededCount;
+  if (value !== undefined) result['succeededCount'] = value;
+  value = obj.succeededIndexes;
+  if (value !== undefined) result['succeededIndexes'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -30965,15 +32002,19 @@ export interface ConfigMapNodeConfigSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ConfigMapNodeConfigSource(obj: ConfigMapNodeConfigSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'kubeletConfigKey': obj.kubeletConfigKey,
-    'name': obj.name,
-    'namespace': obj.namespace,
-    'resourceVersion': obj.resourceVersion,
-    'uid': obj.uid,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.kubeletConfigKey;
+  if (value !== undefined) result['kubeletConfigKey'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.namespace;
+  if (value !== undefined) result['namespace'] = value;
+  value = obj.resourceVersion;
+  if (value !== undefined) result['resourceVersion'] = value;
+  value = obj.uid;
+  if (value !== undefined) result['uid'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -31004,12 +32045,13 @@ export interface SecretReference {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_SecretReference(obj: SecretReference | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-    'namespace': obj.namespace,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.namespace;
+  if (value !== undefined) result['namespace'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -31040,12 +32082,13 @@ export interface NodeAffinity {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_NodeAffinity(obj: NodeAffinity | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'preferredDuringSchedulingIgnoredDuringExecution': obj.preferredDuringSchedulingIgnoredDuringExecution?.map(y => toJson_PreferredSchedulingTerm(y)),
-    'requiredDuringSchedulingIgnoredDuringExecution': toJson_NodeSelector(obj.requiredDuringSchedulingIgnoredDuringExecution),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.preferredDuringSchedulingIgnoredDuringExecution?.map(y => toJson_PreferredSchedulingTerm(y));
+  if (value !== undefined) result['preferredDuringSchedulingIgnoredDuringExecution'] = value;
+  value = toJson_NodeSelector(obj.requiredDuringSchedulingIgnoredDuringExecution);
+  if (value !== undefined) result['requiredDuringSchedulingIgnoredDuringExecution'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -31076,12 +32119,13 @@ export interface PodAffinity {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodAffinity(obj: PodAffinity | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'preferredDuringSchedulingIgnoredDuringExecution': obj.preferredDuringSchedulingIgnoredDuringExecution?.map(y => toJson_WeightedPodAffinityTerm(y)),
-    'requiredDuringSchedulingIgnoredDuringExecution': obj.requiredDuringSchedulingIgnoredDuringExecution?.map(y => toJson_PodAffinityTerm(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.preferredDuringSchedulingIgnoredDuringExecution?.map(y => toJson_WeightedPodAffinityTerm(y));
+  if (value !== undefined) result['preferredDuringSchedulingIgnoredDuringExecution'] = value;
+  value = obj.requiredDuringSchedulingIgnoredDuringExecution?.map(y => toJson_PodAffinityTerm(y));
+  if (value !== undefined) result['requiredDuringSchedulingIgnoredDuringExecution'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -31112,12 +32156,13 @@ export interface PodAntiAffinity {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodAntiAffinity(obj: PodAntiAffinity | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'preferredDuringSchedulingIgnoredDuringExecution': obj.preferredDuringSchedulingIgnoredDuringExecution?.map(y => toJson_WeightedPodAffinityTerm(y)),
-    'requiredDuringSchedulingIgnoredDuringExecution': obj.requiredDuringSchedulingIgnoredDuringExecution?.map(y => toJson_PodAffinityTerm(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.preferredDuringSchedulingIgnoredDuringExecution?.map(y => toJson_WeightedPodAffinityTerm(y));
+  if (value !== undefined) result['preferredDuringSchedulingIgnoredDuringExecution'] = value;
+  value = obj.requiredDuringSchedulingIgnoredDuringExecution?.map(y => toJson_PodAffinityTerm(y));
+  if (value !== undefined) result['requiredDuringSchedulingIgnoredDuringExecution'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -31156,13 +32201,15 @@ export interface EnvVar {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_EnvVar(obj: EnvVar | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-    'value': obj.value,
-    'valueFrom': toJson_EnvVarSource(obj.valueFrom),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  value = toJson_EnvVarSource(obj.valueFrom);
+  if (value !== undefined) result['valueFrom'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -31200,13 +32247,15 @@ export interface EnvFromSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_EnvFromSource(obj: EnvFromSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'configMapRef': toJson_ConfigMapEnvSource(obj.configMapRef),
-    'prefix': obj.prefix,
-    'secretRef': toJson_SecretEnvSource(obj.secretRef),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ConfigMapEnvSource(obj.configMapRef);
+  if (value !== undefined) result['configMapRef'] = value;
+  value = obj.prefix;
+  if (value !== undefined) result['prefix'] = value;
+  value = toJson_SecretEnvSource(obj.secretRef);
+  if (value !== undefined) result['secretRef'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -31244,13 +32293,15 @@ export interface Lifecycle {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_Lifecycle(obj: Lifecycle | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'postStart': toJson_LifecycleHandler(obj.postStart),
-    'preStop': toJson_LifecycleHandler(obj.preStop),
-    'stopSignal': obj.stopSignal,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_LifecycleHandler(obj.postStart);
+  if (value !== undefined) result['postStart'] = value;
+  value = toJson_LifecycleHandler(obj.preStop);
+  if (value !== undefined) result['preStop'] = value;
+  value = obj.stopSignal;
+  if (value !== undefined) result['stopSignal'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -31341,20 +32392,29 @@ export interface Probe {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_Probe(obj: Probe | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'exec': toJson_ExecAction(obj.exec),
-    'failureThreshold': obj.failureThreshold,
-    'grpc': toJson_GrpcAction(obj.grpc),
-    'httpGet': toJson_HttpGetAction(obj.httpGet),
-    'initialDelaySeconds': obj.initialDelaySeconds,
-    'periodSeconds': obj.periodSeconds,
-    'successThreshold': obj.successThreshold,
-    'tcpSocket': toJson_TcpSocketAction(obj.tcpSocket),
-    'terminationGracePeriodSeconds': obj.terminationGracePeriodSeconds,
-    'timeoutSeconds': obj.timeoutSeconds,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ExecAction(obj.exec);
+  if (value !== undefined) result['exec'] = value;
+  value = obj.failureThreshold;
+  if (value !== undefined) result['failureThreshold'] = value;
+  value = toJson_GrpcAction(obj.grpc);
+  if (value !== undefined) result['grpc'] = value;
+  value = toJson_HttpGetAction(obj.httpGet);
+  if (value !== undefined) result['httpGet'] = value;
+  value = obj.initialDelaySeconds;
+  if (value !== undefined) result['initialDelaySeconds'] = value;
+  value = obj.periodSeconds;
+  if (value !== undefined) result['periodSeconds'] = value;
+  value = obj.successThreshold;
+  if (value !== undefined) result['successThreshold'] = value;
+  value = toJson_TcpSocketAction(obj.tcpSocket);
+  if (value !== undefined) result['tcpSocket'] = value;
+  value = obj.terminationGracePeriodSeconds;
+  if (value !== undefined) result['terminationGracePeriodSeconds'] = value;
+  value = obj.timeoutSeconds;
+  if (value !== undefined) result['timeoutSeconds'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -31407,15 +32467,19 @@ export interface ContainerPort {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ContainerPort(obj: ContainerPort | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'containerPort': obj.containerPort,
-    'hostIP': obj.hostIp,
-    'hostPort': obj.hostPort,
-    'name': obj.name,
-    'protocol': obj.protocol,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.containerPort;
+  if (value !== undefined) result['containerPort'] = value;
+  value = obj.hostIp;
+  if (value !== undefined) result['hostIP'] = value;
+  value = obj.hostPort;
+  if (value !== undefined) result['hostPort'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.protocol;
+  if (value !== undefined) result['protocol'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -31446,12 +32510,13 @@ export interface ContainerResizePolicy {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ContainerResizePolicy(obj: ContainerResizePolicy | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'resourceName': obj.resourceName,
-    'restartPolicy': obj.restartPolicy,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.resourceName;
+  if (value !== undefined) result['resourceName'] = value;
+  value = obj.restartPolicy;
+  if (value !== undefined) result['restartPolicy'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -31482,12 +32547,13 @@ export interface ContainerRestartRule {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ContainerRestartRule(obj: ContainerRestartRule | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'action': obj.action,
-    'exitCodes': toJson_ContainerRestartRuleOnExitCodes(obj.exitCodes),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.action;
+  if (value !== undefined) result['action'] = value;
+  value = toJson_ContainerRestartRuleOnExitCodes(obj.exitCodes);
+  if (value !== undefined) result['exitCodes'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -31592,22 +32658,33 @@ export interface SecurityContext {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_SecurityContext(obj: SecurityContext | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'allowPrivilegeEscalation': obj.allowPrivilegeEscalation,
-    'appArmorProfile': toJson_AppArmorProfile(obj.appArmorProfile),
-    'capabilities': toJson_Capabilities(obj.capabilities),
-    'privileged': obj.privileged,
-    'procMount': obj.procMount,
-    'readOnlyRootFilesystem': obj.readOnlyRootFilesystem,
-    'runAsGroup': obj.runAsGroup,
-    'runAsNonRoot': obj.runAsNonRoot,
-    'runAsUser': obj.runAsUser,
-    'seLinuxOptions': toJson_SeLinuxOptions(obj.seLinuxOptions),
-    'seccompProfile': toJson_SeccompProfile(obj.seccompProfile),
-    'windowsOptions': toJson_WindowsSecurityContextOptions(obj.windowsOptions),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.allowPrivilegeEscalation;
+  if (value !== undefined) result['allowPrivilegeEscalation'] = value;
+  value = toJson_AppArmorProfile(obj.appArmorProfile);
+  if (value !== undefined) result['appArmorProfile'] = value;
+  value = toJson_Capabilities(obj.capabilities);
+  if (value !== undefined) result['capabilities'] = value;
+  value = obj.privileged;
+  if (value !== undefined) result['privileged'] = value;
+  value = obj.procMount;
+  if (value !== undefined) result['procMount'] = value;
+  value = obj.readOnlyRootFilesystem;
+  if (value !== undefined) result['readOnlyRootFilesystem'] = value;
+  value = obj.runAsGroup;
+  if (value !== undefined) result['runAsGroup'] = value;
+  value = obj.runAsNonRoot;
+  if (value !== undefined) result['runAsNonRoot'] = value;
+  value = obj.runAsUser;
+  if (value !== undefined) result['runAsUser'] = value;
+  value = toJson_SeLinuxOptions(obj.seLinuxOptions);
+  if (value !== undefined) result['seLinuxOptions'] = value;
+  value = toJson_SeccompProfile(obj.seccompProfile);
+  if (value !== undefined) result['seccompProfile'] = value;
+  value = toJson_WindowsSecurityContextOptions(obj.windowsOptions);
+  if (value !== undefined) result['windowsOptions'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -31638,12 +32715,13 @@ export interface VolumeDevice {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_VolumeDevice(obj: VolumeDevice | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'devicePath': obj.devicePath,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.devicePath;
+  if (value !== undefined) result['devicePath'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -31720,17 +32798,23 @@ export interface VolumeMount {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_VolumeMount(obj: VolumeMount | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'mountPath': obj.mountPath,
-    'mountPropagation': obj.mountPropagation,
-    'name': obj.name,
-    'readOnly': obj.readOnly,
-    'recursiveReadOnly': obj.recursiveReadOnly,
-    'subPath': obj.subPath,
-    'subPathExpr': obj.subPathExpr,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.mountPath;
+  if (value !== undefined) result['mountPath'] = value;
+  value = obj.mountPropagation;
+  if (value !== undefined) result['mountPropagation'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  value = obj.recursiveReadOnly;
+  if (value !== undefined) result['recursiveReadOnly'] = value;
+  value = obj.subPath;
+  if (value !== undefined) result['subPath'] = value;
+  value = obj.subPathExpr;
+  if (value !== undefined) result['subPathExpr'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -31761,12 +32845,13 @@ export interface PodDnsConfigOption {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodDnsConfigOption(obj: PodDnsConfigOption | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -31797,12 +32882,13 @@ export interface ResourceClaim {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ResourceClaim(obj: ResourceClaim | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-    'request': obj.request,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.request;
+  if (value !== undefined) result['request'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -31836,12 +32922,13 @@ export interface AppArmorProfile {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_AppArmorProfile(obj: AppArmorProfile | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'localhostProfile': obj.localhostProfile,
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.localhostProfile;
+  if (value !== undefined) result['localhostProfile'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -31886,14 +32973,17 @@ export interface SeLinuxOptions {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_SeLinuxOptions(obj: SeLinuxOptions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'level': obj.level,
-    'role': obj.role,
-    'type': obj.type,
-    'user': obj.user,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.level;
+  if (value !== undefined) result['level'] = value;
+  value = obj.role;
+  if (value !== undefined) result['role'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  value = obj.user;
+  if (value !== undefined) result['user'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -31926,12 +33016,13 @@ export interface SeccompProfile {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_SeccompProfile(obj: SeccompProfile | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'localhostProfile': obj.localhostProfile,
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.localhostProfile;
+  if (value !== undefined) result['localhostProfile'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -31962,12 +33053,13 @@ export interface Sysctl {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_Sysctl(obj: Sysctl | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -32013,14 +33105,17 @@ export interface WindowsSecurityContextOptions {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_WindowsSecurityContextOptions(obj: WindowsSecurityContextOptions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'gmsaCredentialSpec': obj.gmsaCredentialSpec,
-    'gmsaCredentialSpecName': obj.gmsaCredentialSpecName,
-    'hostProcess': obj.hostProcess,
-    'runAsUserName': obj.runAsUserName,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.gmsaCredentialSpec;
+  if (value !== undefined) result['gmsaCredentialSpec'] = value;
+  value = obj.gmsaCredentialSpecName;
+  if (value !== undefined) result['gmsaCredentialSpecName'] = value;
+  value = obj.hostProcess;
+  if (value !== undefined) result['hostProcess'] = value;
+  value = obj.runAsUserName;
+  if (value !== undefined) result['runAsUserName'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -32058,13 +33153,15 @@ export interface AzureFileVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_AzureFileVolumeSource(obj: AzureFileVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'readOnly': obj.readOnly,
-    'secretName': obj.secretName,
-    'shareName': obj.shareName,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  value = obj.secretName;
+  if (value !== undefined) result['secretName'] = value;
+  value = obj.shareName;
+  if (value !== undefined) result['shareName'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -32124,16 +33221,21 @@ export interface CephFsVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CephFsVolumeSource(obj: CephFsVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'monitors': obj.monitors?.map(y => y),
-    'path': obj.path,
-    'readOnly': obj.readOnly,
-    'secretFile': obj.secretFile,
-    'secretRef': toJson_LocalObjectReference(obj.secretRef),
-    'user': obj.user,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.monitors?.map(y => y);
+  if (value !== undefined) result['monitors'] = value;
+  value = obj.path;
+  if (value !== undefined) result['path'] = value;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  value = obj.secretFile;
+  if (value !== undefined) result['secretFile'] = value;
+  value = toJson_LocalObjectReference(obj.secretRef);
+  if (value !== undefined) result['secretRef'] = value;
+  value = obj.user;
+  if (value !== undefined) result['user'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -32178,14 +33280,17 @@ export interface CinderVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CinderVolumeSource(obj: CinderVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'fsType': obj.fsType,
-    'readOnly': obj.readOnly,
-    'secretRef': toJson_LocalObjectReference(obj.secretRef),
-    'volumeID': obj.volumeId,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.fsType;
+  if (value !== undefined) result['fsType'] = value;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  value = toJson_LocalObjectReference(obj.secretRef);
+  if (value !== undefined) result['secretRef'] = value;
+  value = obj.volumeId;
+  if (value !== undefined) result['volumeID'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -32233,14 +33338,17 @@ export interface ConfigMapVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ConfigMapVolumeSource(obj: ConfigMapVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'defaultMode': obj.defaultMode,
-    'items': obj.items?.map(y => toJson_KeyToPath(y)),
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.defaultMode;
+  if (value !== undefined) result['defaultMode'] = value;
+  value = obj.items?.map(y => toJson_KeyToPath(y));
+  if (value !== undefined) result['items'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -32293,15 +33401,19 @@ export interface CsiVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CsiVolumeSource(obj: CsiVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'driver': obj.driver,
-    'fsType': obj.fsType,
-    'nodePublishSecretRef': toJson_LocalObjectReference(obj.nodePublishSecretRef),
-    'readOnly': obj.readOnly,
-    'volumeAttributes': ((obj.volumeAttributes) === undefined) ? undefined : (definedValues(obj.volumeAttributes)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.driver;
+  if (value !== undefined) result['driver'] = value;
+  value = obj.fsType;
+  if (value !== undefined) result['fsType'] = value;
+  value = toJson_LocalObjectReference(obj.nodePublishSecretRef);
+  if (value !== undefined) result['nodePublishSecretRef'] = value;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  value = ((obj.volumeAttributes) === undefined) ? undefined : (definedValues(obj.volumeAttributes));
+  if (value !== undefined) result['volumeAttributes'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -32333,12 +33445,13 @@ export interface DownwardApiVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DownwardApiVolumeSource(obj: DownwardApiVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'defaultMode': obj.defaultMode,
-    'items': obj.items?.map(y => toJson_DownwardApiVolumeFile(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.defaultMode;
+  if (value !== undefined) result['defaultMode'] = value;
+  value = obj.items?.map(y => toJson_DownwardApiVolumeFile(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -32369,12 +33482,13 @@ export interface EmptyDirVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_EmptyDirVolumeSource(obj: EmptyDirVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'medium': obj.medium,
-    'sizeLimit': obj.sizeLimit?.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.medium;
+  if (value !== undefined) result['medium'] = value;
+  value = obj.sizeLimit?.value;
+  if (value !== undefined) result['sizeLimit'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -32404,11 +33518,11 @@ export interface EphemeralVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_EphemeralVolumeSource(obj: EphemeralVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'volumeClaimTemplate': toJson_PersistentVolumeClaimTemplate(obj.volumeClaimTemplate),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_PersistentVolumeClaimTemplate(obj.volumeClaimTemplate);
+  if (value !== undefined) result['volumeClaimTemplate'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -32460,15 +33574,19 @@ export interface FlexVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_FlexVolumeSource(obj: FlexVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'driver': obj.driver,
-    'fsType': obj.fsType,
-    'options': ((obj.options) === undefined) ? undefined : (definedValues(obj.options)),
-    'readOnly': obj.readOnly,
-    'secretRef': toJson_LocalObjectReference(obj.secretRef),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.driver;
+  if (value !== undefined) result['driver'] = value;
+  value = obj.fsType;
+  if (value !== undefined) result['fsType'] = value;
+  value = ((obj.options) === undefined) ? undefined : (definedValues(obj.options));
+  if (value !== undefined) result['options'] = value;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  value = toJson_LocalObjectReference(obj.secretRef);
+  if (value !== undefined) result['secretRef'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -32508,13 +33626,15 @@ export interface GitRepoVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_GitRepoVolumeSource(obj: GitRepoVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'directory': obj.directory,
-    'repository': obj.repository,
-    'revision': obj.revision,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.directory;
+  if (value !== undefined) result['directory'] = value;
+  value = obj.repository;
+  if (value !== undefined) result['repository'] = value;
+  value = obj.revision;
+  if (value !== undefined) result['revision'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -32553,13 +33673,15 @@ export interface GlusterfsVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_GlusterfsVolumeSource(obj: GlusterfsVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'endpoints': obj.endpoints,
-    'path': obj.path,
-    'readOnly': obj.readOnly,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.endpoints;
+  if (value !== undefined) result['endpoints'] = value;
+  value = obj.path;
+  if (value !== undefined) result['path'] = value;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -32591,12 +33713,13 @@ export interface ImageVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ImageVolumeSource(obj: ImageVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'pullPolicy': obj.pullPolicy,
-    'reference': obj.reference,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.pullPolicy;
+  if (value !== undefined) result['pullPolicy'] = value;
+  value = obj.reference;
+  if (value !== undefined) result['reference'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -32692,21 +33815,31 @@ export interface IscsiVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_IscsiVolumeSource(obj: IscsiVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'chapAuthDiscovery': obj.chapAuthDiscovery,
-    'chapAuthSession': obj.chapAuthSession,
-    'fsType': obj.fsType,
-    'initiatorName': obj.initiatorName,
-    'iqn': obj.iqn,
-    'iscsiInterface': obj.iscsiInterface,
-    'lun': obj.lun,
-    'portals': obj.portals?.map(y => y),
-    'readOnly': obj.readOnly,
-    'secretRef': toJson_LocalObjectReference(obj.secretRef),
-    'targetPortal': obj.targetPortal,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.chapAuthDiscovery;
+  if (value !== undefined) result['chapAuthDiscovery'] = value;
+  value = obj.chapAuthSession;
+  if (value !== undefined) result['chapAuthSession'] = value;
+  value = obj.fsType;
+  if (value !== undefined) result['fsType'] = value;
+  value = obj.initiatorName;
+  if (value !== undefined) result['initiatorName'] = value;
+  value = obj.iqn;
+  if (value !== undefined) result['iqn'] = value;
+  value = obj.iscsiInterface;
+  if (value !== undefined) result['iscsiInterface'] = value;
+  value = obj.lun;
+  if (value !== undefined) result['lun'] = value;
+  value = obj.portals?.map(y => y);
+  if (value !== undefined) result['portals'] = value;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  value = toJson_LocalObjectReference(obj.secretRef);
+  if (value !== undefined) result['secretRef'] = value;
+  value = obj.targetPortal;
+  if (value !== undefined) result['targetPortal'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -32737,12 +33870,13 @@ export interface PersistentVolumeClaimVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PersistentVolumeClaimVolumeSource(obj: PersistentVolumeClaimVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'claimName': obj.claimName,
-    'readOnly': obj.readOnly,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.claimName;
+  if (value !== undefined) result['claimName'] = value;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -32773,12 +33907,13 @@ export interface ProjectedVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ProjectedVolumeSource(obj: ProjectedVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'defaultMode': obj.defaultMode,
-    'sources': obj.sources?.map(y => toJson_VolumeProjection(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.defaultMode;
+  if (value !== undefined) result['defaultMode'] = value;
+  value = obj.sources?.map(y => toJson_VolumeProjection(y));
+  if (value !== undefined) result['sources'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -32856,18 +33991,25 @@ export interface RbdVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_RbdVolumeSource(obj: RbdVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'fsType': obj.fsType,
-    'image': obj.image,
-    'keyring': obj.keyring,
-    'monitors': obj.monitors?.map(y => y),
-    'pool': obj.pool,
-    'readOnly': obj.readOnly,
-    'secretRef': toJson_LocalObjectReference(obj.secretRef),
-    'user': obj.user,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.fsType;
+  if (value !== undefined) result['fsType'] = value;
+  value = obj.image;
+  if (value !== undefined) result['image'] = value;
+  value = obj.keyring;
+  if (value !== undefined) result['keyring'] = value;
+  value = obj.monitors?.map(y => y);
+  if (value !== undefined) result['monitors'] = value;
+  value = obj.pool;
+  if (value !== undefined) result['pool'] = value;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  value = toJson_LocalObjectReference(obj.secretRef);
+  if (value !== undefined) result['secretRef'] = value;
+  value = obj.user;
+  if (value !== undefined) result['user'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -32957,20 +34099,29 @@ export interface ScaleIoVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScaleIoVolumeSource(obj: ScaleIoVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'fsType': obj.fsType,
-    'gateway': obj.gateway,
-    'protectionDomain': obj.protectionDomain,
-    'readOnly': obj.readOnly,
-    'secretRef': toJson_LocalObjectReference(obj.secretRef),
-    'sslEnabled': obj.sslEnabled,
-    'storageMode': obj.storageMode,
-    'storagePool': obj.storagePool,
-    'system': obj.system,
-    'volumeName': obj.volumeName,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.fsType;
+  if (value !== undefined) result['fsType'] = value;
+  value = obj.gateway;
+  if (value !== undefined) result['gateway'] = value;
+  value = obj.protectionDomain;
+  if (value !== undefined) result['protectionDomain'] = value;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  value = toJson_LocalObjectReference(obj.secretRef);
+  if (value !== undefined) result['secretRef'] = value;
+  value = obj.sslEnabled;
+  if (value !== undefined) result['sslEnabled'] = value;
+  value = obj.storageMode;
+  if (value !== undefined) result['storageMode'] = value;
+  value = obj.storagePool;
+  if (value !== undefined) result['storagePool'] = value;
+  value = obj.system;
+  if (value !== undefined) result['system'] = value;
+  value = obj.volumeName;
+  if (value !== undefined) result['volumeName'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -33018,14 +34169,17 @@ export interface SecretVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_SecretVolumeSource(obj: SecretVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'defaultMode': obj.defaultMode,
-    'items': obj.items?.map(y => toJson_KeyToPath(y)),
-    'optional': obj.optional,
-    'secretName': obj.secretName,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.defaultMode;
+  if (value !== undefined) result['defaultMode'] = value;
+  value = obj.items?.map(y => toJson_KeyToPath(y));
+  if (value !== undefined) result['items'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  value = obj.secretName;
+  if (value !== undefined) result['secretName'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -33077,15 +34231,19 @@ export interface StorageOsVolumeSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_StorageOsVolumeSource(obj: StorageOsVolumeSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'fsType': obj.fsType,
-    'readOnly': obj.readOnly,
-    'secretRef': toJson_LocalObjectReference(obj.secretRef),
-    'volumeName': obj.volumeName,
-    'volumeNamespace': obj.volumeNamespace,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.fsType;
+  if (value !== undefined) result['fsType'] = value;
+  value = obj.readOnly;
+  if (value !== undefined) result['readOnly'] = value;
+  value = toJson_LocalObjectReference(obj.secretRef);
+  if (value !== undefined) result['secretRef'] = value;
+  value = obj.volumeName;
+  if (value !== undefined) result['volumeName'] = value;
+  value = obj.volumeNamespace;
+  if (value !== undefined) result['volumeNamespace'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -33123,13 +34281,15 @@ export interface ScopedResourceSelectorRequirement {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScopedResourceSelectorRequirement(obj: ScopedResourceSelectorRequirement | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'operator': obj.operator,
-    'scopeName': obj.scopeName,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.scopeName;
+  if (value !== undefined) result['scopeName'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -33153,11 +34313,11 @@ export interface ClientIpConfig {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClientIpConfig(obj: ClientIpConfig | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'timeoutSeconds': obj.timeoutSeconds,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.timeoutSeconds;
+  if (value !== undefined) result['timeoutSeconds'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -33181,11 +34341,11 @@ export interface ForNode {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ForNode(obj: ForNode | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -33209,11 +34369,11 @@ export interface ForZone {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ForZone(obj: ForZone | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -33250,12 +34410,13 @@ export interface NonResourcePolicyRule {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_NonResourcePolicyRule(obj: NonResourcePolicyRule | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'nonResourceURLs': obj.nonResourceUrLs?.map(y => y),
-    'verbs': obj.verbs?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.nonResourceUrLs?.map(y => y);
+  if (value !== undefined) result['nonResourceURLs'] = value;
+  value = obj.verbs?.map(y => y);
+  if (value !== undefined) result['verbs'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -33307,15 +34468,19 @@ export interface ResourcePolicyRule {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ResourcePolicyRule(obj: ResourcePolicyRule | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'clusterScope': obj.clusterScope,
-    'namespaces': obj.namespaces?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'verbs': obj.verbs?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.clusterScope;
+  if (value !== undefined) result['clusterScope'] = value;
+  value = obj.namespaces?.map(y => y);
+  if (value !== undefined) result['namespaces'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.verbs?.map(y => y);
+  if (value !== undefined) result['verbs'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -33346,12 +34511,13 @@ export interface LimitResponse {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_LimitResponse(obj: LimitResponse | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'queuing': toJson_QueuingConfiguration(obj.queuing),
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_QueuingConfiguration(obj.queuing);
+  if (value !== undefined) result['queuing'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -33382,12 +34548,13 @@ export interface IngressServiceBackend {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_IngressServiceBackend(obj: IngressServiceBackend | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-    'port': toJson_ServiceBackendPort(obj.port),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = toJson_ServiceBackendPort(obj.port);
+  if (value !== undefined) result['port'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -33411,11 +34578,11 @@ export interface HttpIngressRuleValue {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_HttpIngressRuleValue(obj: HttpIngressRuleValue | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'paths': obj.paths?.map(y => toJson_HttpIngressPath(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.paths?.map(y => toJson_HttpIngressPath(y));
+  if (value !== undefined) result['paths'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -33453,13 +34620,15 @@ export interface NetworkPolicyPort {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_NetworkPolicyPort(obj: NetworkPolicyPort | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'endPort': obj.endPort,
-    'port': obj.port?.value,
-    'protocol': obj.protocol,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.endPort;
+  if (value !== undefined) result['endPort'] = value;
+  value = obj.port?.value;
+  if (value !== undefined) result['port'] = value;
+  value = obj.protocol;
+  if (value !== undefined) result['protocol'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -33501,13 +34670,15 @@ export interface NetworkPolicyPeer {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_NetworkPolicyPeer(obj: NetworkPolicyPeer | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'ipBlock': toJson_IpBlock(obj.ipBlock),
-    'namespaceSelector': toJson_LabelSelector(obj.namespaceSelector),
-    'podSelector': toJson_LabelSelector(obj.podSelector),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_IpBlock(obj.ipBlock);
+  if (value !== undefined) result['ipBlock'] = value;
+  value = toJson_LabelSelector(obj.namespaceSelector);
+  if (value !== undefined) result['namespaceSelector'] = value;
+  value = toJson_LabelSelector(obj.podSelector);
+  if (value !== undefined) result['podSelector'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -33544,12 +34715,13 @@ export interface OpaqueDeviceConfiguration {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_OpaqueDeviceConfiguration(obj: OpaqueDeviceConfiguration | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'driver': obj.driver,
-    'parameters': obj.parameters,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.driver;
+  if (value !== undefined) result['driver'] = value;
+  value = obj.parameters;
+  if (value !== undefined) result['parameters'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -33603,11 +34775,11 @@ export interface CelDeviceSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CelDeviceSelector(obj: CelDeviceSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -33640,12 +34812,13 @@ export interface DeviceClaimConfiguration {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceClaimConfiguration(obj: DeviceClaimConfiguration | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'opaque': toJson_OpaqueDeviceConfiguration(obj.opaque),
-    'requests': obj.requests?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_OpaqueDeviceConfiguration(obj.opaque);
+  if (value !== undefined) result['opaque'] = value;
+  value = obj.requests?.map(y => y);
+  if (value !== undefined) result['requests'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -33695,13 +34868,15 @@ export interface DeviceConstraint {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceConstraint(obj: DeviceConstraint | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'distinctAttribute': obj.distinctAttribute,
-    'matchAttribute': obj.matchAttribute,
-    'requests': obj.requests?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.distinctAttribute;
+  if (value !== undefined) result['distinctAttribute'] = value;
+  value = obj.matchAttribute;
+  if (value !== undefined) result['matchAttribute'] = value;
+  value = obj.requests?.map(y => y);
+  if (value !== undefined) result['requests'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -33747,13 +34922,15 @@ export interface DeviceRequest {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceRequest(obj: DeviceRequest | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'exactly': toJson_ExactDeviceRequest(obj.exactly),
-    'firstAvailable': obj.firstAvailable?.map(y => toJson_DeviceSubRequest(y)),
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ExactDeviceRequest(obj.exactly);
+  if (value !== undefined) result['exactly'] = value;
+  value = obj.firstAvailable?.map(y => toJson_DeviceSubRequest(y));
+  if (value !== undefined) result['firstAvailable'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -33798,14 +34975,17 @@ export interface DeviceAttribute {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceAttribute(obj: DeviceAttribute | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'bool': obj.bool,
-    'int': obj.int,
-    'string': obj.string,
-    'version': obj.version,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.bool;
+  if (value !== undefined) result['bool'] = value;
+  value = obj.int;
+  if (value !== undefined) result['int'] = value;
+  value = obj.string;
+  if (value !== undefined) result['string'] = value;
+  value = obj.version;
+  if (value !== undefined) result['version'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -33842,12 +35022,13 @@ export interface DeviceCapacity {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceCapacity(obj: DeviceCapacity | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'requestPolicy': toJson_CapacityRequestPolicy(obj.requestPolicy),
-    'value': obj.value?.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_CapacityRequestPolicy(obj.requestPolicy);
+  if (value !== undefined) result['requestPolicy'] = value;
+  value = obj.value?.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -33880,12 +35061,13 @@ export interface DeviceCounterConsumption {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceCounterConsumption(obj: DeviceCounterConsumption | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'counterSet': obj.counterSet,
-    'counters': ((obj.counters) === undefined) ? undefined : (definedEntries(obj.counters, (v) => toJson_Counter(v))),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.counterSet;
+  if (value !== undefined) result['counterSet'] = value;
+  value = ((obj.counters) === undefined) ? undefined : (definedEntries(obj.counters, (v) => toJson_Counter(v)));
+  if (value !== undefined) result['counters'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -33930,14 +35112,17 @@ export interface DeviceTaint {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceTaint(obj: DeviceTaint | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'effect': obj.effect,
-    'key': obj.key,
-    'timeAdded': obj.timeAdded?.toISOString(),
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.effect;
+  if (value !== undefined) result['effect'] = value;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.timeAdded?.toISOString();
+  if (value !== undefined) result['timeAdded'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -33968,12 +35153,13 @@ export interface NodeSelectorTerm {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_NodeSelectorTerm(obj: NodeSelectorTerm | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_NodeSelectorRequirement(y)),
-    'matchFields': obj.matchFields?.map(y => toJson_NodeSelectorRequirement(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_NodeSelectorRequirement(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = obj.matchFields?.map(y => toJson_NodeSelectorRequirement(y));
+  if (value !== undefined) result['matchFields'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -33997,11 +35183,11 @@ export interface Counter {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_Counter(obj: Counter | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'value': obj.value?.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.value?.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -34025,11 +35211,11 @@ export interface DeviceSelectorV1Alpha3 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceSelectorV1Alpha3(obj: DeviceSelectorV1Alpha3 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'cel': toJson_CelDeviceSelectorV1Alpha3(obj.cel),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_CelDeviceSelectorV1Alpha3(obj.cel);
+  if (value !== undefined) result['cel'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -34066,12 +35252,13 @@ export interface OpaqueDeviceConfigurationV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_OpaqueDeviceConfigurationV1Beta1(obj: OpaqueDeviceConfigurationV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'driver': obj.driver,
-    'parameters': obj.parameters,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.driver;
+  if (value !== undefined) result['driver'] = value;
+  value = obj.parameters;
+  if (value !== undefined) result['parameters'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -34125,11 +35312,11 @@ export interface CelDeviceSelectorV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CelDeviceSelectorV1Beta1(obj: CelDeviceSelectorV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -34162,12 +35349,13 @@ export interface DeviceClaimConfigurationV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceClaimConfigurationV1Beta1(obj: DeviceClaimConfigurationV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'opaque': toJson_OpaqueDeviceConfigurationV1Beta1(obj.opaque),
-    'requests': obj.requests?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_OpaqueDeviceConfigurationV1Beta1(obj.opaque);
+  if (value !== undefined) result['opaque'] = value;
+  value = obj.requests?.map(y => y);
+  if (value !== undefined) result['requests'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -34217,13 +35405,15 @@ export interface DeviceConstraintV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceConstraintV1Beta1(obj: DeviceConstraintV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'distinctAttribute': obj.distinctAttribute,
-    'matchAttribute': obj.matchAttribute,
-    'requests': obj.requests?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.distinctAttribute;
+  if (value !== undefined) result['distinctAttribute'] = value;
+  value = obj.matchAttribute;
+  if (value !== undefined) result['matchAttribute'] = value;
+  value = obj.requests?.map(y => y);
+  if (value !== undefined) result['requests'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -34350,19 +35540,27 @@ export interface DeviceRequestV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceRequestV1Beta1(obj: DeviceRequestV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'adminAccess': obj.adminAccess,
-    'allocationMode': obj.allocationMode,
-    'capacity': toJson_CapacityRequirementsV1Beta1(obj.capacity),
-    'count': obj.count,
-    'deviceClassName': obj.deviceClassName,
-    'firstAvailable': obj.firstAvailable?.map(y => toJson_DeviceSubRequestV1Beta1(y)),
-    'name': obj.name,
-    'selectors': obj.selectors?.map(y => toJson_DeviceSelectorV1Beta1(y)),
-    'tolerations': obj.tolerations?.map(y => toJson_DeviceTolerationV1Beta1(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.adminAccess;
+  if (value !== undefined) result['adminAccess'] = value;
+  value = obj.allocationMode;
+  if (value !== undefined) result['allocationMode'] = value;
+  value = toJson_CapacityRequirementsV1Beta1(obj.capacity);
+  if (value !== undefined) result['capacity'] = value;
+  value = obj.count;
+  if (value !== undefined) result['count'] = value;
+  value = obj.deviceClassName;
+  if (value !== undefined) result['deviceClassName'] = value;
+  value = obj.firstAvailable?.map(y => toJson_DeviceSubRequestV1Beta1(y));
+  if (value !== undefined) result['firstAvailable'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.selectors?.map(y => toJson_DeviceSelectorV1Beta1(y));
+  if (value !== undefined) result['selectors'] = value;
+  value = obj.tolerations?.map(y => toJson_DeviceTolerationV1Beta1(y));
+  if (value !== undefined) result['tolerations'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -34492,21 +35690,31 @@ export interface BasicDeviceV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_BasicDeviceV1Beta1(obj: BasicDeviceV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'allNodes': obj.allNodes,
-    'allowMultipleAllocations': obj.allowMultipleAllocations,
-    'attributes': ((obj.attributes) === undefined) ? undefined : (definedEntries(obj.attributes, (v) => toJson_DeviceAttributeV1Beta1(v))),
-    'bindingConditions': obj.bindingConditions?.map(y => y),
-    'bindingFailureConditions': obj.bindingFailureConditions?.map(y => y),
-    'bindsToNode': obj.bindsToNode,
-    'capacity': ((obj.capacity) === undefined) ? undefined : (definedEntries(obj.capacity, (v) => toJson_DeviceCapacityV1Beta1(v))),
-    'consumesCounters': obj.consumesCounters?.map(y => toJson_DeviceCounterConsumptionV1Beta1(y)),
-    'nodeName': obj.nodeName,
-    'nodeSelector': toJson_NodeSelector(obj.nodeSelector),
-    'taints': obj.taints?.map(y => toJson_DeviceTaintV1Beta1(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.allNodes;
+  if (value !== undefined) result['allNodes'] = value;
+  value = obj.allowMultipleAllocations;
+  if (value !== undefined) result['allowMultipleAllocations'] = value;
+  value = ((obj.attributes) === undefined) ? undefined : (definedEntries(obj.attributes, (v) => toJson_DeviceAttributeV1Beta1(v)));
+  if (value !== undefined) result['attributes'] = value;
+  value = obj.bindingConditions?.map(y => y);
+  if (value !== undefined) result['bindingConditions'] = value;
+  value = obj.bindingFailureConditions?.map(y => y);
+  if (value !== undefined) result['bindingFailureConditions'] = value;
+  value = obj.bindsToNode;
+  if (value !== undefined) result['bindsToNode'] = value;
+  value = ((obj.capacity) === undefined) ? undefined : (definedEntries(obj.capacity, (v) => toJson_DeviceCapacityV1Beta1(v)));
+  if (value !== undefined) result['capacity'] = value;
+  value = obj.consumesCounters?.map(y => toJson_DeviceCounterConsumptionV1Beta1(y));
+  if (value !== undefined) result['consumesCounters'] = value;
+  value = obj.nodeName;
+  if (value !== undefined) result['nodeName'] = value;
+  value = toJson_NodeSelector(obj.nodeSelector);
+  if (value !== undefined) result['nodeSelector'] = value;
+  value = obj.taints?.map(y => toJson_DeviceTaintV1Beta1(y));
+  if (value !== undefined) result['taints'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -34530,11 +35738,11 @@ export interface CounterV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CounterV1Beta1(obj: CounterV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'value': obj.value?.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.value?.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -34571,12 +35779,13 @@ export interface OpaqueDeviceConfigurationV1Beta2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_OpaqueDeviceConfigurationV1Beta2(obj: OpaqueDeviceConfigurationV1Beta2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'driver': obj.driver,
-    'parameters': obj.parameters,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.driver;
+  if (value !== undefined) result['driver'] = value;
+  value = obj.parameters;
+  if (value !== undefined) result['parameters'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -34630,11 +35839,11 @@ export interface CelDeviceSelectorV1Beta2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CelDeviceSelectorV1Beta2(obj: CelDeviceSelectorV1Beta2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -34667,12 +35876,13 @@ export interface DeviceClaimConfigurationV1Beta2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceClaimConfigurationV1Beta2(obj: DeviceClaimConfigurationV1Beta2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'opaque': toJson_OpaqueDeviceConfigurationV1Beta2(obj.opaque),
-    'requests': obj.requests?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_OpaqueDeviceConfigurationV1Beta2(obj.opaque);
+  if (value !== undefined) result['opaque'] = value;
+  value = obj.requests?.map(y => y);
+  if (value !== undefined) result['requests'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -34722,13 +35932,15 @@ export interface DeviceConstraintV1Beta2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceConstraintV1Beta2(obj: DeviceConstraintV1Beta2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'distinctAttribute': obj.distinctAttribute,
-    'matchAttribute': obj.matchAttribute,
-    'requests': obj.requests?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.distinctAttribute;
+  if (value !== undefined) result['distinctAttribute'] = value;
+  value = obj.matchAttribute;
+  if (value !== undefined) result['matchAttribute'] = value;
+  value = obj.requests?.map(y => y);
+  if (value !== undefined) result['requests'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -34774,13 +35986,15 @@ export interface DeviceRequestV1Beta2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceRequestV1Beta2(obj: DeviceRequestV1Beta2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'exactly': toJson_ExactDeviceRequestV1Beta2(obj.exactly),
-    'firstAvailable': obj.firstAvailable?.map(y => toJson_DeviceSubRequestV1Beta2(y)),
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ExactDeviceRequestV1Beta2(obj.exactly);
+  if (value !== undefined) result['exactly'] = value;
+  value = obj.firstAvailable?.map(y => toJson_DeviceSubRequestV1Beta2(y));
+  if (value !== undefined) result['firstAvailable'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -34825,14 +36039,17 @@ export interface DeviceAttributeV1Beta2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceAttributeV1Beta2(obj: DeviceAttributeV1Beta2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'bool': obj.bool,
-    'int': obj.int,
-    'string': obj.string,
-    'version': obj.version,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.bool;
+  if (value !== undefined) result['bool'] = value;
+  value = obj.int;
+  if (value !== undefined) result['int'] = value;
+  value = obj.string;
+  if (value !== undefined) result['string'] = value;
+  value = obj.version;
+  if (value !== undefined) result['version'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -34869,12 +36086,13 @@ export interface DeviceCapacityV1Beta2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceCapacityV1Beta2(obj: DeviceCapacityV1Beta2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'requestPolicy': toJson_CapacityRequestPolicyV1Beta2(obj.requestPolicy),
-    'value': obj.value?.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_CapacityRequestPolicyV1Beta2(obj.requestPolicy);
+  if (value !== undefined) result['requestPolicy'] = value;
+  value = obj.value?.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -34907,12 +36125,13 @@ export interface DeviceCounterConsumptionV1Beta2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceCounterConsumptionV1Beta2(obj: DeviceCounterConsumptionV1Beta2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'counterSet': obj.counterSet,
-    'counters': ((obj.counters) === undefined) ? undefined : (definedEntries(obj.counters, (v) => toJson_CounterV1Beta2(v))),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.counterSet;
+  if (value !== undefined) result['counterSet'] = value;
+  value = ((obj.counters) === undefined) ? undefined : (definedEntries(obj.counters, (v) => toJson_CounterV1Beta2(v)));
+  if (value !== undefined) result['counters'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -34957,14 +36176,17 @@ export interface DeviceTaintV1Beta2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceTaintV1Beta2(obj: DeviceTaintV1Beta2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'effect': obj.effect,
-    'key': obj.key,
-    'timeAdded': obj.timeAdded?.toISOString(),
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.effect;
+  if (value !== undefined) result['effect'] = value;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.timeAdded?.toISOString();
+  if (value !== undefined) result['timeAdded'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -34988,11 +36210,11 @@ export interface CounterV1Beta2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CounterV1Beta2(obj: CounterV1Beta2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'value': obj.value?.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.value?.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -35016,11 +36238,11 @@ export interface VolumeNodeResources {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_VolumeNodeResources(obj: VolumeNodeResources | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'count': obj.count,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.count;
+  if (value !== undefined) result['count'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -35051,12 +36273,13 @@ export interface WebhookConversion {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_WebhookConversion(obj: WebhookConversion | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'clientConfig': toJson_WebhookClientConfig(obj.clientConfig),
-    'conversionReviewVersions': obj.conversionReviewVersions?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_WebhookClientConfig(obj.clientConfig);
+  if (value !== undefined) result['clientConfig'] = value;
+  value = obj.conversionReviewVersions?.map(y => y);
+  if (value !== undefined) result['conversionReviewVersions'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -35115,16 +36338,21 @@ export interface CustomResourceColumnDefinition {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CustomResourceColumnDefinition(obj: CustomResourceColumnDefinition | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'description': obj.description,
-    'format': obj.format,
-    'jsonPath': obj.jsonPath,
-    'name': obj.name,
-    'priority': obj.priority,
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.description;
+  if (value !== undefined) result['description'] = value;
+  value = obj.format;
+  if (value !== undefined) result['format'] = value;
+  value = obj.jsonPath;
+  if (value !== undefined) result['jsonPath'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.priority;
+  if (value !== undefined) result['priority'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -35148,11 +36376,11 @@ export interface CustomResourceValidation {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CustomResourceValidation(obj: CustomResourceValidation | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'openAPIV3Schema': toJson_JsonSchemaProps(obj.openApiv3Schema),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_JsonSchemaProps(obj.openApiv3Schema);
+  if (value !== undefined) result['openAPIV3Schema'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -35176,11 +36404,11 @@ export interface SelectableField {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_SelectableField(obj: SelectableField | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'jsonPath': obj.jsonPath,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.jsonPath;
+  if (value !== undefined) result['jsonPath'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -35211,12 +36439,13 @@ export interface CustomResourceSubresources {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CustomResourceSubresources(obj: CustomResourceSubresources | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'scale': toJson_CustomResourceSubresourceScale(obj.scale),
-    'status': obj.status,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_CustomResourceSubresourceScale(obj.scale);
+  if (value !== undefined) result['scale'] = value;
+  value = obj.status;
+  if (value !== undefined) result['status'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -35254,13 +36483,15 @@ export interface FieldSelectorRequirement {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_FieldSelectorRequirement(obj: FieldSelectorRequirement | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -35298,13 +36529,15 @@ export interface HpaScalingPolicyV2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_HpaScalingPolicyV2(obj: HpaScalingPolicyV2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'periodSeconds': obj.periodSeconds,
-    'type': obj.type,
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.periodSeconds;
+  if (value !== undefined) result['periodSeconds'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -35349,14 +36582,17 @@ export interface MetricTargetV2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MetricTargetV2(obj: MetricTargetV2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'averageUtilization': obj.averageUtilization,
-    'averageValue': obj.averageValue?.value,
-    'type': obj.type,
-    'value': obj.value?.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.averageUtilization;
+  if (value !== undefined) result['averageUtilization'] = value;
+  value = obj.averageValue?.value;
+  if (value !== undefined) result['averageValue'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  value = obj.value?.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -35387,12 +36623,13 @@ export interface MetricIdentifierV2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MetricIdentifierV2(obj: MetricIdentifierV2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-    'selector': toJson_LabelSelector(obj.selector),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = toJson_LabelSelector(obj.selector);
+  if (value !== undefined) result['selector'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -35438,13 +36675,15 @@ export interface PodFailurePolicyOnExitCodesRequirement {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodFailurePolicyOnExitCodesRequirement(obj: PodFailurePolicyOnExitCodesRequirement | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'containerName': obj.containerName,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.containerName;
+  if (value !== undefined) result['containerName'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -35476,12 +36715,13 @@ export interface PodFailurePolicyOnPodConditionsPattern {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodFailurePolicyOnPodConditionsPattern(obj: PodFailurePolicyOnPodConditionsPattern | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'status': obj.status,
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.status;
+  if (value !== undefined) result['status'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -35512,12 +36752,13 @@ export interface PreferredSchedulingTerm {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PreferredSchedulingTerm(obj: PreferredSchedulingTerm | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'preference': toJson_NodeSelectorTerm(obj.preference),
-    'weight': obj.weight,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_NodeSelectorTerm(obj.preference);
+  if (value !== undefined) result['preference'] = value;
+  value = obj.weight;
+  if (value !== undefined) result['weight'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -35548,12 +36789,13 @@ export interface WeightedPodAffinityTerm {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_WeightedPodAffinityTerm(obj: WeightedPodAffinityTerm | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'podAffinityTerm': toJson_PodAffinityTerm(obj.podAffinityTerm),
-    'weight': obj.weight,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_PodAffinityTerm(obj.podAffinityTerm);
+  if (value !== undefined) result['podAffinityTerm'] = value;
+  value = obj.weight;
+  if (value !== undefined) result['weight'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -35612,16 +36854,21 @@ export interface PodAffinityTerm {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodAffinityTerm(obj: PodAffinityTerm | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'labelSelector': toJson_LabelSelector(obj.labelSelector),
-    'matchLabelKeys': obj.matchLabelKeys?.map(y => y),
-    'mismatchLabelKeys': obj.mismatchLabelKeys?.map(y => y),
-    'namespaceSelector': toJson_LabelSelector(obj.namespaceSelector),
-    'namespaces': obj.namespaces?.map(y => y),
-    'topologyKey': obj.topologyKey,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_LabelSelector(obj.labelSelector);
+  if (value !== undefined) result['labelSelector'] = value;
+  value = obj.matchLabelKeys?.map(y => y);
+  if (value !== undefined) result['matchLabelKeys'] = value;
+  value = obj.mismatchLabelKeys?.map(y => y);
+  if (value !== undefined) result['mismatchLabelKeys'] = value;
+  value = toJson_LabelSelector(obj.namespaceSelector);
+  if (value !== undefined) result['namespaceSelector'] = value;
+  value = obj.namespaces?.map(y => y);
+  if (value !== undefined) result['namespaces'] = value;
+  value = obj.topologyKey;
+  if (value !== undefined) result['topologyKey'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -35673,15 +36920,19 @@ export interface EnvVarSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_EnvVarSource(obj: EnvVarSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'configMapKeyRef': toJson_ConfigMapKeySelector(obj.configMapKeyRef),
-    'fieldRef': toJson_ObjectFieldSelector(obj.fieldRef),
-    'fileKeyRef': toJson_FileKeySelector(obj.fileKeyRef),
-    'resourceFieldRef': toJson_ResourceFieldSelector(obj.resourceFieldRef),
-    'secretKeyRef': toJson_SecretKeySelector(obj.secretKeyRef),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ConfigMapKeySelector(obj.configMapKeyRef);
+  if (value !== undefined) result['configMapKeyRef'] = value;
+  value = toJson_ObjectFieldSelector(obj.fieldRef);
+  if (value !== undefined) result['fieldRef'] = value;
+  value = toJson_FileKeySelector(obj.fileKeyRef);
+  if (value !== undefined) result['fileKeyRef'] = value;
+  value = toJson_ResourceFieldSelector(obj.resourceFieldRef);
+  if (value !== undefined) result['resourceFieldRef'] = value;
+  value = toJson_SecretKeySelector(obj.secretKeyRef);
+  if (value !== undefined) result['secretKeyRef'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -35714,12 +36965,13 @@ export interface ConfigMapEnvSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ConfigMapEnvSource(obj: ConfigMapEnvSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -35752,12 +37004,13 @@ export interface SecretEnvSource {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_SecretEnvSource(obj: SecretEnvSource | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -35802,14 +37055,17 @@ export interface LifecycleHandler {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_LifecycleHandler(obj: LifecycleHandler | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'exec': toJson_ExecAction(obj.exec),
-    'httpGet': toJson_HttpGetAction(obj.httpGet),
-    'sleep': toJson_SleepAction(obj.sleep),
-    'tcpSocket': toJson_TcpSocketAction(obj.tcpSocket),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ExecAction(obj.exec);
+  if (value !== undefined) result['exec'] = value;
+  value = toJson_HttpGetAction(obj.httpGet);
+  if (value !== undefined) result['httpGet'] = value;
+  value = toJson_SleepAction(obj.sleep);
+  if (value !== undefined) result['sleep'] = value;
+  value = toJson_TcpSocketAction(obj.tcpSocket);
+  if (value !== undefined) result['tcpSocket'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -35833,11 +37089,11 @@ export interface ExecAction {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ExecAction(obj: ExecAction | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'command': obj.command?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.command?.map(y => y);
+  if (value !== undefined) result['command'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -35870,12 +37126,13 @@ export interface GrpcAction {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_GrpcAction(obj: GrpcAction | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'port': obj.port,
-    'service': obj.service,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.port;
+  if (value !== undefined) result['port'] = value;
+  value = obj.service;
+  if (value !== undefined) result['service'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -35928,15 +37185,19 @@ export interface HttpGetAction {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_HttpGetAction(obj: HttpGetAction | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'host': obj.host,
-    'httpHeaders': obj.httpHeaders?.map(y => toJson_HttpHeader(y)),
-    'path': obj.path,
-    'port': obj.port?.value,
-    'scheme': obj.scheme,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.host;
+  if (value !== undefined) result['host'] = value;
+  value = obj.httpHeaders?.map(y => toJson_HttpHeader(y));
+  if (value !== undefined) result['httpHeaders'] = value;
+  value = obj.path;
+  if (value !== undefined) result['path'] = value;
+  value = obj.port?.value;
+  if (value !== undefined) result['port'] = value;
+  value = obj.scheme;
+  if (value !== undefined) result['scheme'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -35967,12 +37228,13 @@ export interface TcpSocketAction {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TcpSocketAction(obj: TcpSocketAction | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'host': obj.host,
-    'port': obj.port?.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.host;
+  if (value !== undefined) result['host'] = value;
+  value = obj.port?.value;
+  if (value !== undefined) result['port'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -36006,12 +37268,13 @@ export interface ContainerRestartRuleOnExitCodes {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ContainerRestartRuleOnExitCodes(obj: ContainerRestartRuleOnExitCodes | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -36042,12 +37305,13 @@ export interface Capabilities {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_Capabilities(obj: Capabilities | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'add': obj.add?.map(y => y),
-    'drop': obj.drop?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.add?.map(y => y);
+  if (value !== undefined) result['add'] = value;
+  value = obj.drop?.map(y => y);
+  if (value !== undefined) result['drop'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -36085,13 +37349,15 @@ export interface KeyToPath {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_KeyToPath(obj: KeyToPath | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'mode': obj.mode,
-    'path': obj.path,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.mode;
+  if (value !== undefined) result['mode'] = value;
+  value = obj.path;
+  if (value !== undefined) result['path'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -36136,14 +37402,17 @@ export interface DownwardApiVolumeFile {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DownwardApiVolumeFile(obj: DownwardApiVolumeFile | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'fieldRef': toJson_ObjectFieldSelector(obj.fieldRef),
-    'mode': obj.mode,
-    'path': obj.path,
-    'resourceFieldRef': toJson_ResourceFieldSelector(obj.resourceFieldRef),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectFieldSelector(obj.fieldRef);
+  if (value !== undefined) result['fieldRef'] = value;
+  value = obj.mode;
+  if (value !== undefined) result['mode'] = value;
+  value = obj.path;
+  if (value !== undefined) result['path'] = value;
+  value = toJson_ResourceFieldSelector(obj.resourceFieldRef);
+  if (value !== undefined) result['resourceFieldRef'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -36174,12 +37443,13 @@ export interface PersistentVolumeClaimTemplate {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PersistentVolumeClaimTemplate(obj: PersistentVolumeClaimTemplate | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_PersistentVolumeClaimSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ObjectMeta(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_PersistentVolumeClaimSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -36256,16 +37526,21 @@ export interface VolumeProjection {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_VolumeProjection(obj: VolumeProjection | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'clusterTrustBundle': toJson_ClusterTrustBundleProjection(obj.clusterTrustBundle),
-    'configMap': toJson_ConfigMapProjection(obj.configMap),
-    'downwardAPI': toJson_DownwardApiProjection(obj.downwardApi),
-    'podCertificate': toJson_PodCertificateProjection(obj.podCertificate),
-    'secret': toJson_SecretProjection(obj.secret),
-    'serviceAccountToken': toJson_ServiceAccountTokenProjection(obj.serviceAccountToken),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ClusterTrustBundleProjection(obj.clusterTrustBundle);
+  if (value !== undefined) result['clusterTrustBundle'] = value;
+  value = toJson_ConfigMapProjection(obj.configMap);
+  if (value !== undefined) result['configMap'] = value;
+  value = toJson_DownwardApiProjection(obj.downwardApi);
+  if (value !== undefined) result['downwardAPI'] = value;
+  value = toJson_PodCertificateProjection(obj.podCertificate);
+  if (value !== undefined) result['podCertificate'] = value;
+  value = toJson_SecretProjection(obj.secret);
+  if (value !== undefined) result['secret'] = value;
+  value = toJson_ServiceAccountTokenProjection(obj.serviceAccountToken);
+  if (value !== undefined) result['serviceAccountToken'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -36303,13 +37578,15 @@ export interface QueuingConfiguration {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_QueuingConfiguration(obj: QueuingConfiguration | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'handSize': obj.handSize,
-    'queueLengthLimit': obj.queueLengthLimit,
-    'queues': obj.queues,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.handSize;
+  if (value !== undefined) result['handSize'] = value;
+  value = obj.queueLengthLimit;
+  if (value !== undefined) result['queueLengthLimit'] = value;
+  value = obj.queues;
+  if (value !== undefined) result['queues'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -36340,12 +37617,13 @@ export interface ServiceBackendPort {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceBackendPort(obj: ServiceBackendPort | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-    'number': obj.number,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.number;
+  if (value !== undefined) result['number'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -36393,13 +37671,15 @@ export interface HttpIngressPath {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_HttpIngressPath(obj: HttpIngressPath | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'backend': toJson_IngressBackend(obj.backend),
-    'path': obj.path,
-    'pathType': obj.pathType,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_IngressBackend(obj.backend);
+  if (value !== undefined) result['backend'] = value;
+  value = obj.path;
+  if (value !== undefined) result['path'] = value;
+  value = obj.pathType;
+  if (value !== undefined) result['pathType'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -36430,12 +37710,13 @@ export interface IpBlock {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_IpBlock(obj: IpBlock | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'cidr': obj.cidr,
-    'except': obj.except?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.cidr;
+  if (value !== undefined) result['cidr'] = value;
+  value = obj.except?.map(y => y);
+  if (value !== undefined) result['except'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -36532,17 +37813,23 @@ export interface ExactDeviceRequest {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ExactDeviceRequest(obj: ExactDeviceRequest | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'adminAccess': obj.adminAccess,
-    'allocationMode': obj.allocationMode,
-    'capacity': toJson_CapacityRequirements(obj.capacity),
-    'count': obj.count,
-    'deviceClassName': obj.deviceClassName,
-    'selectors': obj.selectors?.map(y => toJson_DeviceSelector(y)),
-    'tolerations': obj.tolerations?.map(y => toJson_DeviceToleration(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.adminAccess;
+  if (value !== undefined) result['adminAccess'] = value;
+  value = obj.allocationMode;
+  if (value !== undefined) result['allocationMode'] = value;
+  value = toJson_CapacityRequirements(obj.capacity);
+  if (value !== undefined) result['capacity'] = value;
+  value = obj.count;
+  if (value !== undefined) result['count'] = value;
+  value = obj.deviceClassName;
+  if (value !== undefined) result['deviceClassName'] = value;
+  value = obj.selectors?.map(y => toJson_DeviceSelector(y));
+  if (value !== undefined) result['selectors'] = value;
+  value = obj.tolerations?.map(y => toJson_DeviceToleration(y));
+  if (value !== undefined) result['tolerations'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -36640,17 +37927,23 @@ export interface DeviceSubRequest {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceSubRequest(obj: DeviceSubRequest | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'allocationMode': obj.allocationMode,
-    'capacity': toJson_CapacityRequirements(obj.capacity),
-    'count': obj.count,
-    'deviceClassName': obj.deviceClassName,
-    'name': obj.name,
-    'selectors': obj.selectors?.map(y => toJson_DeviceSelector(y)),
-    'tolerations': obj.tolerations?.map(y => toJson_DeviceToleration(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.allocationMode;
+  if (value !== undefined) result['allocationMode'] = value;
+  value = toJson_CapacityRequirements(obj.capacity);
+  if (value !== undefined) result['capacity'] = value;
+  value = obj.count;
+  if (value !== undefined) result['count'] = value;
+  value = obj.deviceClassName;
+  if (value !== undefined) result['deviceClassName'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.selectors?.map(y => toJson_DeviceSelector(y));
+  if (value !== undefined) result['selectors'] = value;
+  value = obj.tolerations?.map(y => toJson_DeviceToleration(y));
+  if (value !== undefined) result['tolerations'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -36704,13 +37997,15 @@ export interface CapacityRequestPolicy {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CapacityRequestPolicy(obj: CapacityRequestPolicy | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'default': obj.default?.value,
-    'validRange': toJson_CapacityRequestPolicyRange(obj.validRange),
-    'validValues': obj.validValues?.map(y => y?.value),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.default?.value;
+  if (value !== undefined) result['default'] = value;
+  value = toJson_CapacityRequestPolicyRange(obj.validRange);
+  if (value !== undefined) result['validRange'] = value;
+  value = obj.validValues?.map(y => y?.value);
+  if (value !== undefined) result['validValues'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -36748,13 +38043,15 @@ export interface NodeSelectorRequirement {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_NodeSelectorRequirement(obj: NodeSelectorRequirement | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -36806,11 +38103,11 @@ export interface CelDeviceSelectorV1Alpha3 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CelDeviceSelectorV1Alpha3(obj: CelDeviceSelectorV1Alpha3 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -36844,11 +38141,11 @@ export interface CapacityRequirementsV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CapacityRequirementsV1Beta1(obj: CapacityRequirementsV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'requests': ((obj.requests) === undefined) ? undefined : (definedEntries(obj.requests, (v) => v?.value)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = ((obj.requests) === undefined) ? undefined : (definedEntries(obj.requests, (v) => v?.value));
+  if (value !== undefined) result['requests'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -36946,17 +38243,23 @@ export interface DeviceSubRequestV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceSubRequestV1Beta1(obj: DeviceSubRequestV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'allocationMode': obj.allocationMode,
-    'capacity': toJson_CapacityRequirementsV1Beta1(obj.capacity),
-    'count': obj.count,
-    'deviceClassName': obj.deviceClassName,
-    'name': obj.name,
-    'selectors': obj.selectors?.map(y => toJson_DeviceSelectorV1Beta1(y)),
-    'tolerations': obj.tolerations?.map(y => toJson_DeviceTolerationV1Beta1(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.allocationMode;
+  if (value !== undefined) result['allocationMode'] = value;
+  value = toJson_CapacityRequirementsV1Beta1(obj.capacity);
+  if (value !== undefined) result['capacity'] = value;
+  value = obj.count;
+  if (value !== undefined) result['count'] = value;
+  value = obj.deviceClassName;
+  if (value !== undefined) result['deviceClassName'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.selectors?.map(y => toJson_DeviceSelectorV1Beta1(y));
+  if (value !== undefined) result['selectors'] = value;
+  value = obj.tolerations?.map(y => toJson_DeviceTolerationV1Beta1(y));
+  if (value !== undefined) result['tolerations'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -37009,15 +38312,19 @@ export interface DeviceTolerationV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceTolerationV1Beta1(obj: DeviceTolerationV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'effect': obj.effect,
-    'key': obj.key,
-    'operator': obj.operator,
-    'tolerationSeconds': obj.tolerationSeconds,
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.effect;
+  if (value !== undefined) result['effect'] = value;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.tolerationSeconds;
+  if (value !== undefined) result['tolerationSeconds'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -37062,14 +38369,17 @@ export interface DeviceAttributeV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceAttributeV1Beta1(obj: DeviceAttributeV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'bool': obj.bool,
-    'int': obj.int,
-    'string': obj.string,
-    'version': obj.version,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.bool;
+  if (value !== undefined) result['bool'] = value;
+  value = obj.int;
+  if (value !== undefined) result['int'] = value;
+  value = obj.string;
+  if (value !== undefined) result['string'] = value;
+  value = obj.version;
+  if (value !== undefined) result['version'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -37106,12 +38416,13 @@ export interface DeviceCapacityV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceCapacityV1Beta1(obj: DeviceCapacityV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'requestPolicy': toJson_CapacityRequestPolicyV1Beta1(obj.requestPolicy),
-    'value': obj.value?.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_CapacityRequestPolicyV1Beta1(obj.requestPolicy);
+  if (value !== undefined) result['requestPolicy'] = value;
+  value = obj.value?.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -37144,12 +38455,13 @@ export interface DeviceCounterConsumptionV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceCounterConsumptionV1Beta1(obj: DeviceCounterConsumptionV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'counterSet': obj.counterSet,
-    'counters': ((obj.counters) === undefined) ? undefined : (definedEntries(obj.counters, (v) => toJson_CounterV1Beta1(v))),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.counterSet;
+  if (value !== undefined) result['counterSet'] = value;
+  value = ((obj.counters) === undefined) ? undefined : (definedEntries(obj.counters, (v) => toJson_CounterV1Beta1(v)));
+  if (value !== undefined) result['counters'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -37194,14 +38506,17 @@ export interface DeviceTaintV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceTaintV1Beta1(obj: DeviceTaintV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'effect': obj.effect,
-    'key': obj.key,
-    'timeAdded': obj.timeAdded?.toISOString(),
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.effect;
+  if (value !== undefined) result['effect'] = value;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.timeAdded?.toISOString();
+  if (value !== undefined) result['timeAdded'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -37298,17 +38613,23 @@ export interface ExactDeviceRequestV1Beta2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ExactDeviceRequestV1Beta2(obj: ExactDeviceRequestV1Beta2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'adminAccess': obj.adminAccess,
-    'allocationMode': obj.allocationMode,
-    'capacity': toJson_CapacityRequirementsV1Beta2(obj.capacity),
-    'count': obj.count,
-    'deviceClassName': obj.deviceClassName,
-    'selectors': obj.selectors?.map(y => toJson_DeviceSelectorV1Beta2(y)),
-    'tolerations': obj.tolerations?.map(y => toJson_DeviceTolerationV1Beta2(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.adminAccess;
+  if (value !== undefined) result['adminAccess'] = value;
+  value = obj.allocationMode;
+  if (value !== undefined) result['allocationMode'] = value;
+  value = toJson_CapacityRequirementsV1Beta2(obj.capacity);
+  if (value !== undefined) result['capacity'] = value;
+  value = obj.count;
+  if (value !== undefined) result['count'] = value;
+  value = obj.deviceClassName;
+  if (value !== undefined) result['deviceClassName'] = value;
+  value = obj.selectors?.map(y => toJson_DeviceSelectorV1Beta2(y));
+  if (value !== undefined) result['selectors'] = value;
+  value = obj.tolerations?.map(y => toJson_DeviceTolerationV1Beta2(y));
+  if (value !== undefined) result['tolerations'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -37406,17 +38727,23 @@ export interface DeviceSubRequestV1Beta2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceSubRequestV1Beta2(obj: DeviceSubRequestV1Beta2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'allocationMode': obj.allocationMode,
-    'capacity': toJson_CapacityRequirementsV1Beta2(obj.capacity),
-    'count': obj.count,
-    'deviceClassName': obj.deviceClassName,
-    'name': obj.name,
-    'selectors': obj.selectors?.map(y => toJson_DeviceSelectorV1Beta2(y)),
-    'tolerations': obj.tolerations?.map(y => toJson_DeviceTolerationV1Beta2(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.allocationMode;
+  if (value !== undefined) result['allocationMode'] = value;
+  value = toJson_CapacityRequirementsV1Beta2(obj.capacity);
+  if (value !== undefined) result['capacity'] = value;
+  value = obj.count;
+  if (value !== undefined) result['count'] = value;
+  value = obj.deviceClassName;
+  if (value !== undefined) result['deviceClassName'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.selectors?.map(y => toJson_DeviceSelectorV1Beta2(y));
+  if (value !== undefined) result['selectors'] = value;
+  value = obj.tolerations?.map(y => toJson_DeviceTolerationV1Beta2(y));
+  if (value !== undefined) result['tolerations'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -37470,13 +38797,15 @@ export interface CapacityRequestPolicyV1Beta2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CapacityRequestPolicyV1Beta2(obj: CapacityRequestPolicyV1Beta2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'default': obj.default?.value,
-    'validRange': toJson_CapacityRequestPolicyRangeV1Beta2(obj.validRange),
-    'validValues': obj.validValues?.map(y => y?.value),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.default?.value;
+  if (value !== undefined) result['default'] = value;
+  value = toJson_CapacityRequestPolicyRangeV1Beta2(obj.validRange);
+  if (value !== undefined) result['validRange'] = value;
+  value = obj.validValues?.map(y => y?.value);
+  if (value !== undefined) result['validValues'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -37767,54 +39096,97 @@ export interface JsonSchemaProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_JsonSchemaProps(obj: JsonSchemaProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    '$ref': obj.ref,
-    '$schema': obj.schema,
-    'additionalItems': obj.additionalItems,
-    'additionalProperties': obj.additionalProperties,
-    'allOf': obj.allOf?.map(y => toJson_JsonSchemaProps(y)),
-    'anyOf': obj.anyOf?.map(y => toJson_JsonSchemaProps(y)),
-    'default': obj.default,
-    'definitions': ((obj.definitions) === undefined) ? undefined : (definedEntries(obj.definitions, (v) => toJson_JsonSchemaProps(v))),
-    'dependencies': ((obj.dependencies) === undefined) ? undefined : (definedValues(obj.dependencies)),
-    'description': obj.description,
-    'enum': obj.enum?.map(y => y),
-    'example': obj.example,
-    'exclusiveMaximum': obj.exclusiveMaximum,
-    'exclusiveMinimum': obj.exclusiveMinimum,
-    'externalDocs': toJson_ExternalDocumentation(obj.externalDocs),
-    'format': obj.format,
-    'id': obj.id,
-    'items': obj.items,
-    'maxItems': obj.maxItems,
-    'maxLength': obj.maxLength,
-    'maxProperties': obj.maxProperties,
-    'maximum': obj.maximum,
-    'minItems': obj.minItems,
-    'minLength': obj.minLength,
-    'minProperties': obj.minProperties,
-    'minimum': obj.minimum,
-    'multipleOf': obj.multipleOf,
-    'not': toJson_JsonSchemaProps(obj.not),
-    'nullable': obj.nullable,
-    'oneOf': obj.oneOf?.map(y => toJson_JsonSchemaProps(y)),
-    'pattern': obj.pattern,
-    'patternProperties': ((obj.patternProperties) === undefined) ? undefined : (definedEntries(obj.patternProperties, (v) => toJson_JsonSchemaProps(v))),
-    'properties': ((obj.properties) === undefined) ? undefined : (definedEntries(obj.properties, (v) => toJson_JsonSchemaProps(v))),
-    'required': obj.required?.map(y => y),
-    'title': obj.title,
-    'type': obj.type,
-    'uniqueItems': obj.uniqueItems,
-    'x-kubernetes-embedded-resource': obj.xKubernetesEmbeddedResource,
-    'x-kubernetes-int-or-string': obj.xKubernetesIntOrString,
-    'x-kubernetes-list-map-keys': obj.xKubernetesListMapKeys?.map(y => y),
-    'x-kubernetes-list-type': obj.xKubernetesListType,
-    'x-kubernetes-map-type': obj.xKubernetesMapType,
-    'x-kubernetes-preserve-unknown-fields': obj.xKubernetesPreserveUnknownFields,
-    'x-kubernetes-validations': obj.xKubernetesValidations?.map(y => toJson_ValidationRule(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.ref;
+  if (value !== undefined) result['$ref'] = value;
+  value = obj.schema;
+  if (value !== undefined) result['$schema'] = value;
+  value = obj.additionalItems;
+  if (value !== undefined) result['additionalItems'] = value;
+  value = obj.additionalProperties;
+  if (value !== undefined) result['additionalProperties'] = value;
+  value = obj.allOf?.map(y => toJson_JsonSchemaProps(y));
+  if (value !== undefined) result['allOf'] = value;
+  value = obj.anyOf?.map(y => toJson_JsonSchemaProps(y));
+  if (value !== undefined) result['anyOf'] = value;
+  value = obj.default;
+  if (value !== undefined) result['default'] = value;
+  value = ((obj.definitions) === undefined) ? undefined : (definedEntries(obj.definitions, (v) => toJson_JsonSchemaProps(v)));
+  if (value !== undefined) result['definitions'] = value;
+  value = ((obj.dependencies) === undefined) ? undefined : (definedValues(obj.dependencies));
+  if (value !== undefined) result['dependencies'] = value;
+  value = obj.description;
+  if (value !== undefined) result['description'] = value;
+  value = obj.enum?.map(y => y);
+  if (value !== undefined) result['enum'] = value;
+  value = obj.example;
+  if (value !== undefined) result['example'] = value;
+  value = obj.exclusiveMaximum;
+  if (value !== undefined) result['exclusiveMaximum'] = value;
+  value = obj.exclusiveMinimum;
+  if (value !== undefined) result['exclusiveMinimum'] = value;
+  value = toJson_ExternalDocumentation(obj.externalDocs);
+  if (value !== undefined) result['externalDocs'] = value;
+  value = obj.format;
+  if (value !== undefined) result['format'] = value;
+  value = obj.id;
+  if (value !== undefined) result['id'] = value;
+  value = obj.items;
+  if (value !== undefined) result['items'] = value;
+  value = obj.maxItems;
+  if (value !== undefined) result['maxItems'] = value;
+  value = obj.maxLength;
+  if (value !== undefined) result['maxLength'] = value;
+  value = obj.maxProperties;
+  if (value !== undefined) result['maxProperties'] = value;
+  value = obj.maximum;
+  if (value !== undefined) result['maximum'] = value;
+  value = obj.minItems;
+  if (value !== undefined) result['minItems'] = value;
+  value = obj.minLength;
+  if (value !== undefined) result['minLength'] = value;
+  value = obj.minProperties;
+  if (value !== undefined) result['minProperties'] = value;
+  value = obj.minimum;
+  if (value !== undefined) result['minimum'] = value;
+  value = obj.multipleOf;
+  if (value !== undefined) result['multipleOf'] = value;
+  value = toJson_JsonSchemaProps(obj.not);
+  if (value !== undefined) result['not'] = value;
+  value = obj.nullable;
+  if (value !== undefined) result['nullable'] = value;
+  value = obj.oneOf?.map(y => toJson_JsonSchemaProps(y));
+  if (value !== undefined) result['oneOf'] = value;
+  value = obj.pattern;
+  if (value !== undefined) result['pattern'] = value;
+  value = ((obj.patternProperties) === undefined) ? undefined : (definedEntries(obj.patternProperties, (v) => toJson_JsonSchemaProps(v)));
+  if (value !== undefined) result['patternProperties'] = value;
+  value = ((obj.properties) === undefined) ? undefined : (definedEntries(obj.properties, (v) => toJson_JsonSchemaProps(v)));
+  if (value !== undefined) result['properties'] = value;
+  value = obj.required?.map(y => y);
+  if (value !== undefined) result['required'] = value;
+  value = obj.title;
+  if (value !== undefined) result['title'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  value = obj.uniqueItems;
+  if (value !== undefined) result['uniqueItems'] = value;
+  value = obj.xKubernetesEmbeddedResource;
+  if (value !== undefined) result['x-kubernetes-embedded-resource'] = value;
+  value = obj.xKubernetesIntOrString;
+  if (value !== undefined) result['x-kubernetes-int-or-string'] = value;
+  value = obj.xKubernetesListMapKeys?.map(y => y);
+  if (value !== undefined) result['x-kubernetes-list-map-keys'] = value;
+  value = obj.xKubernetesListType;
+  if (value !== undefined) result['x-kubernetes-list-type'] = value;
+  value = obj.xKubernetesMapType;
+  if (value !== undefined) result['x-kubernetes-map-type'] = value;
+  value = obj.xKubernetesPreserveUnknownFields;
+  if (value !== undefined) result['x-kubernetes-preserve-unknown-fields'] = value;
+  value = obj.xKubernetesValidations?.map(y => toJson_ValidationRule(y));
+  if (value !== undefined) result['x-kubernetes-validations'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -37852,13 +39224,15 @@ export interface CustomResourceSubresourceScale {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CustomResourceSubresourceScale(obj: CustomResourceSubresourceScale | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'labelSelectorPath': obj.labelSelectorPath,
-    'specReplicasPath': obj.specReplicasPath,
-    'statusReplicasPath': obj.statusReplicasPath,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.labelSelectorPath;
+  if (value !== undefined) result['labelSelectorPath'] = value;
+  value = obj.specReplicasPath;
+  if (value !== undefined) result['specReplicasPath'] = value;
+  value = obj.statusReplicasPath;
+  if (value !== undefined) result['statusReplicasPath'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -37896,13 +39270,15 @@ export interface ConfigMapKeySelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ConfigMapKeySelector(obj: ConfigMapKeySelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -37933,12 +39309,13 @@ export interface ObjectFieldSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ObjectFieldSelector(obj: ObjectFieldSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiVersion': obj.apiVersion,
-    'fieldPath': obj.fieldPath,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiVersion;
+  if (value !== undefined) result['apiVersion'] = value;
+  value = obj.fieldPath;
+  if (value !== undefined) result['fieldPath'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -37985,14 +39362,17 @@ export interface FileKeySelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_FileKeySelector(obj: FileKeySelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'optional': obj.optional,
-    'path': obj.path,
-    'volumeName': obj.volumeName,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  value = obj.path;
+  if (value !== undefined) result['path'] = value;
+  value = obj.volumeName;
+  if (value !== undefined) result['volumeName'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -38030,13 +39410,15 @@ export interface ResourceFieldSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ResourceFieldSelector(obj: ResourceFieldSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'containerName': obj.containerName,
-    'divisor': obj.divisor?.value,
-    'resource': obj.resource,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.containerName;
+  if (value !== undefined) result['containerName'] = value;
+  value = obj.divisor?.value;
+  if (value !== undefined) result['divisor'] = value;
+  value = obj.resource;
+  if (value !== undefined) result['resource'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -38074,13 +39456,15 @@ export interface SecretKeySelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_SecretKeySelector(obj: SecretKeySelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -38104,11 +39488,11 @@ export interface SleepAction {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_SleepAction(obj: SleepAction | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'seconds': obj.seconds,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.seconds;
+  if (value !== undefined) result['seconds'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -38139,12 +39523,13 @@ export interface HttpHeader {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_HttpHeader(obj: HttpHeader | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -38196,15 +39581,19 @@ export interface ClusterTrustBundleProjection {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ClusterTrustBundleProjection(obj: ClusterTrustBundleProjection | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'labelSelector': toJson_LabelSelector(obj.labelSelector),
-    'name': obj.name,
-    'optional': obj.optional,
-    'path': obj.path,
-    'signerName': obj.signerName,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_LabelSelector(obj.labelSelector);
+  if (value !== undefined) result['labelSelector'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  value = obj.path;
+  if (value !== undefined) result['path'] = value;
+  value = obj.signerName;
+  if (value !== undefined) result['signerName'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -38244,13 +39633,15 @@ export interface ConfigMapProjection {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ConfigMapProjection(obj: ConfigMapProjection | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'items': obj.items?.map(y => toJson_KeyToPath(y)),
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.items?.map(y => toJson_KeyToPath(y));
+  if (value !== undefined) result['items'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -38274,11 +39665,11 @@ export interface DownwardApiProjection {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DownwardApiProjection(obj: DownwardApiProjection | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'items': obj.items?.map(y => toJson_DownwardApiVolumeFile(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.items?.map(y => toJson_DownwardApiVolumeFile(y));
+  if (value !== undefined) result['items'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -38355,16 +39746,21 @@ export interface PodCertificateProjection {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodCertificateProjection(obj: PodCertificateProjection | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'certificateChainPath': obj.certificateChainPath,
-    'credentialBundlePath': obj.credentialBundlePath,
-    'keyPath': obj.keyPath,
-    'keyType': obj.keyType,
-    'maxExpirationSeconds': obj.maxExpirationSeconds,
-    'signerName': obj.signerName,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.certificateChainPath;
+  if (value !== undefined) result['certificateChainPath'] = value;
+  value = obj.credentialBundlePath;
+  if (value !== undefined) result['credentialBundlePath'] = value;
+  value = obj.keyPath;
+  if (value !== undefined) result['keyPath'] = value;
+  value = obj.keyType;
+  if (value !== undefined) result['keyType'] = value;
+  value = obj.maxExpirationSeconds;
+  if (value !== undefined) result['maxExpirationSeconds'] = value;
+  value = obj.signerName;
+  if (value !== undefined) result['signerName'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -38404,13 +39800,15 @@ export interface SecretProjection {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_SecretProjection(obj: SecretProjection | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'items': obj.items?.map(y => toJson_KeyToPath(y)),
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.items?.map(y => toJson_KeyToPath(y));
+  if (value !== undefined) result['items'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -38449,13 +39847,15 @@ export interface ServiceAccountTokenProjection {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceAccountTokenProjection(obj: ServiceAccountTokenProjection | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'audience': obj.audience,
-    'expirationSeconds': obj.expirationSeconds,
-    'path': obj.path,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.audience;
+  if (value !== undefined) result['audience'] = value;
+  value = obj.expirationSeconds;
+  if (value !== undefined) result['expirationSeconds'] = value;
+  value = obj.path;
+  if (value !== undefined) result['path'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -38489,11 +39889,11 @@ export interface CapacityRequirements {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CapacityRequirements(obj: CapacityRequirements | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'requests': ((obj.requests) === undefined) ? undefined : (definedEntries(obj.requests, (v) => v?.value)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = ((obj.requests) === undefined) ? undefined : (definedEntries(obj.requests, (v) => v?.value));
+  if (value !== undefined) result['requests'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -38546,15 +39946,19 @@ export interface DeviceToleration {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceToleration(obj: DeviceToleration | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'effect': obj.effect,
-    'key': obj.key,
-    'operator': obj.operator,
-    'tolerationSeconds': obj.tolerationSeconds,
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.effect;
+  if (value !== undefined) result['effect'] = value;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.tolerationSeconds;
+  if (value !== undefined) result['tolerationSeconds'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -38605,13 +40009,15 @@ export interface CapacityRequestPolicyRange {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CapacityRequestPolicyRange(obj: CapacityRequestPolicyRange | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'max': obj.max?.value,
-    'min': obj.min?.value,
-    'step': obj.step?.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.max?.value;
+  if (value !== undefined) result['max'] = value;
+  value = obj.min?.value;
+  if (value !== undefined) result['min'] = value;
+  value = obj.step?.value;
+  if (value !== undefined) result['step'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -38665,13 +40071,15 @@ export interface CapacityRequestPolicyV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CapacityRequestPolicyV1Beta1(obj: CapacityRequestPolicyV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'default': obj.default?.value,
-    'validRange': toJson_CapacityRequestPolicyRangeV1Beta1(obj.validRange),
-    'validValues': obj.validValues?.map(y => y?.value),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.default?.value;
+  if (value !== undefined) result['default'] = value;
+  value = toJson_CapacityRequestPolicyRangeV1Beta1(obj.validRange);
+  if (value !== undefined) result['validRange'] = value;
+  value = obj.validValues?.map(y => y?.value);
+  if (value !== undefined) result['validValues'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -38705,11 +40113,11 @@ export interface CapacityRequirementsV1Beta2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CapacityRequirementsV1Beta2(obj: CapacityRequirementsV1Beta2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'requests': ((obj.requests) === undefined) ? undefined : (definedEntries(obj.requests, (v) => v?.value)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = ((obj.requests) === undefined) ? undefined : (definedEntries(obj.requests, (v) => v?.value));
+  if (value !== undefined) result['requests'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -38762,15 +40170,19 @@ export interface DeviceTolerationV1Beta2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DeviceTolerationV1Beta2(obj: DeviceTolerationV1Beta2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'effect': obj.effect,
-    'key': obj.key,
-    'operator': obj.operator,
-    'tolerationSeconds': obj.tolerationSeconds,
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.effect;
+  if (value !== undefined) result['effect'] = value;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.tolerationSeconds;
+  if (value !== undefined) result['tolerationSeconds'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -38821,13 +40233,15 @@ export interface CapacityRequestPolicyRangeV1Beta2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CapacityRequestPolicyRangeV1Beta2(obj: CapacityRequestPolicyRangeV1Beta2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'max': obj.max?.value,
-    'min': obj.min?.value,
-    'step': obj.step?.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.max?.value;
+  if (value !== undefined) result['max'] = value;
+  value = obj.min?.value;
+  if (value !== undefined) result['min'] = value;
+  value = obj.step?.value;
+  if (value !== undefined) result['step'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -38854,12 +40268,13 @@ export interface ExternalDocumentation {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ExternalDocumentation(obj: ExternalDocumentation | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'description': obj.description,
-    'url': obj.url,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.description;
+  if (value !== undefined) result['description'] = value;
+  value = obj.url;
+  if (value !== undefined) result['url'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -38956,16 +40371,21 @@ export interface ValidationRule {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidationRule(obj: ValidationRule | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'fieldPath': obj.fieldPath,
-    'message': obj.message,
-    'messageExpression': obj.messageExpression,
-    'optionalOldSelf': obj.optionalOldSelf,
-    'reason': obj.reason,
-    'rule': obj.rule,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.fieldPath;
+  if (value !== undefined) result['fieldPath'] = value;
+  value = obj.message;
+  if (value !== undefined) result['message'] = value;
+  value = obj.messageExpression;
+  if (value !== undefined) result['messageExpression'] = value;
+  value = obj.optionalOldSelf;
+  if (value !== undefined) result['optionalOldSelf'] = value;
+  value = obj.reason;
+  if (value !== undefined) result['reason'] = value;
+  value = obj.rule;
+  if (value !== undefined) result['rule'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -39016,13 +40436,15 @@ export interface CapacityRequestPolicyRangeV1Beta1 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_CapacityRequestPolicyRangeV1Beta1(obj: CapacityRequestPolicyRangeV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'max': obj.max?.value,
-    'min': obj.min?.value,
-    'step': obj.step?.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.max?.value;
+  if (value !== undefined) result['max'] = value;
+  value = obj.min?.value;
+  if (value !== undefined) result['min'] = value;
+  value = obj.step?.value;
+  if (value !== undefined) result['step'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 

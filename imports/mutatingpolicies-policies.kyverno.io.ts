@@ -80,12 +80,13 @@ export interface MutatingPolicyProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyProps(obj: MutatingPolicyProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': obj.metadata,
-    'spec': toJson_MutatingPolicySpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.metadata;
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_MutatingPolicySpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -237,22 +238,33 @@ export interface MutatingPolicySpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpec(obj: MutatingPolicySpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'auditAnnotations': obj.auditAnnotations?.map(y => toJson_MutatingPolicySpecAuditAnnotations(y)),
-    'autogen': toJson_MutatingPolicySpecAutogen(obj.autogen),
-    'evaluation': toJson_MutatingPolicySpecEvaluation(obj.evaluation),
-    'failurePolicy': obj.failurePolicy,
-    'matchConditions': obj.matchConditions?.map(y => toJson_MutatingPolicySpecMatchConditions(y)),
-    'matchConstraints': toJson_MutatingPolicySpecMatchConstraints(obj.matchConstraints),
-    'mutations': obj.mutations?.map(y => toJson_MutatingPolicySpecMutations(y)),
-    'reinvocationPolicy': obj.reinvocationPolicy,
-    'targetMatchConditions': obj.targetMatchConditions?.map(y => toJson_MutatingPolicySpecTargetMatchConditions(y)),
-    'targetMatchConstraints': toJson_MutatingPolicySpecTargetMatchConstraints(obj.targetMatchConstraints),
-    'variables': obj.variables?.map(y => toJson_MutatingPolicySpecVariables(y)),
-    'webhookConfiguration': toJson_MutatingPolicySpecWebhookConfiguration(obj.webhookConfiguration),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.auditAnnotations?.map(y => toJson_MutatingPolicySpecAuditAnnotations(y));
+  if (value !== undefined) result['auditAnnotations'] = value;
+  value = toJson_MutatingPolicySpecAutogen(obj.autogen);
+  if (value !== undefined) result['autogen'] = value;
+  value = toJson_MutatingPolicySpecEvaluation(obj.evaluation);
+  if (value !== undefined) result['evaluation'] = value;
+  value = obj.failurePolicy;
+  if (value !== undefined) result['failurePolicy'] = value;
+  value = obj.matchConditions?.map(y => toJson_MutatingPolicySpecMatchConditions(y));
+  if (value !== undefined) result['matchConditions'] = value;
+  value = toJson_MutatingPolicySpecMatchConstraints(obj.matchConstraints);
+  if (value !== undefined) result['matchConstraints'] = value;
+  value = obj.mutations?.map(y => toJson_MutatingPolicySpecMutations(y));
+  if (value !== undefined) result['mutations'] = value;
+  value = obj.reinvocationPolicy;
+  if (value !== undefined) result['reinvocationPolicy'] = value;
+  value = obj.targetMatchConditions?.map(y => toJson_MutatingPolicySpecTargetMatchConditions(y));
+  if (value !== undefined) result['targetMatchConditions'] = value;
+  value = toJson_MutatingPolicySpecTargetMatchConstraints(obj.targetMatchConstraints);
+  if (value !== undefined) result['targetMatchConstraints'] = value;
+  value = obj.variables?.map(y => toJson_MutatingPolicySpecVariables(y));
+  if (value !== undefined) result['variables'] = value;
+  value = toJson_MutatingPolicySpecWebhookConfiguration(obj.webhookConfiguration);
+  if (value !== undefined) result['webhookConfiguration'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -311,12 +323,13 @@ export interface MutatingPolicySpecAuditAnnotations {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecAuditAnnotations(obj: MutatingPolicySpecAuditAnnotations | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'valueExpression': obj.valueExpression,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.valueExpression;
+  if (value !== undefined) result['valueExpression'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -347,12 +360,13 @@ export interface MutatingPolicySpecAutogen {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecAutogen(obj: MutatingPolicySpecAutogen | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'mutatingAdmissionPolicy': toJson_MutatingPolicySpecAutogenMutatingAdmissionPolicy(obj.mutatingAdmissionPolicy),
-    'podControllers': toJson_MutatingPolicySpecAutogenPodControllers(obj.podControllers),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_MutatingPolicySpecAutogenMutatingAdmissionPolicy(obj.mutatingAdmissionPolicy);
+  if (value !== undefined) result['mutatingAdmissionPolicy'] = value;
+  value = toJson_MutatingPolicySpecAutogenPodControllers(obj.podControllers);
+  if (value !== undefined) result['podControllers'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -418,16 +432,21 @@ export interface MutatingPolicySpecEvaluation {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecEvaluation(obj: MutatingPolicySpecEvaluation | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'admission': toJson_MutatingPolicySpecEvaluationAdmission(obj.admission),
-    'background': toJson_MutatingPolicySpecEvaluationBackground(obj.background),
-    'mode': obj.mode,
-    'mutateExisting': toJson_MutatingPolicySpecEvaluationMutateExisting(obj.mutateExisting),
-    'skipBackgroundRequests': obj.skipBackgroundRequests,
-    'useServerSideApply': obj.useServerSideApply,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_MutatingPolicySpecEvaluationAdmission(obj.admission);
+  if (value !== undefined) result['admission'] = value;
+  value = toJson_MutatingPolicySpecEvaluationBackground(obj.background);
+  if (value !== undefined) result['background'] = value;
+  value = obj.mode;
+  if (value !== undefined) result['mode'] = value;
+  value = toJson_MutatingPolicySpecEvaluationMutateExisting(obj.mutateExisting);
+  if (value !== undefined) result['mutateExisting'] = value;
+  value = obj.skipBackgroundRequests;
+  if (value !== undefined) result['skipBackgroundRequests'] = value;
+  value = obj.useServerSideApply;
+  if (value !== undefined) result['useServerSideApply'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -499,12 +518,13 @@ export interface MutatingPolicySpecMatchConditions {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecMatchConditions(obj: MutatingPolicySpecMatchConditions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -629,15 +649,19 @@ export interface MutatingPolicySpecMatchConstraints {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecMatchConstraints(obj: MutatingPolicySpecMatchConstraints | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'excludeResourceRules': obj.excludeResourceRules?.map(y => toJson_MutatingPolicySpecMatchConstraintsExcludeResourceRules(y)),
-    'matchPolicy': obj.matchPolicy,
-    'namespaceSelector': toJson_MutatingPolicySpecMatchConstraintsNamespaceSelector(obj.namespaceSelector),
-    'objectSelector': toJson_MutatingPolicySpecMatchConstraintsObjectSelector(obj.objectSelector),
-    'resourceRules': obj.resourceRules?.map(y => toJson_MutatingPolicySpecMatchConstraintsResourceRules(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.excludeResourceRules?.map(y => toJson_MutatingPolicySpecMatchConstraintsExcludeResourceRules(y));
+  if (value !== undefined) result['excludeResourceRules'] = value;
+  value = obj.matchPolicy;
+  if (value !== undefined) result['matchPolicy'] = value;
+  value = toJson_MutatingPolicySpecMatchConstraintsNamespaceSelector(obj.namespaceSelector);
+  if (value !== undefined) result['namespaceSelector'] = value;
+  value = toJson_MutatingPolicySpecMatchConstraintsObjectSelector(obj.objectSelector);
+  if (value !== undefined) result['objectSelector'] = value;
+  value = obj.resourceRules?.map(y => toJson_MutatingPolicySpecMatchConstraintsResourceRules(y));
+  if (value !== undefined) result['resourceRules'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -681,13 +705,15 @@ export interface MutatingPolicySpecMutations {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecMutations(obj: MutatingPolicySpecMutations | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'applyConfiguration': toJson_MutatingPolicySpecMutationsApplyConfiguration(obj.applyConfiguration),
-    'jsonPatch': toJson_MutatingPolicySpecMutationsJsonPatch(obj.jsonPatch),
-    'patchType': obj.patchType,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_MutatingPolicySpecMutationsApplyConfiguration(obj.applyConfiguration);
+  if (value !== undefined) result['applyConfiguration'] = value;
+  value = toJson_MutatingPolicySpecMutationsJsonPatch(obj.jsonPatch);
+  if (value !== undefined) result['jsonPatch'] = value;
+  value = obj.patchType;
+  if (value !== undefined) result['patchType'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -738,12 +764,13 @@ export interface MutatingPolicySpecTargetMatchConditions {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecTargetMatchConditions(obj: MutatingPolicySpecTargetMatchConditions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -873,16 +900,21 @@ export interface MutatingPolicySpecTargetMatchConstraints {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecTargetMatchConstraints(obj: MutatingPolicySpecTargetMatchConstraints | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'excludeResourceRules': obj.excludeResourceRules?.map(y => toJson_MutatingPolicySpecTargetMatchConstraintsExcludeResourceRules(y)),
-    'expression': obj.expression,
-    'matchPolicy': obj.matchPolicy,
-    'namespaceSelector': toJson_MutatingPolicySpecTargetMatchConstraintsNamespaceSelector(obj.namespaceSelector),
-    'objectSelector': toJson_MutatingPolicySpecTargetMatchConstraintsObjectSelector(obj.objectSelector),
-    'resourceRules': obj.resourceRules?.map(y => toJson_MutatingPolicySpecTargetMatchConstraintsResourceRules(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.excludeResourceRules?.map(y => toJson_MutatingPolicySpecTargetMatchConstraintsExcludeResourceRules(y));
+  if (value !== undefined) result['excludeResourceRules'] = value;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.matchPolicy;
+  if (value !== undefined) result['matchPolicy'] = value;
+  value = toJson_MutatingPolicySpecTargetMatchConstraintsNamespaceSelector(obj.namespaceSelector);
+  if (value !== undefined) result['namespaceSelector'] = value;
+  value = toJson_MutatingPolicySpecTargetMatchConstraintsObjectSelector(obj.objectSelector);
+  if (value !== undefined) result['objectSelector'] = value;
+  value = obj.resourceRules?.map(y => toJson_MutatingPolicySpecTargetMatchConstraintsResourceRules(y));
+  if (value !== undefined) result['resourceRules'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -916,12 +948,13 @@ export interface MutatingPolicySpecVariables {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecVariables(obj: MutatingPolicySpecVariables | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -947,11 +980,11 @@ export interface MutatingPolicySpecWebhookConfiguration {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecWebhookConfiguration(obj: MutatingPolicySpecWebhookConfiguration | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'timeoutSeconds': obj.timeoutSeconds,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.timeoutSeconds;
+  if (value !== undefined) result['timeoutSeconds'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -977,11 +1010,11 @@ export interface MutatingPolicySpecAutogenMutatingAdmissionPolicy {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecAutogenMutatingAdmissionPolicy(obj: MutatingPolicySpecAutogenMutatingAdmissionPolicy | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.enabled;
+  if (value !== undefined) result['enabled'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1003,11 +1036,11 @@ export interface MutatingPolicySpecAutogenPodControllers {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecAutogenPodControllers(obj: MutatingPolicySpecAutogenPodControllers | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'controllers': obj.controllers?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.controllers?.map(y => y);
+  if (value !== undefined) result['controllers'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1032,11 +1065,11 @@ export interface MutatingPolicySpecEvaluationAdmission {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecEvaluationAdmission(obj: MutatingPolicySpecEvaluationAdmission | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.enabled;
+  if (value !== undefined) result['enabled'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1062,11 +1095,11 @@ export interface MutatingPolicySpecEvaluationBackground {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecEvaluationBackground(obj: MutatingPolicySpecEvaluationBackground | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.enabled;
+  if (value !== undefined) result['enabled'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1092,11 +1125,11 @@ export interface MutatingPolicySpecEvaluationMutateExisting {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecEvaluationMutateExisting(obj: MutatingPolicySpecEvaluationMutateExisting | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.enabled;
+  if (value !== undefined) result['enabled'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1184,16 +1217,21 @@ export interface MutatingPolicySpecMatchConstraintsExcludeResourceRules {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecMatchConstraintsExcludeResourceRules(obj: MutatingPolicySpecMatchConstraintsExcludeResourceRules | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'apiVersions': obj.apiVersions?.map(y => y),
-    'operations': obj.operations?.map(y => y),
-    'resourceNames': obj.resourceNames?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.apiVersions?.map(y => y);
+  if (value !== undefined) result['apiVersions'] = value;
+  value = obj.operations?.map(y => y);
+  if (value !== undefined) result['operations'] = value;
+  value = obj.resourceNames?.map(y => y);
+  if (value !== undefined) result['resourceNames'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1269,12 +1307,13 @@ export interface MutatingPolicySpecMatchConstraintsNamespaceSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecMatchConstraintsNamespaceSelector(obj: MutatingPolicySpecMatchConstraintsNamespaceSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_MutatingPolicySpecMatchConstraintsNamespaceSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_MutatingPolicySpecMatchConstraintsNamespaceSelectorMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1318,12 +1357,13 @@ export interface MutatingPolicySpecMatchConstraintsObjectSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecMatchConstraintsObjectSelector(obj: MutatingPolicySpecMatchConstraintsObjectSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_MutatingPolicySpecMatchConstraintsObjectSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_MutatingPolicySpecMatchConstraintsObjectSelectorMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1411,16 +1451,21 @@ export interface MutatingPolicySpecMatchConstraintsResourceRules {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecMatchConstraintsResourceRules(obj: MutatingPolicySpecMatchConstraintsResourceRules | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'apiVersions': obj.apiVersions?.map(y => y),
-    'operations': obj.operations?.map(y => y),
-    'resourceNames': obj.resourceNames?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.apiVersions?.map(y => y);
+  if (value !== undefined) result['apiVersions'] = value;
+  value = obj.operations?.map(y => y);
+  if (value !== undefined) result['operations'] = value;
+  value = obj.resourceNames?.map(y => y);
+  if (value !== undefined) result['resourceNames'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1486,11 +1531,11 @@ export interface MutatingPolicySpecMutationsApplyConfiguration {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecMutationsApplyConfiguration(obj: MutatingPolicySpecMutationsApplyConfiguration | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1578,11 +1623,11 @@ export interface MutatingPolicySpecMutationsJsonPatch {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecMutationsJsonPatch(obj: MutatingPolicySpecMutationsJsonPatch | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1670,16 +1715,21 @@ export interface MutatingPolicySpecTargetMatchConstraintsExcludeResourceRules {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecTargetMatchConstraintsExcludeResourceRules(obj: MutatingPolicySpecTargetMatchConstraintsExcludeResourceRules | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'apiVersions': obj.apiVersions?.map(y => y),
-    'operations': obj.operations?.map(y => y),
-    'resourceNames': obj.resourceNames?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.apiVersions?.map(y => y);
+  if (value !== undefined) result['apiVersions'] = value;
+  value = obj.operations?.map(y => y);
+  if (value !== undefined) result['operations'] = value;
+  value = obj.resourceNames?.map(y => y);
+  if (value !== undefined) result['resourceNames'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1755,12 +1805,13 @@ export interface MutatingPolicySpecTargetMatchConstraintsNamespaceSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecTargetMatchConstraintsNamespaceSelector(obj: MutatingPolicySpecTargetMatchConstraintsNamespaceSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_MutatingPolicySpecTargetMatchConstraintsNamespaceSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_MutatingPolicySpecTargetMatchConstraintsNamespaceSelectorMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1804,12 +1855,13 @@ export interface MutatingPolicySpecTargetMatchConstraintsObjectSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecTargetMatchConstraintsObjectSelector(obj: MutatingPolicySpecTargetMatchConstraintsObjectSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_MutatingPolicySpecTargetMatchConstraintsObjectSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_MutatingPolicySpecTargetMatchConstraintsObjectSelectorMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1897,16 +1949,21 @@ export interface MutatingPolicySpecTargetMatchConstraintsResourceRules {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecTargetMatchConstraintsResourceRules(obj: MutatingPolicySpecTargetMatchConstraintsResourceRules | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'apiVersions': obj.apiVersions?.map(y => y),
-    'operations': obj.operations?.map(y => y),
-    'resourceNames': obj.resourceNames?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.apiVersions?.map(y => y);
+  if (value !== undefined) result['apiVersions'] = value;
+  value = obj.operations?.map(y => y);
+  if (value !== undefined) result['operations'] = value;
+  value = obj.resourceNames?.map(y => y);
+  if (value !== undefined) result['resourceNames'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1949,13 +2006,15 @@ export interface MutatingPolicySpecMatchConstraintsNamespaceSelectorMatchExpress
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecMatchConstraintsNamespaceSelectorMatchExpressions(obj: MutatingPolicySpecMatchConstraintsNamespaceSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1998,13 +2057,15 @@ export interface MutatingPolicySpecMatchConstraintsObjectSelectorMatchExpression
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecMatchConstraintsObjectSelectorMatchExpressions(obj: MutatingPolicySpecMatchConstraintsObjectSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2047,13 +2108,15 @@ export interface MutatingPolicySpecTargetMatchConstraintsNamespaceSelectorMatchE
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecTargetMatchConstraintsNamespaceSelectorMatchExpressions(obj: MutatingPolicySpecTargetMatchConstraintsNamespaceSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2096,13 +2159,15 @@ export interface MutatingPolicySpecTargetMatchConstraintsObjectSelectorMatchExpr
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicySpecTargetMatchConstraintsObjectSelectorMatchExpressions(obj: MutatingPolicySpecTargetMatchConstraintsObjectSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2184,12 +2249,13 @@ export interface MutatingPolicyV1Alpha1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1Props(obj: MutatingPolicyV1Alpha1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': obj.metadata,
-    'spec': toJson_MutatingPolicyV1Alpha1Spec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.metadata;
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_MutatingPolicyV1Alpha1Spec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2341,22 +2407,33 @@ export interface MutatingPolicyV1Alpha1Spec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1Spec(obj: MutatingPolicyV1Alpha1Spec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'auditAnnotations': obj.auditAnnotations?.map(y => toJson_MutatingPolicyV1Alpha1SpecAuditAnnotations(y)),
-    'autogen': toJson_MutatingPolicyV1Alpha1SpecAutogen(obj.autogen),
-    'evaluation': toJson_MutatingPolicyV1Alpha1SpecEvaluation(obj.evaluation),
-    'failurePolicy': obj.failurePolicy,
-    'matchConditions': obj.matchConditions?.map(y => toJson_MutatingPolicyV1Alpha1SpecMatchConditions(y)),
-    'matchConstraints': toJson_MutatingPolicyV1Alpha1SpecMatchConstraints(obj.matchConstraints),
-    'mutations': obj.mutations?.map(y => toJson_MutatingPolicyV1Alpha1SpecMutations(y)),
-    'reinvocationPolicy': obj.reinvocationPolicy,
-    'targetMatchConditions': obj.targetMatchConditions?.map(y => toJson_MutatingPolicyV1Alpha1SpecTargetMatchConditions(y)),
-    'targetMatchConstraints': toJson_MutatingPolicyV1Alpha1SpecTargetMatchConstraints(obj.targetMatchConstraints),
-    'variables': obj.variables?.map(y => toJson_MutatingPolicyV1Alpha1SpecVariables(y)),
-    'webhookConfiguration': toJson_MutatingPolicyV1Alpha1SpecWebhookConfiguration(obj.webhookConfiguration),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.auditAnnotations?.map(y => toJson_MutatingPolicyV1Alpha1SpecAuditAnnotations(y));
+  if (value !== undefined) result['auditAnnotations'] = value;
+  value = toJson_MutatingPolicyV1Alpha1SpecAutogen(obj.autogen);
+  if (value !== undefined) result['autogen'] = value;
+  value = toJson_MutatingPolicyV1Alpha1SpecEvaluation(obj.evaluation);
+  if (value !== undefined) result['evaluation'] = value;
+  value = obj.failurePolicy;
+  if (value !== undefined) result['failurePolicy'] = value;
+  value = obj.matchConditions?.map(y => toJson_MutatingPolicyV1Alpha1SpecMatchConditions(y));
+  if (value !== undefined) result['matchConditions'] = value;
+  value = toJson_MutatingPolicyV1Alpha1SpecMatchConstraints(obj.matchConstraints);
+  if (value !== undefined) result['matchConstraints'] = value;
+  value = obj.mutations?.map(y => toJson_MutatingPolicyV1Alpha1SpecMutations(y));
+  if (value !== undefined) result['mutations'] = value;
+  value = obj.reinvocationPolicy;
+  if (value !== undefined) result['reinvocationPolicy'] = value;
+  value = obj.targetMatchConditions?.map(y => toJson_MutatingPolicyV1Alpha1SpecTargetMatchConditions(y));
+  if (value !== undefined) result['targetMatchConditions'] = value;
+  value = toJson_MutatingPolicyV1Alpha1SpecTargetMatchConstraints(obj.targetMatchConstraints);
+  if (value !== undefined) result['targetMatchConstraints'] = value;
+  value = obj.variables?.map(y => toJson_MutatingPolicyV1Alpha1SpecVariables(y));
+  if (value !== undefined) result['variables'] = value;
+  value = toJson_MutatingPolicyV1Alpha1SpecWebhookConfiguration(obj.webhookConfiguration);
+  if (value !== undefined) result['webhookConfiguration'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2415,12 +2492,13 @@ export interface MutatingPolicyV1Alpha1SpecAuditAnnotations {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecAuditAnnotations(obj: MutatingPolicyV1Alpha1SpecAuditAnnotations | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'valueExpression': obj.valueExpression,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.valueExpression;
+  if (value !== undefined) result['valueExpression'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2451,12 +2529,13 @@ export interface MutatingPolicyV1Alpha1SpecAutogen {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecAutogen(obj: MutatingPolicyV1Alpha1SpecAutogen | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'mutatingAdmissionPolicy': toJson_MutatingPolicyV1Alpha1SpecAutogenMutatingAdmissionPolicy(obj.mutatingAdmissionPolicy),
-    'podControllers': toJson_MutatingPolicyV1Alpha1SpecAutogenPodControllers(obj.podControllers),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_MutatingPolicyV1Alpha1SpecAutogenMutatingAdmissionPolicy(obj.mutatingAdmissionPolicy);
+  if (value !== undefined) result['mutatingAdmissionPolicy'] = value;
+  value = toJson_MutatingPolicyV1Alpha1SpecAutogenPodControllers(obj.podControllers);
+  if (value !== undefined) result['podControllers'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2522,16 +2601,21 @@ export interface MutatingPolicyV1Alpha1SpecEvaluation {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecEvaluation(obj: MutatingPolicyV1Alpha1SpecEvaluation | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'admission': toJson_MutatingPolicyV1Alpha1SpecEvaluationAdmission(obj.admission),
-    'background': toJson_MutatingPolicyV1Alpha1SpecEvaluationBackground(obj.background),
-    'mode': obj.mode,
-    'mutateExisting': toJson_MutatingPolicyV1Alpha1SpecEvaluationMutateExisting(obj.mutateExisting),
-    'skipBackgroundRequests': obj.skipBackgroundRequests,
-    'useServerSideApply': obj.useServerSideApply,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_MutatingPolicyV1Alpha1SpecEvaluationAdmission(obj.admission);
+  if (value !== undefined) result['admission'] = value;
+  value = toJson_MutatingPolicyV1Alpha1SpecEvaluationBackground(obj.background);
+  if (value !== undefined) result['background'] = value;
+  value = obj.mode;
+  if (value !== undefined) result['mode'] = value;
+  value = toJson_MutatingPolicyV1Alpha1SpecEvaluationMutateExisting(obj.mutateExisting);
+  if (value !== undefined) result['mutateExisting'] = value;
+  value = obj.skipBackgroundRequests;
+  if (value !== undefined) result['skipBackgroundRequests'] = value;
+  value = obj.useServerSideApply;
+  if (value !== undefined) result['useServerSideApply'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2603,12 +2687,13 @@ export interface MutatingPolicyV1Alpha1SpecMatchConditions {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecMatchConditions(obj: MutatingPolicyV1Alpha1SpecMatchConditions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2733,15 +2818,19 @@ export interface MutatingPolicyV1Alpha1SpecMatchConstraints {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecMatchConstraints(obj: MutatingPolicyV1Alpha1SpecMatchConstraints | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'excludeResourceRules': obj.excludeResourceRules?.map(y => toJson_MutatingPolicyV1Alpha1SpecMatchConstraintsExcludeResourceRules(y)),
-    'matchPolicy': obj.matchPolicy,
-    'namespaceSelector': toJson_MutatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelector(obj.namespaceSelector),
-    'objectSelector': toJson_MutatingPolicyV1Alpha1SpecMatchConstraintsObjectSelector(obj.objectSelector),
-    'resourceRules': obj.resourceRules?.map(y => toJson_MutatingPolicyV1Alpha1SpecMatchConstraintsResourceRules(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.excludeResourceRules?.map(y => toJson_MutatingPolicyV1Alpha1SpecMatchConstraintsExcludeResourceRules(y));
+  if (value !== undefined) result['excludeResourceRules'] = value;
+  value = obj.matchPolicy;
+  if (value !== undefined) result['matchPolicy'] = value;
+  value = toJson_MutatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelector(obj.namespaceSelector);
+  if (value !== undefined) result['namespaceSelector'] = value;
+  value = toJson_MutatingPolicyV1Alpha1SpecMatchConstraintsObjectSelector(obj.objectSelector);
+  if (value !== undefined) result['objectSelector'] = value;
+  value = obj.resourceRules?.map(y => toJson_MutatingPolicyV1Alpha1SpecMatchConstraintsResourceRules(y));
+  if (value !== undefined) result['resourceRules'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2785,13 +2874,15 @@ export interface MutatingPolicyV1Alpha1SpecMutations {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecMutations(obj: MutatingPolicyV1Alpha1SpecMutations | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'applyConfiguration': toJson_MutatingPolicyV1Alpha1SpecMutationsApplyConfiguration(obj.applyConfiguration),
-    'jsonPatch': toJson_MutatingPolicyV1Alpha1SpecMutationsJsonPatch(obj.jsonPatch),
-    'patchType': obj.patchType,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_MutatingPolicyV1Alpha1SpecMutationsApplyConfiguration(obj.applyConfiguration);
+  if (value !== undefined) result['applyConfiguration'] = value;
+  value = toJson_MutatingPolicyV1Alpha1SpecMutationsJsonPatch(obj.jsonPatch);
+  if (value !== undefined) result['jsonPatch'] = value;
+  value = obj.patchType;
+  if (value !== undefined) result['patchType'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2842,12 +2933,13 @@ export interface MutatingPolicyV1Alpha1SpecTargetMatchConditions {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecTargetMatchConditions(obj: MutatingPolicyV1Alpha1SpecTargetMatchConditions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2977,16 +3069,21 @@ export interface MutatingPolicyV1Alpha1SpecTargetMatchConstraints {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecTargetMatchConstraints(obj: MutatingPolicyV1Alpha1SpecTargetMatchConstraints | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'excludeResourceRules': obj.excludeResourceRules?.map(y => toJson_MutatingPolicyV1Alpha1SpecTargetMatchConstraintsExcludeResourceRules(y)),
-    'expression': obj.expression,
-    'matchPolicy': obj.matchPolicy,
-    'namespaceSelector': toJson_MutatingPolicyV1Alpha1SpecTargetMatchConstraintsNamespaceSelector(obj.namespaceSelector),
-    'objectSelector': toJson_MutatingPolicyV1Alpha1SpecTargetMatchConstraintsObjectSelector(obj.objectSelector),
-    'resourceRules': obj.resourceRules?.map(y => toJson_MutatingPolicyV1Alpha1SpecTargetMatchConstraintsResourceRules(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.excludeResourceRules?.map(y => toJson_MutatingPolicyV1Alpha1SpecTargetMatchConstraintsExcludeResourceRules(y));
+  if (value !== undefined) result['excludeResourceRules'] = value;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.matchPolicy;
+  if (value !== undefined) result['matchPolicy'] = value;
+  value = toJson_MutatingPolicyV1Alpha1SpecTargetMatchConstraintsNamespaceSelector(obj.namespaceSelector);
+  if (value !== undefined) result['namespaceSelector'] = value;
+  value = toJson_MutatingPolicyV1Alpha1SpecTargetMatchConstraintsObjectSelector(obj.objectSelector);
+  if (value !== undefined) result['objectSelector'] = value;
+  value = obj.resourceRules?.map(y => toJson_MutatingPolicyV1Alpha1SpecTargetMatchConstraintsResourceRules(y));
+  if (value !== undefined) result['resourceRules'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3020,12 +3117,13 @@ export interface MutatingPolicyV1Alpha1SpecVariables {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecVariables(obj: MutatingPolicyV1Alpha1SpecVariables | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3051,11 +3149,11 @@ export interface MutatingPolicyV1Alpha1SpecWebhookConfiguration {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecWebhookConfiguration(obj: MutatingPolicyV1Alpha1SpecWebhookConfiguration | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'timeoutSeconds': obj.timeoutSeconds,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.timeoutSeconds;
+  if (value !== undefined) result['timeoutSeconds'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3081,11 +3179,11 @@ export interface MutatingPolicyV1Alpha1SpecAutogenMutatingAdmissionPolicy {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecAutogenMutatingAdmissionPolicy(obj: MutatingPolicyV1Alpha1SpecAutogenMutatingAdmissionPolicy | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.enabled;
+  if (value !== undefined) result['enabled'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3107,11 +3205,11 @@ export interface MutatingPolicyV1Alpha1SpecAutogenPodControllers {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecAutogenPodControllers(obj: MutatingPolicyV1Alpha1SpecAutogenPodControllers | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'controllers': obj.controllers?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.controllers?.map(y => y);
+  if (value !== undefined) result['controllers'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3136,11 +3234,11 @@ export interface MutatingPolicyV1Alpha1SpecEvaluationAdmission {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecEvaluationAdmission(obj: MutatingPolicyV1Alpha1SpecEvaluationAdmission | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.enabled;
+  if (value !== undefined) result['enabled'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3166,11 +3264,11 @@ export interface MutatingPolicyV1Alpha1SpecEvaluationBackground {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecEvaluationBackground(obj: MutatingPolicyV1Alpha1SpecEvaluationBackground | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.enabled;
+  if (value !== undefined) result['enabled'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3196,11 +3294,11 @@ export interface MutatingPolicyV1Alpha1SpecEvaluationMutateExisting {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecEvaluationMutateExisting(obj: MutatingPolicyV1Alpha1SpecEvaluationMutateExisting | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.enabled;
+  if (value !== undefined) result['enabled'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3288,16 +3386,21 @@ export interface MutatingPolicyV1Alpha1SpecMatchConstraintsExcludeResourceRules 
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecMatchConstraintsExcludeResourceRules(obj: MutatingPolicyV1Alpha1SpecMatchConstraintsExcludeResourceRules | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'apiVersions': obj.apiVersions?.map(y => y),
-    'operations': obj.operations?.map(y => y),
-    'resourceNames': obj.resourceNames?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.apiVersions?.map(y => y);
+  if (value !== undefined) result['apiVersions'] = value;
+  value = obj.operations?.map(y => y);
+  if (value !== undefined) result['operations'] = value;
+  value = obj.resourceNames?.map(y => y);
+  if (value !== undefined) result['resourceNames'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3373,12 +3476,13 @@ export interface MutatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelector(obj: MutatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_MutatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_MutatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelectorMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3422,12 +3526,13 @@ export interface MutatingPolicyV1Alpha1SpecMatchConstraintsObjectSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecMatchConstraintsObjectSelector(obj: MutatingPolicyV1Alpha1SpecMatchConstraintsObjectSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_MutatingPolicyV1Alpha1SpecMatchConstraintsObjectSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_MutatingPolicyV1Alpha1SpecMatchConstraintsObjectSelectorMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3515,16 +3620,21 @@ export interface MutatingPolicyV1Alpha1SpecMatchConstraintsResourceRules {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecMatchConstraintsResourceRules(obj: MutatingPolicyV1Alpha1SpecMatchConstraintsResourceRules | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'apiVersions': obj.apiVersions?.map(y => y),
-    'operations': obj.operations?.map(y => y),
-    'resourceNames': obj.resourceNames?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.apiVersions?.map(y => y);
+  if (value !== undefined) result['apiVersions'] = value;
+  value = obj.operations?.map(y => y);
+  if (value !== undefined) result['operations'] = value;
+  value = obj.resourceNames?.map(y => y);
+  if (value !== undefined) result['resourceNames'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3590,11 +3700,11 @@ export interface MutatingPolicyV1Alpha1SpecMutationsApplyConfiguration {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecMutationsApplyConfiguration(obj: MutatingPolicyV1Alpha1SpecMutationsApplyConfiguration | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3682,11 +3792,11 @@ export interface MutatingPolicyV1Alpha1SpecMutationsJsonPatch {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecMutationsJsonPatch(obj: MutatingPolicyV1Alpha1SpecMutationsJsonPatch | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3774,16 +3884,21 @@ export interface MutatingPolicyV1Alpha1SpecTargetMatchConstraintsExcludeResource
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecTargetMatchConstraintsExcludeResourceRules(obj: MutatingPolicyV1Alpha1SpecTargetMatchConstraintsExcludeResourceRules | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'apiVersions': obj.apiVersions?.map(y => y),
-    'operations': obj.operations?.map(y => y),
-    'resourceNames': obj.resourceNames?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.apiVersions?.map(y => y);
+  if (value !== undefined) result['apiVersions'] = value;
+  value = obj.operations?.map(y => y);
+  if (value !== undefined) result['operations'] = value;
+  value = obj.resourceNames?.map(y => y);
+  if (value !== undefined) result['resourceNames'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3859,12 +3974,13 @@ export interface MutatingPolicyV1Alpha1SpecTargetMatchConstraintsNamespaceSelect
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecTargetMatchConstraintsNamespaceSelector(obj: MutatingPolicyV1Alpha1SpecTargetMatchConstraintsNamespaceSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_MutatingPolicyV1Alpha1SpecTargetMatchConstraintsNamespaceSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_MutatingPolicyV1Alpha1SpecTargetMatchConstraintsNamespaceSelectorMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3908,12 +4024,13 @@ export interface MutatingPolicyV1Alpha1SpecTargetMatchConstraintsObjectSelector 
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecTargetMatchConstraintsObjectSelector(obj: MutatingPolicyV1Alpha1SpecTargetMatchConstraintsObjectSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_MutatingPolicyV1Alpha1SpecTargetMatchConstraintsObjectSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_MutatingPolicyV1Alpha1SpecTargetMatchConstraintsObjectSelectorMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4001,16 +4118,21 @@ export interface MutatingPolicyV1Alpha1SpecTargetMatchConstraintsResourceRules {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecTargetMatchConstraintsResourceRules(obj: MutatingPolicyV1Alpha1SpecTargetMatchConstraintsResourceRules | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'apiVersions': obj.apiVersions?.map(y => y),
-    'operations': obj.operations?.map(y => y),
-    'resourceNames': obj.resourceNames?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.apiVersions?.map(y => y);
+  if (value !== undefined) result['apiVersions'] = value;
+  value = obj.operations?.map(y => y);
+  if (value !== undefined) result['operations'] = value;
+  value = obj.resourceNames?.map(y => y);
+  if (value !== undefined) result['resourceNames'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4053,13 +4175,15 @@ export interface MutatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelectorMatc
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelectorMatchExpressions(obj: MutatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4102,13 +4226,15 @@ export interface MutatingPolicyV1Alpha1SpecMatchConstraintsObjectSelectorMatchEx
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecMatchConstraintsObjectSelectorMatchExpressions(obj: MutatingPolicyV1Alpha1SpecMatchConstraintsObjectSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4151,13 +4277,15 @@ export interface MutatingPolicyV1Alpha1SpecTargetMatchConstraintsNamespaceSelect
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecTargetMatchConstraintsNamespaceSelectorMatchExpressions(obj: MutatingPolicyV1Alpha1SpecTargetMatchConstraintsNamespaceSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4200,13 +4328,15 @@ export interface MutatingPolicyV1Alpha1SpecTargetMatchConstraintsObjectSelectorM
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Alpha1SpecTargetMatchConstraintsObjectSelectorMatchExpressions(obj: MutatingPolicyV1Alpha1SpecTargetMatchConstraintsObjectSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4288,12 +4418,13 @@ export interface MutatingPolicyV1Beta1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1Props(obj: MutatingPolicyV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': obj.metadata,
-    'spec': toJson_MutatingPolicyV1Beta1Spec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.metadata;
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_MutatingPolicyV1Beta1Spec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4445,22 +4576,33 @@ export interface MutatingPolicyV1Beta1Spec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1Spec(obj: MutatingPolicyV1Beta1Spec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'auditAnnotations': obj.auditAnnotations?.map(y => toJson_MutatingPolicyV1Beta1SpecAuditAnnotations(y)),
-    'autogen': toJson_MutatingPolicyV1Beta1SpecAutogen(obj.autogen),
-    'evaluation': toJson_MutatingPolicyV1Beta1SpecEvaluation(obj.evaluation),
-    'failurePolicy': obj.failurePolicy,
-    'matchConditions': obj.matchConditions?.map(y => toJson_MutatingPolicyV1Beta1SpecMatchConditions(y)),
-    'matchConstraints': toJson_MutatingPolicyV1Beta1SpecMatchConstraints(obj.matchConstraints),
-    'mutations': obj.mutations?.map(y => toJson_MutatingPolicyV1Beta1SpecMutations(y)),
-    'reinvocationPolicy': obj.reinvocationPolicy,
-    'targetMatchConditions': obj.targetMatchConditions?.map(y => toJson_MutatingPolicyV1Beta1SpecTargetMatchConditions(y)),
-    'targetMatchConstraints': toJson_MutatingPolicyV1Beta1SpecTargetMatchConstraints(obj.targetMatchConstraints),
-    'variables': obj.variables?.map(y => toJson_MutatingPolicyV1Beta1SpecVariables(y)),
-    'webhookConfiguration': toJson_MutatingPolicyV1Beta1SpecWebhookConfiguration(obj.webhookConfiguration),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.auditAnnotations?.map(y => toJson_MutatingPolicyV1Beta1SpecAuditAnnotations(y));
+  if (value !== undefined) result['auditAnnotations'] = value;
+  value = toJson_MutatingPolicyV1Beta1SpecAutogen(obj.autogen);
+  if (value !== undefined) result['autogen'] = value;
+  value = toJson_MutatingPolicyV1Beta1SpecEvaluation(obj.evaluation);
+  if (value !== undefined) result['evaluation'] = value;
+  value = obj.failurePolicy;
+  if (value !== undefined) result['failurePolicy'] = value;
+  value = obj.matchConditions?.map(y => toJson_MutatingPolicyV1Beta1SpecMatchConditions(y));
+  if (value !== undefined) result['matchConditions'] = value;
+  value = toJson_MutatingPolicyV1Beta1SpecMatchConstraints(obj.matchConstraints);
+  if (value !== undefined) result['matchConstraints'] = value;
+  value = obj.mutations?.map(y => toJson_MutatingPolicyV1Beta1SpecMutations(y));
+  if (value !== undefined) result['mutations'] = value;
+  value = obj.reinvocationPolicy;
+  if (value !== undefined) result['reinvocationPolicy'] = value;
+  value = obj.targetMatchConditions?.map(y => toJson_MutatingPolicyV1Beta1SpecTargetMatchConditions(y));
+  if (value !== undefined) result['targetMatchConditions'] = value;
+  value = toJson_MutatingPolicyV1Beta1SpecTargetMatchConstraints(obj.targetMatchConstraints);
+  if (value !== undefined) result['targetMatchConstraints'] = value;
+  value = obj.variables?.map(y => toJson_MutatingPolicyV1Beta1SpecVariables(y));
+  if (value !== undefined) result['variables'] = value;
+  value = toJson_MutatingPolicyV1Beta1SpecWebhookConfiguration(obj.webhookConfiguration);
+  if (value !== undefined) result['webhookConfiguration'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4519,12 +4661,13 @@ export interface MutatingPolicyV1Beta1SpecAuditAnnotations {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecAuditAnnotations(obj: MutatingPolicyV1Beta1SpecAuditAnnotations | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'valueExpression': obj.valueExpression,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.valueExpression;
+  if (value !== undefined) result['valueExpression'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4555,12 +4698,13 @@ export interface MutatingPolicyV1Beta1SpecAutogen {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecAutogen(obj: MutatingPolicyV1Beta1SpecAutogen | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'mutatingAdmissionPolicy': toJson_MutatingPolicyV1Beta1SpecAutogenMutatingAdmissionPolicy(obj.mutatingAdmissionPolicy),
-    'podControllers': toJson_MutatingPolicyV1Beta1SpecAutogenPodControllers(obj.podControllers),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_MutatingPolicyV1Beta1SpecAutogenMutatingAdmissionPolicy(obj.mutatingAdmissionPolicy);
+  if (value !== undefined) result['mutatingAdmissionPolicy'] = value;
+  value = toJson_MutatingPolicyV1Beta1SpecAutogenPodControllers(obj.podControllers);
+  if (value !== undefined) result['podControllers'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4626,16 +4770,21 @@ export interface MutatingPolicyV1Beta1SpecEvaluation {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecEvaluation(obj: MutatingPolicyV1Beta1SpecEvaluation | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'admission': toJson_MutatingPolicyV1Beta1SpecEvaluationAdmission(obj.admission),
-    'background': toJson_MutatingPolicyV1Beta1SpecEvaluationBackground(obj.background),
-    'mode': obj.mode,
-    'mutateExisting': toJson_MutatingPolicyV1Beta1SpecEvaluationMutateExisting(obj.mutateExisting),
-    'skipBackgroundRequests': obj.skipBackgroundRequests,
-    'useServerSideApply': obj.useServerSideApply,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_MutatingPolicyV1Beta1SpecEvaluationAdmission(obj.admission);
+  if (value !== undefined) result['admission'] = value;
+  value = toJson_MutatingPolicyV1Beta1SpecEvaluationBackground(obj.background);
+  if (value !== undefined) result['background'] = value;
+  value = obj.mode;
+  if (value !== undefined) result['mode'] = value;
+  value = toJson_MutatingPolicyV1Beta1SpecEvaluationMutateExisting(obj.mutateExisting);
+  if (value !== undefined) result['mutateExisting'] = value;
+  value = obj.skipBackgroundRequests;
+  if (value !== undefined) result['skipBackgroundRequests'] = value;
+  value = obj.useServerSideApply;
+  if (value !== undefined) result['useServerSideApply'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4707,12 +4856,13 @@ export interface MutatingPolicyV1Beta1SpecMatchConditions {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecMatchConditions(obj: MutatingPolicyV1Beta1SpecMatchConditions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4837,15 +4987,19 @@ export interface MutatingPolicyV1Beta1SpecMatchConstraints {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecMatchConstraints(obj: MutatingPolicyV1Beta1SpecMatchConstraints | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'excludeResourceRules': obj.excludeResourceRules?.map(y => toJson_MutatingPolicyV1Beta1SpecMatchConstraintsExcludeResourceRules(y)),
-    'matchPolicy': obj.matchPolicy,
-    'namespaceSelector': toJson_MutatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelector(obj.namespaceSelector),
-    'objectSelector': toJson_MutatingPolicyV1Beta1SpecMatchConstraintsObjectSelector(obj.objectSelector),
-    'resourceRules': obj.resourceRules?.map(y => toJson_MutatingPolicyV1Beta1SpecMatchConstraintsResourceRules(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.excludeResourceRules?.map(y => toJson_MutatingPolicyV1Beta1SpecMatchConstraintsExcludeResourceRules(y));
+  if (value !== undefined) result['excludeResourceRules'] = value;
+  value = obj.matchPolicy;
+  if (value !== undefined) result['matchPolicy'] = value;
+  value = toJson_MutatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelector(obj.namespaceSelector);
+  if (value !== undefined) result['namespaceSelector'] = value;
+  value = toJson_MutatingPolicyV1Beta1SpecMatchConstraintsObjectSelector(obj.objectSelector);
+  if (value !== undefined) result['objectSelector'] = value;
+  value = obj.resourceRules?.map(y => toJson_MutatingPolicyV1Beta1SpecMatchConstraintsResourceRules(y));
+  if (value !== undefined) result['resourceRules'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4889,13 +5043,15 @@ export interface MutatingPolicyV1Beta1SpecMutations {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecMutations(obj: MutatingPolicyV1Beta1SpecMutations | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'applyConfiguration': toJson_MutatingPolicyV1Beta1SpecMutationsApplyConfiguration(obj.applyConfiguration),
-    'jsonPatch': toJson_MutatingPolicyV1Beta1SpecMutationsJsonPatch(obj.jsonPatch),
-    'patchType': obj.patchType,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_MutatingPolicyV1Beta1SpecMutationsApplyConfiguration(obj.applyConfiguration);
+  if (value !== undefined) result['applyConfiguration'] = value;
+  value = toJson_MutatingPolicyV1Beta1SpecMutationsJsonPatch(obj.jsonPatch);
+  if (value !== undefined) result['jsonPatch'] = value;
+  value = obj.patchType;
+  if (value !== undefined) result['patchType'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -4946,12 +5102,13 @@ export interface MutatingPolicyV1Beta1SpecTargetMatchConditions {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecTargetMatchConditions(obj: MutatingPolicyV1Beta1SpecTargetMatchConditions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5081,16 +5238,21 @@ export interface MutatingPolicyV1Beta1SpecTargetMatchConstraints {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecTargetMatchConstraints(obj: MutatingPolicyV1Beta1SpecTargetMatchConstraints | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'excludeResourceRules': obj.excludeResourceRules?.map(y => toJson_MutatingPolicyV1Beta1SpecTargetMatchConstraintsExcludeResourceRules(y)),
-    'expression': obj.expression,
-    'matchPolicy': obj.matchPolicy,
-    'namespaceSelector': toJson_MutatingPolicyV1Beta1SpecTargetMatchConstraintsNamespaceSelector(obj.namespaceSelector),
-    'objectSelector': toJson_MutatingPolicyV1Beta1SpecTargetMatchConstraintsObjectSelector(obj.objectSelector),
-    'resourceRules': obj.resourceRules?.map(y => toJson_MutatingPolicyV1Beta1SpecTargetMatchConstraintsResourceRules(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.excludeResourceRules?.map(y => toJson_MutatingPolicyV1Beta1SpecTargetMatchConstraintsExcludeResourceRules(y));
+  if (value !== undefined) result['excludeResourceRules'] = value;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.matchPolicy;
+  if (value !== undefined) result['matchPolicy'] = value;
+  value = toJson_MutatingPolicyV1Beta1SpecTargetMatchConstraintsNamespaceSelector(obj.namespaceSelector);
+  if (value !== undefined) result['namespaceSelector'] = value;
+  value = toJson_MutatingPolicyV1Beta1SpecTargetMatchConstraintsObjectSelector(obj.objectSelector);
+  if (value !== undefined) result['objectSelector'] = value;
+  value = obj.resourceRules?.map(y => toJson_MutatingPolicyV1Beta1SpecTargetMatchConstraintsResourceRules(y));
+  if (value !== undefined) result['resourceRules'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5124,12 +5286,13 @@ export interface MutatingPolicyV1Beta1SpecVariables {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecVariables(obj: MutatingPolicyV1Beta1SpecVariables | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5155,11 +5318,11 @@ export interface MutatingPolicyV1Beta1SpecWebhookConfiguration {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecWebhookConfiguration(obj: MutatingPolicyV1Beta1SpecWebhookConfiguration | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'timeoutSeconds': obj.timeoutSeconds,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.timeoutSeconds;
+  if (value !== undefined) result['timeoutSeconds'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5185,11 +5348,11 @@ export interface MutatingPolicyV1Beta1SpecAutogenMutatingAdmissionPolicy {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecAutogenMutatingAdmissionPolicy(obj: MutatingPolicyV1Beta1SpecAutogenMutatingAdmissionPolicy | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.enabled;
+  if (value !== undefined) result['enabled'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5211,11 +5374,11 @@ export interface MutatingPolicyV1Beta1SpecAutogenPodControllers {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecAutogenPodControllers(obj: MutatingPolicyV1Beta1SpecAutogenPodControllers | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'controllers': obj.controllers?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.controllers?.map(y => y);
+  if (value !== undefined) result['controllers'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5240,11 +5403,11 @@ export interface MutatingPolicyV1Beta1SpecEvaluationAdmission {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecEvaluationAdmission(obj: MutatingPolicyV1Beta1SpecEvaluationAdmission | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.enabled;
+  if (value !== undefined) result['enabled'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5270,11 +5433,11 @@ export interface MutatingPolicyV1Beta1SpecEvaluationBackground {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecEvaluationBackground(obj: MutatingPolicyV1Beta1SpecEvaluationBackground | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.enabled;
+  if (value !== undefined) result['enabled'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5300,11 +5463,11 @@ export interface MutatingPolicyV1Beta1SpecEvaluationMutateExisting {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecEvaluationMutateExisting(obj: MutatingPolicyV1Beta1SpecEvaluationMutateExisting | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.enabled;
+  if (value !== undefined) result['enabled'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5392,16 +5555,21 @@ export interface MutatingPolicyV1Beta1SpecMatchConstraintsExcludeResourceRules {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecMatchConstraintsExcludeResourceRules(obj: MutatingPolicyV1Beta1SpecMatchConstraintsExcludeResourceRules | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'apiVersions': obj.apiVersions?.map(y => y),
-    'operations': obj.operations?.map(y => y),
-    'resourceNames': obj.resourceNames?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.apiVersions?.map(y => y);
+  if (value !== undefined) result['apiVersions'] = value;
+  value = obj.operations?.map(y => y);
+  if (value !== undefined) result['operations'] = value;
+  value = obj.resourceNames?.map(y => y);
+  if (value !== undefined) result['resourceNames'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5477,12 +5645,13 @@ export interface MutatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelector(obj: MutatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_MutatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_MutatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelectorMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5526,12 +5695,13 @@ export interface MutatingPolicyV1Beta1SpecMatchConstraintsObjectSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecMatchConstraintsObjectSelector(obj: MutatingPolicyV1Beta1SpecMatchConstraintsObjectSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_MutatingPolicyV1Beta1SpecMatchConstraintsObjectSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_MutatingPolicyV1Beta1SpecMatchConstraintsObjectSelectorMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5619,16 +5789,21 @@ export interface MutatingPolicyV1Beta1SpecMatchConstraintsResourceRules {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecMatchConstraintsResourceRules(obj: MutatingPolicyV1Beta1SpecMatchConstraintsResourceRules | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'apiVersions': obj.apiVersions?.map(y => y),
-    'operations': obj.operations?.map(y => y),
-    'resourceNames': obj.resourceNames?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.apiVersions?.map(y => y);
+  if (value !== undefined) result['apiVersions'] = value;
+  value = obj.operations?.map(y => y);
+  if (value !== undefined) result['operations'] = value;
+  value = obj.resourceNames?.map(y => y);
+  if (value !== undefined) result['resourceNames'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5694,11 +5869,11 @@ export interface MutatingPolicyV1Beta1SpecMutationsApplyConfiguration {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecMutationsApplyConfiguration(obj: MutatingPolicyV1Beta1SpecMutationsApplyConfiguration | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5786,11 +5961,11 @@ export interface MutatingPolicyV1Beta1SpecMutationsJsonPatch {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecMutationsJsonPatch(obj: MutatingPolicyV1Beta1SpecMutationsJsonPatch | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5878,16 +6053,21 @@ export interface MutatingPolicyV1Beta1SpecTargetMatchConstraintsExcludeResourceR
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecTargetMatchConstraintsExcludeResourceRules(obj: MutatingPolicyV1Beta1SpecTargetMatchConstraintsExcludeResourceRules | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'apiVersions': obj.apiVersions?.map(y => y),
-    'operations': obj.operations?.map(y => y),
-    'resourceNames': obj.resourceNames?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.apiVersions?.map(y => y);
+  if (value !== undefined) result['apiVersions'] = value;
+  value = obj.operations?.map(y => y);
+  if (value !== undefined) result['operations'] = value;
+  value = obj.resourceNames?.map(y => y);
+  if (value !== undefined) result['resourceNames'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -5963,12 +6143,13 @@ export interface MutatingPolicyV1Beta1SpecTargetMatchConstraintsNamespaceSelecto
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecTargetMatchConstraintsNamespaceSelector(obj: MutatingPolicyV1Beta1SpecTargetMatchConstraintsNamespaceSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_MutatingPolicyV1Beta1SpecTargetMatchConstraintsNamespaceSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_MutatingPolicyV1Beta1SpecTargetMatchConstraintsNamespaceSelectorMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -6012,12 +6193,13 @@ export interface MutatingPolicyV1Beta1SpecTargetMatchConstraintsObjectSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecTargetMatchConstraintsObjectSelector(obj: MutatingPolicyV1Beta1SpecTargetMatchConstraintsObjectSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_MutatingPolicyV1Beta1SpecTargetMatchConstraintsObjectSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_MutatingPolicyV1Beta1SpecTargetMatchConstraintsObjectSelectorMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -6105,16 +6287,21 @@ export interface MutatingPolicyV1Beta1SpecTargetMatchConstraintsResourceRules {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecTargetMatchConstraintsResourceRules(obj: MutatingPolicyV1Beta1SpecTargetMatchConstraintsResourceRules | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'apiVersions': obj.apiVersions?.map(y => y),
-    'operations': obj.operations?.map(y => y),
-    'resourceNames': obj.resourceNames?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.apiVersions?.map(y => y);
+  if (value !== undefined) result['apiVersions'] = value;
+  value = obj.operations?.map(y => y);
+  if (value !== undefined) result['operations'] = value;
+  value = obj.resourceNames?.map(y => y);
+  if (value !== undefined) result['resourceNames'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -6157,13 +6344,15 @@ export interface MutatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelectorMatch
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelectorMatchExpressions(obj: MutatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -6206,13 +6395,15 @@ export interface MutatingPolicyV1Beta1SpecMatchConstraintsObjectSelectorMatchExp
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecMatchConstraintsObjectSelectorMatchExpressions(obj: MutatingPolicyV1Beta1SpecMatchConstraintsObjectSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -6255,13 +6446,15 @@ export interface MutatingPolicyV1Beta1SpecTargetMatchConstraintsNamespaceSelecto
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecTargetMatchConstraintsNamespaceSelectorMatchExpressions(obj: MutatingPolicyV1Beta1SpecTargetMatchConstraintsNamespaceSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -6304,13 +6497,15 @@ export interface MutatingPolicyV1Beta1SpecTargetMatchConstraintsObjectSelectorMa
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_MutatingPolicyV1Beta1SpecTargetMatchConstraintsObjectSelectorMatchExpressions(obj: MutatingPolicyV1Beta1SpecTargetMatchConstraintsObjectSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 

@@ -82,12 +82,13 @@ export interface OciRepositoryProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_OciRepositoryProps(obj: OciRepositoryProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': obj.metadata,
-    'spec': toJson_OciRepositorySpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.metadata;
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_OciRepositorySpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -228,24 +229,37 @@ export interface OciRepositorySpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_OciRepositorySpec(obj: OciRepositorySpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'certSecretRef': toJson_OciRepositorySpecCertSecretRef(obj.certSecretRef),
-    'ignore': obj.ignore,
-    'insecure': obj.insecure,
-    'interval': obj.interval,
-    'layerSelector': toJson_OciRepositorySpecLayerSelector(obj.layerSelector),
-    'provider': obj.provider,
-    'proxySecretRef': toJson_OciRepositorySpecProxySecretRef(obj.proxySecretRef),
-    'ref': toJson_OciRepositorySpecRef(obj.ref),
-    'secretRef': toJson_OciRepositorySpecSecretRef(obj.secretRef),
-    'serviceAccountName': obj.serviceAccountName,
-    'suspend': obj.suspend,
-    'timeout': obj.timeout,
-    'url': obj.url,
-    'verify': toJson_OciRepositorySpecVerify(obj.verify),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_OciRepositorySpecCertSecretRef(obj.certSecretRef);
+  if (value !== undefined) result['certSecretRef'] = value;
+  value = obj.ignore;
+  if (value !== undefined) result['ignore'] = value;
+  value = obj.insecure;
+  if (value !== undefined) result['insecure'] = value;
+  value = obj.interval;
+  if (value !== undefined) result['interval'] = value;
+  value = toJson_OciRepositorySpecLayerSelector(obj.layerSelector);
+  if (value !== undefined) result['layerSelector'] = value;
+  value = obj.provider;
+  if (value !== undefined) result['provider'] = value;
+  value = toJson_OciRepositorySpecProxySecretRef(obj.proxySecretRef);
+  if (value !== undefined) result['proxySecretRef'] = value;
+  value = toJson_OciRepositorySpecRef(obj.ref);
+  if (value !== undefined) result['ref'] = value;
+  value = toJson_OciRepositorySpecSecretRef(obj.secretRef);
+  if (value !== undefined) result['secretRef'] = value;
+  value = obj.serviceAccountName;
+  if (value !== undefined) result['serviceAccountName'] = value;
+  value = obj.suspend;
+  if (value !== undefined) result['suspend'] = value;
+  value = obj.timeout;
+  if (value !== undefined) result['timeout'] = value;
+  value = obj.url;
+  if (value !== undefined) result['url'] = value;
+  value = toJson_OciRepositorySpecVerify(obj.verify);
+  if (value !== undefined) result['verify'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -280,11 +294,11 @@ export interface OciRepositorySpecCertSecretRef {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_OciRepositorySpecCertSecretRef(obj: OciRepositorySpecCertSecretRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -321,12 +335,13 @@ export interface OciRepositorySpecLayerSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_OciRepositorySpecLayerSelector(obj: OciRepositorySpecLayerSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'mediaType': obj.mediaType,
-    'operation': obj.operation,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.mediaType;
+  if (value !== undefined) result['mediaType'] = value;
+  value = obj.operation;
+  if (value !== undefined) result['operation'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -368,11 +383,11 @@ export interface OciRepositorySpecProxySecretRef {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_OciRepositorySpecProxySecretRef(obj: OciRepositorySpecProxySecretRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -420,14 +435,17 @@ export interface OciRepositorySpecRef {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_OciRepositorySpecRef(obj: OciRepositorySpecRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'digest': obj.digest,
-    'semver': obj.semver,
-    'semverFilter': obj.semverFilter,
-    'tag': obj.tag,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.digest;
+  if (value !== undefined) result['digest'] = value;
+  value = obj.semver;
+  if (value !== undefined) result['semver'] = value;
+  value = obj.semverFilter;
+  if (value !== undefined) result['semverFilter'] = value;
+  value = obj.tag;
+  if (value !== undefined) result['tag'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -453,11 +471,11 @@ export interface OciRepositorySpecSecretRef {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_OciRepositorySpecSecretRef(obj: OciRepositorySpecSecretRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -511,14 +529,17 @@ export interface OciRepositorySpecVerify {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_OciRepositorySpecVerify(obj: OciRepositorySpecVerify | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchOIDCIdentity': obj.matchOidcIdentity?.map(y => toJson_OciRepositorySpecVerifyMatchOidcIdentity(y)),
-    'provider': obj.provider,
-    'secretRef': toJson_OciRepositorySpecVerifySecretRef(obj.secretRef),
-    'trustedRootSecretRef': toJson_OciRepositorySpecVerifyTrustedRootSecretRef(obj.trustedRootSecretRef),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchOidcIdentity?.map(y => toJson_OciRepositorySpecVerifyMatchOidcIdentity(y));
+  if (value !== undefined) result['matchOIDCIdentity'] = value;
+  value = obj.provider;
+  if (value !== undefined) result['provider'] = value;
+  value = toJson_OciRepositorySpecVerifySecretRef(obj.secretRef);
+  if (value !== undefined) result['secretRef'] = value;
+  value = toJson_OciRepositorySpecVerifyTrustedRootSecretRef(obj.trustedRootSecretRef);
+  if (value !== undefined) result['trustedRootSecretRef'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -569,12 +590,13 @@ export interface OciRepositorySpecVerifyMatchOidcIdentity {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_OciRepositorySpecVerifyMatchOidcIdentity(obj: OciRepositorySpecVerifyMatchOidcIdentity | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'issuer': obj.issuer,
-    'subject': obj.subject,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.issuer;
+  if (value !== undefined) result['issuer'] = value;
+  value = obj.subject;
+  if (value !== undefined) result['subject'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -611,11 +633,11 @@ export interface OciRepositorySpecVerifySecretRef {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_OciRepositorySpecVerifySecretRef(obj: OciRepositorySpecVerifySecretRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -642,24 +664,11 @@ export interface OciRepositorySpecVerifyTrustedRootSecretRef {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_OciRepositorySpecVerifyTrustedRootSecretRef(obj: OciRepositorySpecVerifyTrustedRootSecretRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
-
-/** `o` without its undefined values (added by npm run import: one pass instead of a spread per entry). */
-function definedValues<V>(o: { [key: string]: V }): { [key: string]: V } {
-  const out: { [key: string]: V } = {};
-  for (const k of Object.keys(o)) {
-    const v = o[k];
-    if (v === undefined) continue;
-    // An object literal's computed key defines even __proto__ as a property: so does this.
-    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-    else out[k] = v;
-  }
-  return out;
-}

@@ -78,12 +78,13 @@ export interface PodMonitorProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorProps(obj: PodMonitorProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': obj.metadata,
-    'spec': toJson_PodMonitorSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.metadata;
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_PodMonitorSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -208,32 +209,53 @@ export interface PodMonitorSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpec(obj: PodMonitorSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'attachMetadata': toJson_PodMonitorSpecAttachMetadata(obj.attachMetadata),
-    'bodySizeLimit': obj.bodySizeLimit,
-    'convertClassicHistogramsToNHCB': obj.convertClassicHistogramsToNhcb,
-    'fallbackScrapeProtocol': obj.fallbackScrapeProtocol,
-    'jobLabel': obj.jobLabel,
-    'keepDroppedTargets': obj.keepDroppedTargets,
-    'labelLimit': obj.labelLimit,
-    'labelNameLengthLimit': obj.labelNameLengthLimit,
-    'labelValueLengthLimit': obj.labelValueLengthLimit,
-    'namespaceSelector': toJson_PodMonitorSpecNamespaceSelector(obj.namespaceSelector),
-    'nativeHistogramBucketLimit': obj.nativeHistogramBucketLimit,
-    'nativeHistogramMinBucketFactor': obj.nativeHistogramMinBucketFactor?.value,
-    'podMetricsEndpoints': obj.podMetricsEndpoints?.map(y => toJson_PodMonitorSpecPodMetricsEndpoints(y)),
-    'podTargetLabels': obj.podTargetLabels?.map(y => y),
-    'sampleLimit': obj.sampleLimit,
-    'scrapeClass': obj.scrapeClass,
-    'scrapeClassicHistograms': obj.scrapeClassicHistograms,
-    'scrapeNativeHistograms': obj.scrapeNativeHistograms,
-    'scrapeProtocols': obj.scrapeProtocols?.map(y => y),
-    'selector': toJson_PodMonitorSpecSelector(obj.selector),
-    'selectorMechanism': obj.selectorMechanism,
-    'targetLimit': obj.targetLimit,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_PodMonitorSpecAttachMetadata(obj.attachMetadata);
+  if (value !== undefined) result['attachMetadata'] = value;
+  value = obj.bodySizeLimit;
+  if (value !== undefined) result['bodySizeLimit'] = value;
+  value = obj.convertClassicHistogramsToNhcb;
+  if (value !== undefined) result['convertClassicHistogramsToNHCB'] = value;
+  value = obj.fallbackScrapeProtocol;
+  if (value !== undefined) result['fallbackScrapeProtocol'] = value;
+  value = obj.jobLabel;
+  if (value !== undefined) result['jobLabel'] = value;
+  value = obj.keepDroppedTargets;
+  if (value !== undefined) result['keepDroppedTargets'] = value;
+  value = obj.labelLimit;
+  if (value !== undefined) result['labelLimit'] = value;
+  value = obj.labelNameLengthLimit;
+  if (value !== undefined) result['labelNameLengthLimit'] = value;
+  value = obj.labelValueLengthLimit;
+  if (value !== undefined) result['labelValueLengthLimit'] = value;
+  value = toJson_PodMonitorSpecNamespaceSelector(obj.namespaceSelector);
+  if (value !== undefined) result['namespaceSelector'] = value;
+  value = obj.nativeHistogramBucketLimit;
+  if (value !== undefined) result['nativeHistogramBucketLimit'] = value;
+  value = obj.nativeHistogramMinBucketFactor?.value;
+  if (value !== undefined) result['nativeHistogramMinBucketFactor'] = value;
+  value = obj.podMetricsEndpoints?.map(y => toJson_PodMonitorSpecPodMetricsEndpoints(y));
+  if (value !== undefined) result['podMetricsEndpoints'] = value;
+  value = obj.podTargetLabels?.map(y => y);
+  if (value !== undefined) result['podTargetLabels'] = value;
+  value = obj.sampleLimit;
+  if (value !== undefined) result['sampleLimit'] = value;
+  value = obj.scrapeClass;
+  if (value !== undefined) result['scrapeClass'] = value;
+  value = obj.scrapeClassicHistograms;
+  if (value !== undefined) result['scrapeClassicHistograms'] = value;
+  value = obj.scrapeNativeHistograms;
+  if (value !== undefined) result['scrapeNativeHistograms'] = value;
+  value = obj.scrapeProtocols?.map(y => y);
+  if (value !== undefined) result['scrapeProtocols'] = value;
+  value = toJson_PodMonitorSpecSelector(obj.selector);
+  if (value !== undefined) result['selector'] = value;
+  value = obj.selectorMechanism;
+  if (value !== undefined) result['selectorMechanism'] = value;
+  value = obj.targetLimit;
+  if (value !== undefined) result['targetLimit'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -253,11 +275,11 @@ export interface PodMonitorSpecAttachMetadata {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecAttachMetadata(obj: PodMonitorSpecAttachMetadata | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'node': obj.node,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.node;
+  if (value !== undefined) result['node'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -298,12 +320,13 @@ export interface PodMonitorSpecNamespaceSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecNamespaceSelector(obj: PodMonitorSpecNamespaceSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'any': obj.any,
-    'matchNames': obj.matchNames?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.any;
+  if (value !== undefined) result['any'] = value;
+  value = obj.matchNames?.map(y => y);
+  if (value !== undefined) result['matchNames'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -457,35 +480,59 @@ export interface PodMonitorSpecPodMetricsEndpoints {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpoints(obj: PodMonitorSpecPodMetricsEndpoints | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'authorization': toJson_PodMonitorSpecPodMetricsEndpointsAuthorization(obj.authorization),
-    'basicAuth': toJson_PodMonitorSpecPodMetricsEndpointsBasicAuth(obj.basicAuth),
-    'bearerTokenSecret': toJson_PodMonitorSpecPodMetricsEndpointsBearerTokenSecret(obj.bearerTokenSecret),
-    'enableHttp2': obj.enableHttp2,
-    'filterRunning': obj.filterRunning,
-    'followRedirects': obj.followRedirects,
-    'honorLabels': obj.honorLabels,
-    'honorTimestamps': obj.honorTimestamps,
-    'interval': obj.interval,
-    'metricRelabelings': obj.metricRelabelings?.map(y => toJson_PodMonitorSpecPodMetricsEndpointsMetricRelabelings(y)),
-    'noProxy': obj.noProxy,
-    'oauth2': toJson_PodMonitorSpecPodMetricsEndpointsOauth2(obj.oauth2),
-    'params': ((obj.params) === undefined) ? undefined : (definedEntries(obj.params, (v) => v?.map(y => y))),
-    'path': obj.path,
-    'port': obj.port,
-    'portNumber': obj.portNumber,
-    'proxyConnectHeader': ((obj.proxyConnectHeader) === undefined) ? undefined : (definedEntries(obj.proxyConnectHeader, (v) => v?.map(y => toJson_PodMonitorSpecPodMetricsEndpointsProxyConnectHeader(y)))),
-    'proxyFromEnvironment': obj.proxyFromEnvironment,
-    'proxyUrl': obj.proxyUrl,
-    'relabelings': obj.relabelings?.map(y => toJson_PodMonitorSpecPodMetricsEndpointsRelabelings(y)),
-    'scheme': obj.scheme,
-    'scrapeTimeout': obj.scrapeTimeout,
-    'targetPort': obj.targetPort?.value,
-    'tlsConfig': toJson_PodMonitorSpecPodMetricsEndpointsTlsConfig(obj.tlsConfig),
-    'trackTimestampsStaleness': obj.trackTimestampsStaleness,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_PodMonitorSpecPodMetricsEndpointsAuthorization(obj.authorization);
+  if (value !== undefined) result['authorization'] = value;
+  value = toJson_PodMonitorSpecPodMetricsEndpointsBasicAuth(obj.basicAuth);
+  if (value !== undefined) result['basicAuth'] = value;
+  value = toJson_PodMonitorSpecPodMetricsEndpointsBearerTokenSecret(obj.bearerTokenSecret);
+  if (value !== undefined) result['bearerTokenSecret'] = value;
+  value = obj.enableHttp2;
+  if (value !== undefined) result['enableHttp2'] = value;
+  value = obj.filterRunning;
+  if (value !== undefined) result['filterRunning'] = value;
+  value = obj.followRedirects;
+  if (value !== undefined) result['followRedirects'] = value;
+  value = obj.honorLabels;
+  if (value !== undefined) result['honorLabels'] = value;
+  value = obj.honorTimestamps;
+  if (value !== undefined) result['honorTimestamps'] = value;
+  value = obj.interval;
+  if (value !== undefined) result['interval'] = value;
+  value = obj.metricRelabelings?.map(y => toJson_PodMonitorSpecPodMetricsEndpointsMetricRelabelings(y));
+  if (value !== undefined) result['metricRelabelings'] = value;
+  value = obj.noProxy;
+  if (value !== undefined) result['noProxy'] = value;
+  value = toJson_PodMonitorSpecPodMetricsEndpointsOauth2(obj.oauth2);
+  if (value !== undefined) result['oauth2'] = value;
+  value = ((obj.params) === undefined) ? undefined : (definedEntries(obj.params, (v) => v?.map(y => y)));
+  if (value !== undefined) result['params'] = value;
+  value = obj.path;
+  if (value !== undefined) result['path'] = value;
+  value = obj.port;
+  if (value !== undefined) result['port'] = value;
+  value = obj.portNumber;
+  if (value !== undefined) result['portNumber'] = value;
+  value = ((obj.proxyConnectHeader) === undefined) ? undefined : (definedEntries(obj.proxyConnectHeader, (v) => v?.map(y => toJson_PodMonitorSpecPodMetricsEndpointsProxyConnectHeader(y))));
+  if (value !== undefined) result['proxyConnectHeader'] = value;
+  value = obj.proxyFromEnvironment;
+  if (value !== undefined) result['proxyFromEnvironment'] = value;
+  value = obj.proxyUrl;
+  if (value !== undefined) result['proxyUrl'] = value;
+  value = obj.relabelings?.map(y => toJson_PodMonitorSpecPodMetricsEndpointsRelabelings(y));
+  if (value !== undefined) result['relabelings'] = value;
+  value = obj.scheme;
+  if (value !== undefined) result['scheme'] = value;
+  value = obj.scrapeTimeout;
+  if (value !== undefined) result['scrapeTimeout'] = value;
+  value = obj.targetPort?.value;
+  if (value !== undefined) result['targetPort'] = value;
+  value = toJson_PodMonitorSpecPodMetricsEndpointsTlsConfig(obj.tlsConfig);
+  if (value !== undefined) result['tlsConfig'] = value;
+  value = obj.trackTimestampsStaleness;
+  if (value !== undefined) result['trackTimestampsStaleness'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -526,12 +573,13 @@ export interface PodMonitorSpecSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecSelector(obj: PodMonitorSpecSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_PodMonitorSpecSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_PodMonitorSpecSelectorMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -566,12 +614,13 @@ export interface PodMonitorSpecPodMetricsEndpointsAuthorization {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsAuthorization(obj: PodMonitorSpecPodMetricsEndpointsAuthorization | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'credentials': toJson_PodMonitorSpecPodMetricsEndpointsAuthorizationCredentials(obj.credentials),
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_PodMonitorSpecPodMetricsEndpointsAuthorizationCredentials(obj.credentials);
+  if (value !== undefined) result['credentials'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -596,12 +645,13 @@ export interface PodMonitorSpecPodMetricsEndpointsBasicAuth {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsBasicAuth(obj: PodMonitorSpecPodMetricsEndpointsBasicAuth | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'password': toJson_PodMonitorSpecPodMetricsEndpointsBasicAuthPassword(obj.password),
-    'username': toJson_PodMonitorSpecPodMetricsEndpointsBasicAuthUsername(obj.username),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_PodMonitorSpecPodMetricsEndpointsBasicAuthPassword(obj.password);
+  if (value !== undefined) result['password'] = value;
+  value = toJson_PodMonitorSpecPodMetricsEndpointsBasicAuthUsername(obj.username);
+  if (value !== undefined) result['username'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -631,13 +681,15 @@ export interface PodMonitorSpecPodMetricsEndpointsBearerTokenSecret {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsBearerTokenSecret(obj: PodMonitorSpecPodMetricsEndpointsBearerTokenSecret | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -687,17 +739,23 @@ export interface PodMonitorSpecPodMetricsEndpointsMetricRelabelings {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsMetricRelabelings(obj: PodMonitorSpecPodMetricsEndpointsMetricRelabelings | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'action': obj.action,
-    'modulus': obj.modulus,
-    'regex': obj.regex,
-    'replacement': obj.replacement,
-    'separator': obj.separator,
-    'sourceLabels': obj.sourceLabels?.map(y => y),
-    'targetLabel': obj.targetLabel,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.action;
+  if (value !== undefined) result['action'] = value;
+  value = obj.modulus;
+  if (value !== undefined) result['modulus'] = value;
+  value = obj.regex;
+  if (value !== undefined) result['regex'] = value;
+  value = obj.replacement;
+  if (value !== undefined) result['replacement'] = value;
+  value = obj.separator;
+  if (value !== undefined) result['separator'] = value;
+  value = obj.sourceLabels?.map(y => y);
+  if (value !== undefined) result['sourceLabels'] = value;
+  value = obj.targetLabel;
+  if (value !== undefined) result['targetLabel'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -762,20 +820,29 @@ export interface PodMonitorSpecPodMetricsEndpointsOauth2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsOauth2(obj: PodMonitorSpecPodMetricsEndpointsOauth2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'clientId': toJson_PodMonitorSpecPodMetricsEndpointsOauth2ClientId(obj.clientId),
-    'clientSecret': toJson_PodMonitorSpecPodMetricsEndpointsOauth2ClientSecret(obj.clientSecret),
-    'endpointParams': ((obj.endpointParams) === undefined) ? undefined : (definedValues(obj.endpointParams)),
-    'noProxy': obj.noProxy,
-    'proxyConnectHeader': ((obj.proxyConnectHeader) === undefined) ? undefined : (definedEntries(obj.proxyConnectHeader, (v) => v?.map(y => toJson_PodMonitorSpecPodMetricsEndpointsOauth2ProxyConnectHeader(y)))),
-    'proxyFromEnvironment': obj.proxyFromEnvironment,
-    'proxyUrl': obj.proxyUrl,
-    'scopes': obj.scopes?.map(y => y),
-    'tlsConfig': toJson_PodMonitorSpecPodMetricsEndpointsOauth2TlsConfig(obj.tlsConfig),
-    'tokenUrl': obj.tokenUrl,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_PodMonitorSpecPodMetricsEndpointsOauth2ClientId(obj.clientId);
+  if (value !== undefined) result['clientId'] = value;
+  value = toJson_PodMonitorSpecPodMetricsEndpointsOauth2ClientSecret(obj.clientSecret);
+  if (value !== undefined) result['clientSecret'] = value;
+  value = ((obj.endpointParams) === undefined) ? undefined : (definedValues(obj.endpointParams));
+  if (value !== undefined) result['endpointParams'] = value;
+  value = obj.noProxy;
+  if (value !== undefined) result['noProxy'] = value;
+  value = ((obj.proxyConnectHeader) === undefined) ? undefined : (definedEntries(obj.proxyConnectHeader, (v) => v?.map(y => toJson_PodMonitorSpecPodMetricsEndpointsOauth2ProxyConnectHeader(y))));
+  if (value !== undefined) result['proxyConnectHeader'] = value;
+  value = obj.proxyFromEnvironment;
+  if (value !== undefined) result['proxyFromEnvironment'] = value;
+  value = obj.proxyUrl;
+  if (value !== undefined) result['proxyUrl'] = value;
+  value = obj.scopes?.map(y => y);
+  if (value !== undefined) result['scopes'] = value;
+  value = toJson_PodMonitorSpecPodMetricsEndpointsOauth2TlsConfig(obj.tlsConfig);
+  if (value !== undefined) result['tlsConfig'] = value;
+  value = obj.tokenUrl;
+  if (value !== undefined) result['tokenUrl'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -805,13 +872,15 @@ export interface PodMonitorSpecPodMetricsEndpointsProxyConnectHeader {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsProxyConnectHeader(obj: PodMonitorSpecPodMetricsEndpointsProxyConnectHeader | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -861,17 +930,23 @@ export interface PodMonitorSpecPodMetricsEndpointsRelabelings {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsRelabelings(obj: PodMonitorSpecPodMetricsEndpointsRelabelings | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'action': obj.action,
-    'modulus': obj.modulus,
-    'regex': obj.regex,
-    'replacement': obj.replacement,
-    'separator': obj.separator,
-    'sourceLabels': obj.sourceLabels?.map(y => y),
-    'targetLabel': obj.targetLabel,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.action;
+  if (value !== undefined) result['action'] = value;
+  value = obj.modulus;
+  if (value !== undefined) result['modulus'] = value;
+  value = obj.regex;
+  if (value !== undefined) result['regex'] = value;
+  value = obj.replacement;
+  if (value !== undefined) result['replacement'] = value;
+  value = obj.separator;
+  if (value !== undefined) result['separator'] = value;
+  value = obj.sourceLabels?.map(y => y);
+  if (value !== undefined) result['sourceLabels'] = value;
+  value = obj.targetLabel;
+  if (value !== undefined) result['targetLabel'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -945,17 +1020,23 @@ export interface PodMonitorSpecPodMetricsEndpointsTlsConfig {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsTlsConfig(obj: PodMonitorSpecPodMetricsEndpointsTlsConfig | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'ca': toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigCa(obj.ca),
-    'cert': toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigCert(obj.cert),
-    'insecureSkipVerify': obj.insecureSkipVerify,
-    'keySecret': toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigKeySecret(obj.keySecret),
-    'maxVersion': obj.maxVersion,
-    'minVersion': obj.minVersion,
-    'serverName': obj.serverName,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigCa(obj.ca);
+  if (value !== undefined) result['ca'] = value;
+  value = toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigCert(obj.cert);
+  if (value !== undefined) result['cert'] = value;
+  value = obj.insecureSkipVerify;
+  if (value !== undefined) result['insecureSkipVerify'] = value;
+  value = toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigKeySecret(obj.keySecret);
+  if (value !== undefined) result['keySecret'] = value;
+  value = obj.maxVersion;
+  if (value !== undefined) result['maxVersion'] = value;
+  value = obj.minVersion;
+  if (value !== undefined) result['minVersion'] = value;
+  value = obj.serverName;
+  if (value !== undefined) result['serverName'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -985,13 +1066,15 @@ export interface PodMonitorSpecSelectorMatchExpressions {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecSelectorMatchExpressions(obj: PodMonitorSpecSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1021,13 +1104,15 @@ export interface PodMonitorSpecPodMetricsEndpointsAuthorizationCredentials {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsAuthorizationCredentials(obj: PodMonitorSpecPodMetricsEndpointsAuthorizationCredentials | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1057,13 +1142,15 @@ export interface PodMonitorSpecPodMetricsEndpointsBasicAuthPassword {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsBasicAuthPassword(obj: PodMonitorSpecPodMetricsEndpointsBasicAuthPassword | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1093,13 +1180,15 @@ export interface PodMonitorSpecPodMetricsEndpointsBasicAuthUsername {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsBasicAuthUsername(obj: PodMonitorSpecPodMetricsEndpointsBasicAuthUsername | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1152,12 +1241,13 @@ export interface PodMonitorSpecPodMetricsEndpointsOauth2ClientId {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsOauth2ClientId(obj: PodMonitorSpecPodMetricsEndpointsOauth2ClientId | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'configMap': toJson_PodMonitorSpecPodMetricsEndpointsOauth2ClientIdConfigMap(obj.configMap),
-    'secret': toJson_PodMonitorSpecPodMetricsEndpointsOauth2ClientIdSecret(obj.secret),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_PodMonitorSpecPodMetricsEndpointsOauth2ClientIdConfigMap(obj.configMap);
+  if (value !== undefined) result['configMap'] = value;
+  value = toJson_PodMonitorSpecPodMetricsEndpointsOauth2ClientIdSecret(obj.secret);
+  if (value !== undefined) result['secret'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1187,13 +1277,15 @@ export interface PodMonitorSpecPodMetricsEndpointsOauth2ClientSecret {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsOauth2ClientSecret(obj: PodMonitorSpecPodMetricsEndpointsOauth2ClientSecret | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1223,13 +1315,15 @@ export interface PodMonitorSpecPodMetricsEndpointsOauth2ProxyConnectHeader {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsOauth2ProxyConnectHeader(obj: PodMonitorSpecPodMetricsEndpointsOauth2ProxyConnectHeader | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1279,17 +1373,23 @@ export interface PodMonitorSpecPodMetricsEndpointsOauth2TlsConfig {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsOauth2TlsConfig(obj: PodMonitorSpecPodMetricsEndpointsOauth2TlsConfig | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'ca': toJson_PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCa(obj.ca),
-    'cert': toJson_PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCert(obj.cert),
-    'insecureSkipVerify': obj.insecureSkipVerify,
-    'keySecret': toJson_PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigKeySecret(obj.keySecret),
-    'maxVersion': obj.maxVersion,
-    'minVersion': obj.minVersion,
-    'serverName': obj.serverName,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCa(obj.ca);
+  if (value !== undefined) result['ca'] = value;
+  value = toJson_PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCert(obj.cert);
+  if (value !== undefined) result['cert'] = value;
+  value = obj.insecureSkipVerify;
+  if (value !== undefined) result['insecureSkipVerify'] = value;
+  value = toJson_PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigKeySecret(obj.keySecret);
+  if (value !== undefined) result['keySecret'] = value;
+  value = obj.maxVersion;
+  if (value !== undefined) result['maxVersion'] = value;
+  value = obj.minVersion;
+  if (value !== undefined) result['minVersion'] = value;
+  value = obj.serverName;
+  if (value !== undefined) result['serverName'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1342,12 +1442,13 @@ export interface PodMonitorSpecPodMetricsEndpointsTlsConfigCa {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigCa(obj: PodMonitorSpecPodMetricsEndpointsTlsConfigCa | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'configMap': toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigCaConfigMap(obj.configMap),
-    'secret': toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigCaSecret(obj.secret),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigCaConfigMap(obj.configMap);
+  if (value !== undefined) result['configMap'] = value;
+  value = toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigCaSecret(obj.secret);
+  if (value !== undefined) result['secret'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1372,12 +1473,13 @@ export interface PodMonitorSpecPodMetricsEndpointsTlsConfigCert {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigCert(obj: PodMonitorSpecPodMetricsEndpointsTlsConfigCert | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'configMap': toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigCertConfigMap(obj.configMap),
-    'secret': toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigCertSecret(obj.secret),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigCertConfigMap(obj.configMap);
+  if (value !== undefined) result['configMap'] = value;
+  value = toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigCertSecret(obj.secret);
+  if (value !== undefined) result['secret'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1407,13 +1509,15 @@ export interface PodMonitorSpecPodMetricsEndpointsTlsConfigKeySecret {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigKeySecret(obj: PodMonitorSpecPodMetricsEndpointsTlsConfigKeySecret | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1471,13 +1575,15 @@ export interface PodMonitorSpecPodMetricsEndpointsOauth2ClientIdConfigMap {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsOauth2ClientIdConfigMap(obj: PodMonitorSpecPodMetricsEndpointsOauth2ClientIdConfigMap | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1507,13 +1613,15 @@ export interface PodMonitorSpecPodMetricsEndpointsOauth2ClientIdSecret {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsOauth2ClientIdSecret(obj: PodMonitorSpecPodMetricsEndpointsOauth2ClientIdSecret | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1538,12 +1646,13 @@ export interface PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCa {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCa(obj: PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCa | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'configMap': toJson_PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCaConfigMap(obj.configMap),
-    'secret': toJson_PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCaSecret(obj.secret),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCaConfigMap(obj.configMap);
+  if (value !== undefined) result['configMap'] = value;
+  value = toJson_PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCaSecret(obj.secret);
+  if (value !== undefined) result['secret'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1568,12 +1677,13 @@ export interface PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCert {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCert(obj: PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCert | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'configMap': toJson_PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCertConfigMap(obj.configMap),
-    'secret': toJson_PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCertSecret(obj.secret),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCertConfigMap(obj.configMap);
+  if (value !== undefined) result['configMap'] = value;
+  value = toJson_PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCertSecret(obj.secret);
+  if (value !== undefined) result['secret'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1603,13 +1713,15 @@ export interface PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigKeySecret {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigKeySecret(obj: PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigKeySecret | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1667,13 +1779,15 @@ export interface PodMonitorSpecPodMetricsEndpointsTlsConfigCaConfigMap {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigCaConfigMap(obj: PodMonitorSpecPodMetricsEndpointsTlsConfigCaConfigMap | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1703,13 +1817,15 @@ export interface PodMonitorSpecPodMetricsEndpointsTlsConfigCaSecret {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigCaSecret(obj: PodMonitorSpecPodMetricsEndpointsTlsConfigCaSecret | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1739,13 +1855,15 @@ export interface PodMonitorSpecPodMetricsEndpointsTlsConfigCertConfigMap {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigCertConfigMap(obj: PodMonitorSpecPodMetricsEndpointsTlsConfigCertConfigMap | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1775,13 +1893,15 @@ export interface PodMonitorSpecPodMetricsEndpointsTlsConfigCertSecret {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigCertSecret(obj: PodMonitorSpecPodMetricsEndpointsTlsConfigCertSecret | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1811,13 +1931,15 @@ export interface PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCaConfigMap {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCaConfigMap(obj: PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCaConfigMap | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1847,13 +1969,15 @@ export interface PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCaSecret {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCaSecret(obj: PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCaSecret | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1883,13 +2007,15 @@ export interface PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCertConfigMap {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCertConfigMap(obj: PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCertConfigMap | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1919,13 +2045,15 @@ export interface PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCertSecret {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCertSecret(obj: PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCertSecret | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 

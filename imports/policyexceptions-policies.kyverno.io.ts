@@ -82,12 +82,13 @@ export interface PolicyExceptionProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PolicyExceptionProps(obj: PolicyExceptionProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': obj.metadata,
-    'spec': toJson_PolicyExceptionSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.metadata;
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_PolicyExceptionSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -170,18 +171,25 @@ export interface PolicyExceptionSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PolicyExceptionSpec(obj: PolicyExceptionSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'allowedValues': obj.allowedValues?.map(y => y),
-    'evaluationMode': obj.evaluationMode,
-    'expiresAt': obj.expiresAt?.toISOString(),
-    'images': obj.images?.map(y => y),
-    'matchConditions': obj.matchConditions?.map(y => toJson_PolicyExceptionSpecMatchConditions(y)),
-    'policyRefs': obj.policyRefs?.map(y => toJson_PolicyExceptionSpecPolicyRefs(y)),
-    'properties': ((obj.properties) === undefined) ? undefined : (definedValues(obj.properties)),
-    'reportResult': obj.reportResult,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.allowedValues?.map(y => y);
+  if (value !== undefined) result['allowedValues'] = value;
+  value = obj.evaluationMode;
+  if (value !== undefined) result['evaluationMode'] = value;
+  value = obj.expiresAt?.toISOString();
+  if (value !== undefined) result['expiresAt'] = value;
+  value = obj.images?.map(y => y);
+  if (value !== undefined) result['images'] = value;
+  value = obj.matchConditions?.map(y => toJson_PolicyExceptionSpecMatchConditions(y));
+  if (value !== undefined) result['matchConditions'] = value;
+  value = obj.policyRefs?.map(y => toJson_PolicyExceptionSpecPolicyRefs(y));
+  if (value !== undefined) result['policyRefs'] = value;
+  value = ((obj.properties) === undefined) ? undefined : (definedValues(obj.properties));
+  if (value !== undefined) result['properties'] = value;
+  value = obj.reportResult;
+  if (value !== undefined) result['reportResult'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -232,12 +240,13 @@ export interface PolicyExceptionSpecMatchConditions {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PolicyExceptionSpecMatchConditions(obj: PolicyExceptionSpecMatchConditions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -266,12 +275,13 @@ export interface PolicyExceptionSpecPolicyRefs {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PolicyExceptionSpecPolicyRefs(obj: PolicyExceptionSpecPolicyRefs | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'kind': obj.kind,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.kind;
+  if (value !== undefined) result['kind'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -369,12 +379,13 @@ export interface PolicyExceptionV1Alpha1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PolicyExceptionV1Alpha1Props(obj: PolicyExceptionV1Alpha1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': obj.metadata,
-    'spec': toJson_PolicyExceptionV1Alpha1Spec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.metadata;
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_PolicyExceptionV1Alpha1Spec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -457,18 +468,25 @@ export interface PolicyExceptionV1Alpha1Spec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PolicyExceptionV1Alpha1Spec(obj: PolicyExceptionV1Alpha1Spec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'allowedValues': obj.allowedValues?.map(y => y),
-    'evaluationMode': obj.evaluationMode,
-    'expiresAt': obj.expiresAt?.toISOString(),
-    'images': obj.images?.map(y => y),
-    'matchConditions': obj.matchConditions?.map(y => toJson_PolicyExceptionV1Alpha1SpecMatchConditions(y)),
-    'policyRefs': obj.policyRefs?.map(y => toJson_PolicyExceptionV1Alpha1SpecPolicyRefs(y)),
-    'properties': ((obj.properties) === undefined) ? undefined : (definedValues(obj.properties)),
-    'reportResult': obj.reportResult,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.allowedValues?.map(y => y);
+  if (value !== undefined) result['allowedValues'] = value;
+  value = obj.evaluationMode;
+  if (value !== undefined) result['evaluationMode'] = value;
+  value = obj.expiresAt?.toISOString();
+  if (value !== undefined) result['expiresAt'] = value;
+  value = obj.images?.map(y => y);
+  if (value !== undefined) result['images'] = value;
+  value = obj.matchConditions?.map(y => toJson_PolicyExceptionV1Alpha1SpecMatchConditions(y));
+  if (value !== undefined) result['matchConditions'] = value;
+  value = obj.policyRefs?.map(y => toJson_PolicyExceptionV1Alpha1SpecPolicyRefs(y));
+  if (value !== undefined) result['policyRefs'] = value;
+  value = ((obj.properties) === undefined) ? undefined : (definedValues(obj.properties));
+  if (value !== undefined) result['properties'] = value;
+  value = obj.reportResult;
+  if (value !== undefined) result['reportResult'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -519,12 +537,13 @@ export interface PolicyExceptionV1Alpha1SpecMatchConditions {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PolicyExceptionV1Alpha1SpecMatchConditions(obj: PolicyExceptionV1Alpha1SpecMatchConditions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -553,12 +572,13 @@ export interface PolicyExceptionV1Alpha1SpecPolicyRefs {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PolicyExceptionV1Alpha1SpecPolicyRefs(obj: PolicyExceptionV1Alpha1SpecPolicyRefs | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'kind': obj.kind,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.kind;
+  if (value !== undefined) result['kind'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -656,12 +676,13 @@ export interface PolicyExceptionV1Beta1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PolicyExceptionV1Beta1Props(obj: PolicyExceptionV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': obj.metadata,
-    'spec': toJson_PolicyExceptionV1Beta1Spec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.metadata;
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_PolicyExceptionV1Beta1Spec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -744,18 +765,25 @@ export interface PolicyExceptionV1Beta1Spec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PolicyExceptionV1Beta1Spec(obj: PolicyExceptionV1Beta1Spec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'allowedValues': obj.allowedValues?.map(y => y),
-    'evaluationMode': obj.evaluationMode,
-    'expiresAt': obj.expiresAt?.toISOString(),
-    'images': obj.images?.map(y => y),
-    'matchConditions': obj.matchConditions?.map(y => toJson_PolicyExceptionV1Beta1SpecMatchConditions(y)),
-    'policyRefs': obj.policyRefs?.map(y => toJson_PolicyExceptionV1Beta1SpecPolicyRefs(y)),
-    'properties': ((obj.properties) === undefined) ? undefined : (definedValues(obj.properties)),
-    'reportResult': obj.reportResult,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.allowedValues?.map(y => y);
+  if (value !== undefined) result['allowedValues'] = value;
+  value = obj.evaluationMode;
+  if (value !== undefined) result['evaluationMode'] = value;
+  value = obj.expiresAt?.toISOString();
+  if (value !== undefined) result['expiresAt'] = value;
+  value = obj.images?.map(y => y);
+  if (value !== undefined) result['images'] = value;
+  value = obj.matchConditions?.map(y => toJson_PolicyExceptionV1Beta1SpecMatchConditions(y));
+  if (value !== undefined) result['matchConditions'] = value;
+  value = obj.policyRefs?.map(y => toJson_PolicyExceptionV1Beta1SpecPolicyRefs(y));
+  if (value !== undefined) result['policyRefs'] = value;
+  value = ((obj.properties) === undefined) ? undefined : (definedValues(obj.properties));
+  if (value !== undefined) result['properties'] = value;
+  value = obj.reportResult;
+  if (value !== undefined) result['reportResult'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -806,12 +834,13 @@ export interface PolicyExceptionV1Beta1SpecMatchConditions {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PolicyExceptionV1Beta1SpecMatchConditions(obj: PolicyExceptionV1Beta1SpecMatchConditions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -840,12 +869,13 @@ export interface PolicyExceptionV1Beta1SpecPolicyRefs {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_PolicyExceptionV1Beta1SpecPolicyRefs(obj: PolicyExceptionV1Beta1SpecPolicyRefs | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'kind': obj.kind,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.kind;
+  if (value !== undefined) result['kind'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 

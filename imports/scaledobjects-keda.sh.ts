@@ -82,12 +82,13 @@ export interface ScaledObjectProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScaledObjectProps(obj: ScaledObjectProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': obj.metadata,
-    'spec': toJson_ScaledObjectSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.metadata;
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ScaledObjectSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -160,20 +161,29 @@ export interface ScaledObjectSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScaledObjectSpec(obj: ScaledObjectSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'advanced': toJson_ScaledObjectSpecAdvanced(obj.advanced),
-    'cooldownPeriod': obj.cooldownPeriod,
-    'fallback': toJson_ScaledObjectSpecFallback(obj.fallback),
-    'idleReplicaCount': obj.idleReplicaCount,
-    'initialCooldownPeriod': obj.initialCooldownPeriod,
-    'maxReplicaCount': obj.maxReplicaCount,
-    'minReplicaCount': obj.minReplicaCount,
-    'pollingInterval': obj.pollingInterval,
-    'scaleTargetRef': toJson_ScaledObjectSpecScaleTargetRef(obj.scaleTargetRef),
-    'triggers': obj.triggers?.map(y => toJson_ScaledObjectSpecTriggers(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ScaledObjectSpecAdvanced(obj.advanced);
+  if (value !== undefined) result['advanced'] = value;
+  value = obj.cooldownPeriod;
+  if (value !== undefined) result['cooldownPeriod'] = value;
+  value = toJson_ScaledObjectSpecFallback(obj.fallback);
+  if (value !== undefined) result['fallback'] = value;
+  value = obj.idleReplicaCount;
+  if (value !== undefined) result['idleReplicaCount'] = value;
+  value = obj.initialCooldownPeriod;
+  if (value !== undefined) result['initialCooldownPeriod'] = value;
+  value = obj.maxReplicaCount;
+  if (value !== undefined) result['maxReplicaCount'] = value;
+  value = obj.minReplicaCount;
+  if (value !== undefined) result['minReplicaCount'] = value;
+  value = obj.pollingInterval;
+  if (value !== undefined) result['pollingInterval'] = value;
+  value = toJson_ScaledObjectSpecScaleTargetRef(obj.scaleTargetRef);
+  if (value !== undefined) result['scaleTargetRef'] = value;
+  value = obj.triggers?.map(y => toJson_ScaledObjectSpecTriggers(y));
+  if (value !== undefined) result['triggers'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -209,13 +219,15 @@ export interface ScaledObjectSpecAdvanced {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScaledObjectSpecAdvanced(obj: ScaledObjectSpecAdvanced | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'horizontalPodAutoscalerConfig': toJson_ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfig(obj.horizontalPodAutoscalerConfig),
-    'restoreToOriginalReplicaCount': obj.restoreToOriginalReplicaCount,
-    'scalingModifiers': toJson_ScaledObjectSpecAdvancedScalingModifiers(obj.scalingModifiers),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfig(obj.horizontalPodAutoscalerConfig);
+  if (value !== undefined) result['horizontalPodAutoscalerConfig'] = value;
+  value = obj.restoreToOriginalReplicaCount;
+  if (value !== undefined) result['restoreToOriginalReplicaCount'] = value;
+  value = toJson_ScaledObjectSpecAdvancedScalingModifiers(obj.scalingModifiers);
+  if (value !== undefined) result['scalingModifiers'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -247,13 +259,15 @@ export interface ScaledObjectSpecFallback {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScaledObjectSpecFallback(obj: ScaledObjectSpecFallback | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'behavior': obj.behavior,
-    'failureThreshold': obj.failureThreshold,
-    'replicas': obj.replicas,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.behavior;
+  if (value !== undefined) result['behavior'] = value;
+  value = obj.failureThreshold;
+  if (value !== undefined) result['failureThreshold'] = value;
+  value = obj.replicas;
+  if (value !== undefined) result['replicas'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -290,14 +304,17 @@ export interface ScaledObjectSpecScaleTargetRef {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScaledObjectSpecScaleTargetRef(obj: ScaledObjectSpecScaleTargetRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiVersion': obj.apiVersion,
-    'envSourceContainerName': obj.envSourceContainerName,
-    'kind': obj.kind,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiVersion;
+  if (value !== undefined) result['apiVersion'] = value;
+  value = obj.envSourceContainerName;
+  if (value !== undefined) result['envSourceContainerName'] = value;
+  value = obj.kind;
+  if (value !== undefined) result['kind'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -350,16 +367,21 @@ export interface ScaledObjectSpecTriggers {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScaledObjectSpecTriggers(obj: ScaledObjectSpecTriggers | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'authenticationRef': toJson_ScaledObjectSpecTriggersAuthenticationRef(obj.authenticationRef),
-    'metadata': ((obj.metadata) === undefined) ? undefined : (definedValues(obj.metadata)),
-    'metricType': obj.metricType,
-    'name': obj.name,
-    'type': obj.type,
-    'useCachedMetrics': obj.useCachedMetrics,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ScaledObjectSpecTriggersAuthenticationRef(obj.authenticationRef);
+  if (value !== undefined) result['authenticationRef'] = value;
+  value = ((obj.metadata) === undefined) ? undefined : (definedValues(obj.metadata));
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.metricType;
+  if (value !== undefined) result['metricType'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  value = obj.useCachedMetrics;
+  if (value !== undefined) result['useCachedMetrics'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -389,12 +411,13 @@ export interface ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfig {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfig(obj: ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfig | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'behavior': toJson_ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehavior(obj.behavior),
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehavior(obj.behavior);
+  if (value !== undefined) result['behavior'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -434,14 +457,17 @@ export interface ScaledObjectSpecAdvancedScalingModifiers {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScaledObjectSpecAdvancedScalingModifiers(obj: ScaledObjectSpecAdvancedScalingModifiers | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'activationTarget': obj.activationTarget,
-    'formula': obj.formula,
-    'metricType': obj.metricType,
-    'target': obj.target,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.activationTarget;
+  if (value !== undefined) result['activationTarget'] = value;
+  value = obj.formula;
+  if (value !== undefined) result['formula'] = value;
+  value = obj.metricType;
+  if (value !== undefined) result['metricType'] = value;
+  value = obj.target;
+  if (value !== undefined) result['target'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -488,12 +514,13 @@ export interface ScaledObjectSpecTriggersAuthenticationRef {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScaledObjectSpecTriggersAuthenticationRef(obj: ScaledObjectSpecTriggersAuthenticationRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'kind': obj.kind,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.kind;
+  if (value !== undefined) result['kind'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -532,12 +559,13 @@ export interface ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehavior {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehavior(obj: ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehavior | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'scaleDown': toJson_ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDown(obj.scaleDown),
-    'scaleUp': toJson_ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUp(obj.scaleUp),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDown(obj.scaleDown);
+  if (value !== undefined) result['scaleDown'] = value;
+  value = toJson_ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUp(obj.scaleUp);
+  if (value !== undefined) result['scaleUp'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -630,14 +658,17 @@ export interface ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorSc
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDown(obj: ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDown | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'policies': obj.policies?.map(y => toJson_ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDownPolicies(y)),
-    'selectPolicy': obj.selectPolicy,
-    'stabilizationWindowSeconds': obj.stabilizationWindowSeconds,
-    'tolerance': obj.tolerance?.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.policies?.map(y => toJson_ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDownPolicies(y));
+  if (value !== undefined) result['policies'] = value;
+  value = obj.selectPolicy;
+  if (value !== undefined) result['selectPolicy'] = value;
+  value = obj.stabilizationWindowSeconds;
+  if (value !== undefined) result['stabilizationWindowSeconds'] = value;
+  value = obj.tolerance?.value;
+  if (value !== undefined) result['tolerance'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -705,14 +736,17 @@ export interface ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorSc
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUp(obj: ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUp | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'policies': obj.policies?.map(y => toJson_ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUpPolicies(y)),
-    'selectPolicy': obj.selectPolicy,
-    'stabilizationWindowSeconds': obj.stabilizationWindowSeconds,
-    'tolerance': obj.tolerance?.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.policies?.map(y => toJson_ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUpPolicies(y));
+  if (value !== undefined) result['policies'] = value;
+  value = obj.selectPolicy;
+  if (value !== undefined) result['selectPolicy'] = value;
+  value = obj.stabilizationWindowSeconds;
+  if (value !== undefined) result['stabilizationWindowSeconds'] = value;
+  value = obj.tolerance?.value;
+  if (value !== undefined) result['tolerance'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -752,13 +786,15 @@ export interface ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorSc
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDownPolicies(obj: ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDownPolicies | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'periodSeconds': obj.periodSeconds,
-    'type': obj.type,
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.periodSeconds;
+  if (value !== undefined) result['periodSeconds'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -824,13 +860,15 @@ export interface ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorSc
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUpPolicies(obj: ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUpPolicies | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'periodSeconds': obj.periodSeconds,
-    'type': obj.type,
-    'value': obj.value,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.periodSeconds;
+  if (value !== undefined) result['periodSeconds'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  value = obj.value;
+  if (value !== undefined) result['value'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 

@@ -84,12 +84,13 @@ export interface ScheduleProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScheduleProps(obj: ScheduleProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': obj.metadata,
-    'spec': toJson_ScheduleSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.metadata;
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ScheduleSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -147,15 +148,19 @@ export interface ScheduleSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScheduleSpec(obj: ScheduleSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'paused': obj.paused,
-    'schedule': obj.schedule,
-    'skipImmediately': obj.skipImmediately,
-    'template': toJson_ScheduleSpecTemplate(obj.template),
-    'useOwnerReferencesInBackup': obj.useOwnerReferencesInBackup,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.paused;
+  if (value !== undefined) result['paused'] = value;
+  value = obj.schedule;
+  if (value !== undefined) result['schedule'] = value;
+  value = obj.skipImmediately;
+  if (value !== undefined) result['skipImmediately'] = value;
+  value = toJson_ScheduleSpecTemplate(obj.template);
+  if (value !== undefined) result['template'] = value;
+  value = obj.useOwnerReferencesInBackup;
+  if (value !== undefined) result['useOwnerReferencesInBackup'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -396,37 +401,63 @@ export interface ScheduleSpecTemplate {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScheduleSpecTemplate(obj: ScheduleSpecTemplate | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'csiSnapshotTimeout': obj.csiSnapshotTimeout,
-    'datamover': obj.datamover,
-    'defaultVolumesToFsBackup': obj.defaultVolumesToFsBackup,
-    'defaultVolumesToRestic': obj.defaultVolumesToRestic,
-    'excludedClusterScopedResources': obj.excludedClusterScopedResources?.map(y => y),
-    'excludedNamespaceScopedResources': obj.excludedNamespaceScopedResources?.map(y => y),
-    'excludedNamespaces': obj.excludedNamespaces?.map(y => y),
-    'excludedResources': obj.excludedResources?.map(y => y),
-    'hooks': toJson_ScheduleSpecTemplateHooks(obj.hooks),
-    'includeClusterResources': obj.includeClusterResources,
-    'includedClusterScopedResources': obj.includedClusterScopedResources?.map(y => y),
-    'includedNamespaceScopedResources': obj.includedNamespaceScopedResources?.map(y => y),
-    'includedNamespaces': obj.includedNamespaces?.map(y => y),
-    'includedResources': obj.includedResources?.map(y => y),
-    'itemOperationTimeout': obj.itemOperationTimeout,
-    'labelSelector': toJson_ScheduleSpecTemplateLabelSelector(obj.labelSelector),
-    'metadata': toJson_ScheduleSpecTemplateMetadata(obj.metadata),
-    'orLabelSelectors': obj.orLabelSelectors?.map(y => toJson_ScheduleSpecTemplateOrLabelSelectors(y)),
-    'orderedResources': ((obj.orderedResources) === undefined) ? undefined : (definedValues(obj.orderedResources)),
-    'resourcePolicy': toJson_ScheduleSpecTemplateResourcePolicy(obj.resourcePolicy),
-    'snapshotMoveData': obj.snapshotMoveData,
-    'snapshotVolumes': obj.snapshotVolumes,
-    'storageLocation': obj.storageLocation,
-    'ttl': obj.ttl,
-    'uploaderConfig': toJson_ScheduleSpecTemplateUploaderConfig(obj.uploaderConfig),
-    'volumeGroupSnapshotLabelKey': obj.volumeGroupSnapshotLabelKey,
-    'volumeSnapshotLocations': obj.volumeSnapshotLocations?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.csiSnapshotTimeout;
+  if (value !== undefined) result['csiSnapshotTimeout'] = value;
+  value = obj.datamover;
+  if (value !== undefined) result['datamover'] = value;
+  value = obj.defaultVolumesToFsBackup;
+  if (value !== undefined) result['defaultVolumesToFsBackup'] = value;
+  value = obj.defaultVolumesToRestic;
+  if (value !== undefined) result['defaultVolumesToRestic'] = value;
+  value = obj.excludedClusterScopedResources?.map(y => y);
+  if (value !== undefined) result['excludedClusterScopedResources'] = value;
+  value = obj.excludedNamespaceScopedResources?.map(y => y);
+  if (value !== undefined) result['excludedNamespaceScopedResources'] = value;
+  value = obj.excludedNamespaces?.map(y => y);
+  if (value !== undefined) result['excludedNamespaces'] = value;
+  value = obj.excludedResources?.map(y => y);
+  if (value !== undefined) result['excludedResources'] = value;
+  value = toJson_ScheduleSpecTemplateHooks(obj.hooks);
+  if (value !== undefined) result['hooks'] = value;
+  value = obj.includeClusterResources;
+  if (value !== undefined) result['includeClusterResources'] = value;
+  value = obj.includedClusterScopedResources?.map(y => y);
+  if (value !== undefined) result['includedClusterScopedResources'] = value;
+  value = obj.includedNamespaceScopedResources?.map(y => y);
+  if (value !== undefined) result['includedNamespaceScopedResources'] = value;
+  value = obj.includedNamespaces?.map(y => y);
+  if (value !== undefined) result['includedNamespaces'] = value;
+  value = obj.includedResources?.map(y => y);
+  if (value !== undefined) result['includedResources'] = value;
+  value = obj.itemOperationTimeout;
+  if (value !== undefined) result['itemOperationTimeout'] = value;
+  value = toJson_ScheduleSpecTemplateLabelSelector(obj.labelSelector);
+  if (value !== undefined) result['labelSelector'] = value;
+  value = toJson_ScheduleSpecTemplateMetadata(obj.metadata);
+  if (value !== undefined) result['metadata'] = value;
+  value = obj.orLabelSelectors?.map(y => toJson_ScheduleSpecTemplateOrLabelSelectors(y));
+  if (value !== undefined) result['orLabelSelectors'] = value;
+  value = ((obj.orderedResources) === undefined) ? undefined : (definedValues(obj.orderedResources));
+  if (value !== undefined) result['orderedResources'] = value;
+  value = toJson_ScheduleSpecTemplateResourcePolicy(obj.resourcePolicy);
+  if (value !== undefined) result['resourcePolicy'] = value;
+  value = obj.snapshotMoveData;
+  if (value !== undefined) result['snapshotMoveData'] = value;
+  value = obj.snapshotVolumes;
+  if (value !== undefined) result['snapshotVolumes'] = value;
+  value = obj.storageLocation;
+  if (value !== undefined) result['storageLocation'] = value;
+  value = obj.ttl;
+  if (value !== undefined) result['ttl'] = value;
+  value = toJson_ScheduleSpecTemplateUploaderConfig(obj.uploaderConfig);
+  if (value !== undefined) result['uploaderConfig'] = value;
+  value = obj.volumeGroupSnapshotLabelKey;
+  if (value !== undefined) result['volumeGroupSnapshotLabelKey'] = value;
+  value = obj.volumeSnapshotLocations?.map(y => y);
+  if (value !== undefined) result['volumeSnapshotLocations'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -450,11 +481,11 @@ export interface ScheduleSpecTemplateHooks {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScheduleSpecTemplateHooks(obj: ScheduleSpecTemplateHooks | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'resources': obj.resources?.map(y => toJson_ScheduleSpecTemplateHooksResources(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.resources?.map(y => toJson_ScheduleSpecTemplateHooksResources(y));
+  if (value !== undefined) result['resources'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -489,12 +520,13 @@ export interface ScheduleSpecTemplateLabelSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScheduleSpecTemplateLabelSelector(obj: ScheduleSpecTemplateLabelSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_ScheduleSpecTemplateLabelSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_ScheduleSpecTemplateLabelSelectorMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -514,11 +546,11 @@ export interface ScheduleSpecTemplateMetadata {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScheduleSpecTemplateMetadata(obj: ScheduleSpecTemplateMetadata | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'labels': ((obj.labels) === undefined) ? undefined : (definedValues(obj.labels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = ((obj.labels) === undefined) ? undefined : (definedValues(obj.labels));
+  if (value !== undefined) result['labels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -553,12 +585,13 @@ export interface ScheduleSpecTemplateOrLabelSelectors {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScheduleSpecTemplateOrLabelSelectors(obj: ScheduleSpecTemplateOrLabelSelectors | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_ScheduleSpecTemplateOrLabelSelectorsMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_ScheduleSpecTemplateOrLabelSelectorsMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -598,13 +631,15 @@ export interface ScheduleSpecTemplateResourcePolicy {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScheduleSpecTemplateResourcePolicy(obj: ScheduleSpecTemplateResourcePolicy | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroup': obj.apiGroup,
-    'kind': obj.kind,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroup;
+  if (value !== undefined) result['apiGroup'] = value;
+  value = obj.kind;
+  if (value !== undefined) result['kind'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -628,11 +663,11 @@ export interface ScheduleSpecTemplateUploaderConfig {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScheduleSpecTemplateUploaderConfig(obj: ScheduleSpecTemplateUploaderConfig | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'parallelFilesUpload': obj.parallelFilesUpload,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.parallelFilesUpload;
+  if (value !== undefined) result['parallelFilesUpload'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -710,18 +745,25 @@ export interface ScheduleSpecTemplateHooksResources {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScheduleSpecTemplateHooksResources(obj: ScheduleSpecTemplateHooksResources | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'excludedNamespaces': obj.excludedNamespaces?.map(y => y),
-    'excludedResources': obj.excludedResources?.map(y => y),
-    'includedNamespaces': obj.includedNamespaces?.map(y => y),
-    'includedResources': obj.includedResources?.map(y => y),
-    'labelSelector': toJson_ScheduleSpecTemplateHooksResourcesLabelSelector(obj.labelSelector),
-    'name': obj.name,
-    'post': obj.post?.map(y => toJson_ScheduleSpecTemplateHooksResourcesPost(y)),
-    'pre': obj.pre?.map(y => toJson_ScheduleSpecTemplateHooksResourcesPre(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.excludedNamespaces?.map(y => y);
+  if (value !== undefined) result['excludedNamespaces'] = value;
+  value = obj.excludedResources?.map(y => y);
+  if (value !== undefined) result['excludedResources'] = value;
+  value = obj.includedNamespaces?.map(y => y);
+  if (value !== undefined) result['includedNamespaces'] = value;
+  value = obj.includedResources?.map(y => y);
+  if (value !== undefined) result['includedResources'] = value;
+  value = toJson_ScheduleSpecTemplateHooksResourcesLabelSelector(obj.labelSelector);
+  if (value !== undefined) result['labelSelector'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.post?.map(y => toJson_ScheduleSpecTemplateHooksResourcesPost(y));
+  if (value !== undefined) result['post'] = value;
+  value = obj.pre?.map(y => toJson_ScheduleSpecTemplateHooksResourcesPre(y));
+  if (value !== undefined) result['pre'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -764,13 +806,15 @@ export interface ScheduleSpecTemplateLabelSelectorMatchExpressions {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScheduleSpecTemplateLabelSelectorMatchExpressions(obj: ScheduleSpecTemplateLabelSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -813,13 +857,15 @@ export interface ScheduleSpecTemplateOrLabelSelectorsMatchExpressions {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScheduleSpecTemplateOrLabelSelectorsMatchExpressions(obj: ScheduleSpecTemplateOrLabelSelectorsMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -852,12 +898,13 @@ export interface ScheduleSpecTemplateHooksResourcesLabelSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScheduleSpecTemplateHooksResourcesLabelSelector(obj: ScheduleSpecTemplateHooksResourcesLabelSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_ScheduleSpecTemplateHooksResourcesLabelSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_ScheduleSpecTemplateHooksResourcesLabelSelectorMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -881,11 +928,11 @@ export interface ScheduleSpecTemplateHooksResourcesPost {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScheduleSpecTemplateHooksResourcesPost(obj: ScheduleSpecTemplateHooksResourcesPost | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'exec': toJson_ScheduleSpecTemplateHooksResourcesPostExec(obj.exec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ScheduleSpecTemplateHooksResourcesPostExec(obj.exec);
+  if (value !== undefined) result['exec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -909,11 +956,11 @@ export interface ScheduleSpecTemplateHooksResourcesPre {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScheduleSpecTemplateHooksResourcesPre(obj: ScheduleSpecTemplateHooksResourcesPre | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'exec': toJson_ScheduleSpecTemplateHooksResourcesPreExec(obj.exec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ScheduleSpecTemplateHooksResourcesPreExec(obj.exec);
+  if (value !== undefined) result['exec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -956,13 +1003,15 @@ export interface ScheduleSpecTemplateHooksResourcesLabelSelectorMatchExpressions
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScheduleSpecTemplateHooksResourcesLabelSelectorMatchExpressions(obj: ScheduleSpecTemplateHooksResourcesLabelSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1009,14 +1058,17 @@ export interface ScheduleSpecTemplateHooksResourcesPostExec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScheduleSpecTemplateHooksResourcesPostExec(obj: ScheduleSpecTemplateHooksResourcesPostExec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'command': obj.command?.map(y => y),
-    'container': obj.container,
-    'onError': obj.onError,
-    'timeout': obj.timeout,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.command?.map(y => y);
+  if (value !== undefined) result['command'] = value;
+  value = obj.container;
+  if (value !== undefined) result['container'] = value;
+  value = obj.onError;
+  if (value !== undefined) result['onError'] = value;
+  value = obj.timeout;
+  if (value !== undefined) result['timeout'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1063,14 +1115,17 @@ export interface ScheduleSpecTemplateHooksResourcesPreExec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ScheduleSpecTemplateHooksResourcesPreExec(obj: ScheduleSpecTemplateHooksResourcesPreExec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'command': obj.command?.map(y => y),
-    'container': obj.container,
-    'onError': obj.onError,
-    'timeout': obj.timeout,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.command?.map(y => y);
+  if (value !== undefined) result['command'] = value;
+  value = obj.container;
+  if (value !== undefined) result['container'] = value;
+  value = obj.onError;
+  if (value !== undefined) result['onError'] = value;
+  value = obj.timeout;
+  if (value !== undefined) result['timeout'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 

@@ -78,12 +78,13 @@ export interface ServiceMonitorProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorProps(obj: ServiceMonitorProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': obj.metadata,
-    'spec': toJson_ServiceMonitorSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.metadata;
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ServiceMonitorSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -218,34 +219,57 @@ export interface ServiceMonitorSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpec(obj: ServiceMonitorSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'attachMetadata': toJson_ServiceMonitorSpecAttachMetadata(obj.attachMetadata),
-    'bodySizeLimit': obj.bodySizeLimit,
-    'convertClassicHistogramsToNHCB': obj.convertClassicHistogramsToNhcb,
-    'endpoints': obj.endpoints?.map(y => toJson_ServiceMonitorSpecEndpoints(y)),
-    'fallbackScrapeProtocol': obj.fallbackScrapeProtocol,
-    'jobLabel': obj.jobLabel,
-    'keepDroppedTargets': obj.keepDroppedTargets,
-    'labelLimit': obj.labelLimit,
-    'labelNameLengthLimit': obj.labelNameLengthLimit,
-    'labelValueLengthLimit': obj.labelValueLengthLimit,
-    'namespaceSelector': toJson_ServiceMonitorSpecNamespaceSelector(obj.namespaceSelector),
-    'nativeHistogramBucketLimit': obj.nativeHistogramBucketLimit,
-    'nativeHistogramMinBucketFactor': obj.nativeHistogramMinBucketFactor?.value,
-    'podTargetLabels': obj.podTargetLabels?.map(y => y),
-    'sampleLimit': obj.sampleLimit,
-    'scrapeClass': obj.scrapeClass,
-    'scrapeClassicHistograms': obj.scrapeClassicHistograms,
-    'scrapeNativeHistograms': obj.scrapeNativeHistograms,
-    'scrapeProtocols': obj.scrapeProtocols?.map(y => y),
-    'selector': toJson_ServiceMonitorSpecSelector(obj.selector),
-    'selectorMechanism': obj.selectorMechanism,
-    'serviceDiscoveryRole': obj.serviceDiscoveryRole,
-    'targetLabels': obj.targetLabels?.map(y => y),
-    'targetLimit': obj.targetLimit,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ServiceMonitorSpecAttachMetadata(obj.attachMetadata);
+  if (value !== undefined) result['attachMetadata'] = value;
+  value = obj.bodySizeLimit;
+  if (value !== undefined) result['bodySizeLimit'] = value;
+  value = obj.convertClassicHistogramsToNhcb;
+  if (value !== undefined) result['convertClassicHistogramsToNHCB'] = value;
+  value = obj.endpoints?.map(y => toJson_ServiceMonitorSpecEndpoints(y));
+  if (value !== undefined) result['endpoints'] = value;
+  value = obj.fallbackScrapeProtocol;
+  if (value !== undefined) result['fallbackScrapeProtocol'] = value;
+  value = obj.jobLabel;
+  if (value !== undefined) result['jobLabel'] = value;
+  value = obj.keepDroppedTargets;
+  if (value !== undefined) result['keepDroppedTargets'] = value;
+  value = obj.labelLimit;
+  if (value !== undefined) result['labelLimit'] = value;
+  value = obj.labelNameLengthLimit;
+  if (value !== undefined) result['labelNameLengthLimit'] = value;
+  value = obj.labelValueLengthLimit;
+  if (value !== undefined) result['labelValueLengthLimit'] = value;
+  value = toJson_ServiceMonitorSpecNamespaceSelector(obj.namespaceSelector);
+  if (value !== undefined) result['namespaceSelector'] = value;
+  value = obj.nativeHistogramBucketLimit;
+  if (value !== undefined) result['nativeHistogramBucketLimit'] = value;
+  value = obj.nativeHistogramMinBucketFactor?.value;
+  if (value !== undefined) result['nativeHistogramMinBucketFactor'] = value;
+  value = obj.podTargetLabels?.map(y => y);
+  if (value !== undefined) result['podTargetLabels'] = value;
+  value = obj.sampleLimit;
+  if (value !== undefined) result['sampleLimit'] = value;
+  value = obj.scrapeClass;
+  if (value !== undefined) result['scrapeClass'] = value;
+  value = obj.scrapeClassicHistograms;
+  if (value !== undefined) result['scrapeClassicHistograms'] = value;
+  value = obj.scrapeNativeHistograms;
+  if (value !== undefined) result['scrapeNativeHistograms'] = value;
+  value = obj.scrapeProtocols?.map(y => y);
+  if (value !== undefined) result['scrapeProtocols'] = value;
+  value = toJson_ServiceMonitorSpecSelector(obj.selector);
+  if (value !== undefined) result['selector'] = value;
+  value = obj.selectorMechanism;
+  if (value !== undefined) result['selectorMechanism'] = value;
+  value = obj.serviceDiscoveryRole;
+  if (value !== undefined) result['serviceDiscoveryRole'] = value;
+  value = obj.targetLabels?.map(y => y);
+  if (value !== undefined) result['targetLabels'] = value;
+  value = obj.targetLimit;
+  if (value !== undefined) result['targetLimit'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -265,11 +289,11 @@ export interface ServiceMonitorSpecAttachMetadata {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecAttachMetadata(obj: ServiceMonitorSpecAttachMetadata | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'node': obj.node,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.node;
+  if (value !== undefined) result['node'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -409,35 +433,59 @@ export interface ServiceMonitorSpecEndpoints {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpoints(obj: ServiceMonitorSpecEndpoints | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'authorization': toJson_ServiceMonitorSpecEndpointsAuthorization(obj.authorization),
-    'basicAuth': toJson_ServiceMonitorSpecEndpointsBasicAuth(obj.basicAuth),
-    'bearerTokenFile': obj.bearerTokenFile,
-    'bearerTokenSecret': toJson_ServiceMonitorSpecEndpointsBearerTokenSecret(obj.bearerTokenSecret),
-    'enableHttp2': obj.enableHttp2,
-    'filterRunning': obj.filterRunning,
-    'followRedirects': obj.followRedirects,
-    'honorLabels': obj.honorLabels,
-    'honorTimestamps': obj.honorTimestamps,
-    'interval': obj.interval,
-    'metricRelabelings': obj.metricRelabelings?.map(y => toJson_ServiceMonitorSpecEndpointsMetricRelabelings(y)),
-    'noProxy': obj.noProxy,
-    'oauth2': toJson_ServiceMonitorSpecEndpointsOauth2(obj.oauth2),
-    'params': ((obj.params) === undefined) ? undefined : (definedEntries(obj.params, (v) => v?.map(y => y))),
-    'path': obj.path,
-    'port': obj.port,
-    'proxyConnectHeader': ((obj.proxyConnectHeader) === undefined) ? undefined : (definedEntries(obj.proxyConnectHeader, (v) => v?.map(y => toJson_ServiceMonitorSpecEndpointsProxyConnectHeader(y)))),
-    'proxyFromEnvironment': obj.proxyFromEnvironment,
-    'proxyUrl': obj.proxyUrl,
-    'relabelings': obj.relabelings?.map(y => toJson_ServiceMonitorSpecEndpointsRelabelings(y)),
-    'scheme': obj.scheme,
-    'scrapeTimeout': obj.scrapeTimeout,
-    'targetPort': obj.targetPort?.value,
-    'tlsConfig': toJson_ServiceMonitorSpecEndpointsTlsConfig(obj.tlsConfig),
-    'trackTimestampsStaleness': obj.trackTimestampsStaleness,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ServiceMonitorSpecEndpointsAuthorization(obj.authorization);
+  if (value !== undefined) result['authorization'] = value;
+  value = toJson_ServiceMonitorSpecEndpointsBasicAuth(obj.basicAuth);
+  if (value !== undefined) result['basicAuth'] = value;
+  value = obj.bearerTokenFile;
+  if (value !== undefined) result['bearerTokenFile'] = value;
+  value = toJson_ServiceMonitorSpecEndpointsBearerTokenSecret(obj.bearerTokenSecret);
+  if (value !== undefined) result['bearerTokenSecret'] = value;
+  value = obj.enableHttp2;
+  if (value !== undefined) result['enableHttp2'] = value;
+  value = obj.filterRunning;
+  if (value !== undefined) result['filterRunning'] = value;
+  value = obj.followRedirects;
+  if (value !== undefined) result['followRedirects'] = value;
+  value = obj.honorLabels;
+  if (value !== undefined) result['honorLabels'] = value;
+  value = obj.honorTimestamps;
+  if (value !== undefined) result['honorTimestamps'] = value;
+  value = obj.interval;
+  if (value !== undefined) result['interval'] = value;
+  value = obj.metricRelabelings?.map(y => toJson_ServiceMonitorSpecEndpointsMetricRelabelings(y));
+  if (value !== undefined) result['metricRelabelings'] = value;
+  value = obj.noProxy;
+  if (value !== undefined) result['noProxy'] = value;
+  value = toJson_ServiceMonitorSpecEndpointsOauth2(obj.oauth2);
+  if (value !== undefined) result['oauth2'] = value;
+  value = ((obj.params) === undefined) ? undefined : (definedEntries(obj.params, (v) => v?.map(y => y)));
+  if (value !== undefined) result['params'] = value;
+  value = obj.path;
+  if (value !== undefined) result['path'] = value;
+  value = obj.port;
+  if (value !== undefined) result['port'] = value;
+  value = ((obj.proxyConnectHeader) === undefined) ? undefined : (definedEntries(obj.proxyConnectHeader, (v) => v?.map(y => toJson_ServiceMonitorSpecEndpointsProxyConnectHeader(y))));
+  if (value !== undefined) result['proxyConnectHeader'] = value;
+  value = obj.proxyFromEnvironment;
+  if (value !== undefined) result['proxyFromEnvironment'] = value;
+  value = obj.proxyUrl;
+  if (value !== undefined) result['proxyUrl'] = value;
+  value = obj.relabelings?.map(y => toJson_ServiceMonitorSpecEndpointsRelabelings(y));
+  if (value !== undefined) result['relabelings'] = value;
+  value = obj.scheme;
+  if (value !== undefined) result['scheme'] = value;
+  value = obj.scrapeTimeout;
+  if (value !== undefined) result['scrapeTimeout'] = value;
+  value = obj.targetPort?.value;
+  if (value !== undefined) result['targetPort'] = value;
+  value = toJson_ServiceMonitorSpecEndpointsTlsConfig(obj.tlsConfig);
+  if (value !== undefined) result['tlsConfig'] = value;
+  value = obj.trackTimestampsStaleness;
+  if (value !== undefined) result['trackTimestampsStaleness'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -478,12 +526,13 @@ export interface ServiceMonitorSpecNamespaceSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecNamespaceSelector(obj: ServiceMonitorSpecNamespaceSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'any': obj.any,
-    'matchNames': obj.matchNames?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.any;
+  if (value !== undefined) result['any'] = value;
+  value = obj.matchNames?.map(y => y);
+  if (value !== undefined) result['matchNames'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -538,12 +587,13 @@ export interface ServiceMonitorSpecSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecSelector(obj: ServiceMonitorSpecSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_ServiceMonitorSpecSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_ServiceMonitorSpecSelectorMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -588,12 +638,13 @@ export interface ServiceMonitorSpecEndpointsAuthorization {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsAuthorization(obj: ServiceMonitorSpecEndpointsAuthorization | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'credentials': toJson_ServiceMonitorSpecEndpointsAuthorizationCredentials(obj.credentials),
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ServiceMonitorSpecEndpointsAuthorizationCredentials(obj.credentials);
+  if (value !== undefined) result['credentials'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -618,12 +669,13 @@ export interface ServiceMonitorSpecEndpointsBasicAuth {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsBasicAuth(obj: ServiceMonitorSpecEndpointsBasicAuth | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'password': toJson_ServiceMonitorSpecEndpointsBasicAuthPassword(obj.password),
-    'username': toJson_ServiceMonitorSpecEndpointsBasicAuthUsername(obj.username),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ServiceMonitorSpecEndpointsBasicAuthPassword(obj.password);
+  if (value !== undefined) result['password'] = value;
+  value = toJson_ServiceMonitorSpecEndpointsBasicAuthUsername(obj.username);
+  if (value !== undefined) result['username'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -653,13 +705,15 @@ export interface ServiceMonitorSpecEndpointsBearerTokenSecret {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsBearerTokenSecret(obj: ServiceMonitorSpecEndpointsBearerTokenSecret | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -709,17 +763,23 @@ export interface ServiceMonitorSpecEndpointsMetricRelabelings {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsMetricRelabelings(obj: ServiceMonitorSpecEndpointsMetricRelabelings | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'action': obj.action,
-    'modulus': obj.modulus,
-    'regex': obj.regex,
-    'replacement': obj.replacement,
-    'separator': obj.separator,
-    'sourceLabels': obj.sourceLabels?.map(y => y),
-    'targetLabel': obj.targetLabel,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.action;
+  if (value !== undefined) result['action'] = value;
+  value = obj.modulus;
+  if (value !== undefined) result['modulus'] = value;
+  value = obj.regex;
+  if (value !== undefined) result['regex'] = value;
+  value = obj.replacement;
+  if (value !== undefined) result['replacement'] = value;
+  value = obj.separator;
+  if (value !== undefined) result['separator'] = value;
+  value = obj.sourceLabels?.map(y => y);
+  if (value !== undefined) result['sourceLabels'] = value;
+  value = obj.targetLabel;
+  if (value !== undefined) result['targetLabel'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -784,20 +844,29 @@ export interface ServiceMonitorSpecEndpointsOauth2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsOauth2(obj: ServiceMonitorSpecEndpointsOauth2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'clientId': toJson_ServiceMonitorSpecEndpointsOauth2ClientId(obj.clientId),
-    'clientSecret': toJson_ServiceMonitorSpecEndpointsOauth2ClientSecret(obj.clientSecret),
-    'endpointParams': ((obj.endpointParams) === undefined) ? undefined : (definedValues(obj.endpointParams)),
-    'noProxy': obj.noProxy,
-    'proxyConnectHeader': ((obj.proxyConnectHeader) === undefined) ? undefined : (definedEntries(obj.proxyConnectHeader, (v) => v?.map(y => toJson_ServiceMonitorSpecEndpointsOauth2ProxyConnectHeader(y)))),
-    'proxyFromEnvironment': obj.proxyFromEnvironment,
-    'proxyUrl': obj.proxyUrl,
-    'scopes': obj.scopes?.map(y => y),
-    'tlsConfig': toJson_ServiceMonitorSpecEndpointsOauth2TlsConfig(obj.tlsConfig),
-    'tokenUrl': obj.tokenUrl,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ServiceMonitorSpecEndpointsOauth2ClientId(obj.clientId);
+  if (value !== undefined) result['clientId'] = value;
+  value = toJson_ServiceMonitorSpecEndpointsOauth2ClientSecret(obj.clientSecret);
+  if (value !== undefined) result['clientSecret'] = value;
+  value = ((obj.endpointParams) === undefined) ? undefined : (definedValues(obj.endpointParams));
+  if (value !== undefined) result['endpointParams'] = value;
+  value = obj.noProxy;
+  if (value !== undefined) result['noProxy'] = value;
+  value = ((obj.proxyConnectHeader) === undefined) ? undefined : (definedEntries(obj.proxyConnectHeader, (v) => v?.map(y => toJson_ServiceMonitorSpecEndpointsOauth2ProxyConnectHeader(y))));
+  if (value !== undefined) result['proxyConnectHeader'] = value;
+  value = obj.proxyFromEnvironment;
+  if (value !== undefined) result['proxyFromEnvironment'] = value;
+  value = obj.proxyUrl;
+  if (value !== undefined) result['proxyUrl'] = value;
+  value = obj.scopes?.map(y => y);
+  if (value !== undefined) result['scopes'] = value;
+  value = toJson_ServiceMonitorSpecEndpointsOauth2TlsConfig(obj.tlsConfig);
+  if (value !== undefined) result['tlsConfig'] = value;
+  value = obj.tokenUrl;
+  if (value !== undefined) result['tokenUrl'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -827,13 +896,15 @@ export interface ServiceMonitorSpecEndpointsProxyConnectHeader {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsProxyConnectHeader(obj: ServiceMonitorSpecEndpointsProxyConnectHeader | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -883,17 +954,23 @@ export interface ServiceMonitorSpecEndpointsRelabelings {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsRelabelings(obj: ServiceMonitorSpecEndpointsRelabelings | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'action': obj.action,
-    'modulus': obj.modulus,
-    'regex': obj.regex,
-    'replacement': obj.replacement,
-    'separator': obj.separator,
-    'sourceLabels': obj.sourceLabels?.map(y => y),
-    'targetLabel': obj.targetLabel,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.action;
+  if (value !== undefined) result['action'] = value;
+  value = obj.modulus;
+  if (value !== undefined) result['modulus'] = value;
+  value = obj.regex;
+  if (value !== undefined) result['regex'] = value;
+  value = obj.replacement;
+  if (value !== undefined) result['replacement'] = value;
+  value = obj.separator;
+  if (value !== undefined) result['separator'] = value;
+  value = obj.sourceLabels?.map(y => y);
+  if (value !== undefined) result['sourceLabels'] = value;
+  value = obj.targetLabel;
+  if (value !== undefined) result['targetLabel'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -982,20 +1059,29 @@ export interface ServiceMonitorSpecEndpointsTlsConfig {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsTlsConfig(obj: ServiceMonitorSpecEndpointsTlsConfig | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'ca': toJson_ServiceMonitorSpecEndpointsTlsConfigCa(obj.ca),
-    'caFile': obj.caFile,
-    'cert': toJson_ServiceMonitorSpecEndpointsTlsConfigCert(obj.cert),
-    'certFile': obj.certFile,
-    'insecureSkipVerify': obj.insecureSkipVerify,
-    'keyFile': obj.keyFile,
-    'keySecret': toJson_ServiceMonitorSpecEndpointsTlsConfigKeySecret(obj.keySecret),
-    'maxVersion': obj.maxVersion,
-    'minVersion': obj.minVersion,
-    'serverName': obj.serverName,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ServiceMonitorSpecEndpointsTlsConfigCa(obj.ca);
+  if (value !== undefined) result['ca'] = value;
+  value = obj.caFile;
+  if (value !== undefined) result['caFile'] = value;
+  value = toJson_ServiceMonitorSpecEndpointsTlsConfigCert(obj.cert);
+  if (value !== undefined) result['cert'] = value;
+  value = obj.certFile;
+  if (value !== undefined) result['certFile'] = value;
+  value = obj.insecureSkipVerify;
+  if (value !== undefined) result['insecureSkipVerify'] = value;
+  value = obj.keyFile;
+  if (value !== undefined) result['keyFile'] = value;
+  value = toJson_ServiceMonitorSpecEndpointsTlsConfigKeySecret(obj.keySecret);
+  if (value !== undefined) result['keySecret'] = value;
+  value = obj.maxVersion;
+  if (value !== undefined) result['maxVersion'] = value;
+  value = obj.minVersion;
+  if (value !== undefined) result['minVersion'] = value;
+  value = obj.serverName;
+  if (value !== undefined) result['serverName'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1025,13 +1111,15 @@ export interface ServiceMonitorSpecSelectorMatchExpressions {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecSelectorMatchExpressions(obj: ServiceMonitorSpecSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1061,13 +1149,15 @@ export interface ServiceMonitorSpecEndpointsAuthorizationCredentials {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsAuthorizationCredentials(obj: ServiceMonitorSpecEndpointsAuthorizationCredentials | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1097,13 +1187,15 @@ export interface ServiceMonitorSpecEndpointsBasicAuthPassword {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsBasicAuthPassword(obj: ServiceMonitorSpecEndpointsBasicAuthPassword | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1133,13 +1225,15 @@ export interface ServiceMonitorSpecEndpointsBasicAuthUsername {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsBasicAuthUsername(obj: ServiceMonitorSpecEndpointsBasicAuthUsername | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1192,12 +1286,13 @@ export interface ServiceMonitorSpecEndpointsOauth2ClientId {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsOauth2ClientId(obj: ServiceMonitorSpecEndpointsOauth2ClientId | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'configMap': toJson_ServiceMonitorSpecEndpointsOauth2ClientIdConfigMap(obj.configMap),
-    'secret': toJson_ServiceMonitorSpecEndpointsOauth2ClientIdSecret(obj.secret),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ServiceMonitorSpecEndpointsOauth2ClientIdConfigMap(obj.configMap);
+  if (value !== undefined) result['configMap'] = value;
+  value = toJson_ServiceMonitorSpecEndpointsOauth2ClientIdSecret(obj.secret);
+  if (value !== undefined) result['secret'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1227,13 +1322,15 @@ export interface ServiceMonitorSpecEndpointsOauth2ClientSecret {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsOauth2ClientSecret(obj: ServiceMonitorSpecEndpointsOauth2ClientSecret | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1263,13 +1360,15 @@ export interface ServiceMonitorSpecEndpointsOauth2ProxyConnectHeader {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsOauth2ProxyConnectHeader(obj: ServiceMonitorSpecEndpointsOauth2ProxyConnectHeader | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1319,17 +1418,23 @@ export interface ServiceMonitorSpecEndpointsOauth2TlsConfig {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsOauth2TlsConfig(obj: ServiceMonitorSpecEndpointsOauth2TlsConfig | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'ca': toJson_ServiceMonitorSpecEndpointsOauth2TlsConfigCa(obj.ca),
-    'cert': toJson_ServiceMonitorSpecEndpointsOauth2TlsConfigCert(obj.cert),
-    'insecureSkipVerify': obj.insecureSkipVerify,
-    'keySecret': toJson_ServiceMonitorSpecEndpointsOauth2TlsConfigKeySecret(obj.keySecret),
-    'maxVersion': obj.maxVersion,
-    'minVersion': obj.minVersion,
-    'serverName': obj.serverName,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ServiceMonitorSpecEndpointsOauth2TlsConfigCa(obj.ca);
+  if (value !== undefined) result['ca'] = value;
+  value = toJson_ServiceMonitorSpecEndpointsOauth2TlsConfigCert(obj.cert);
+  if (value !== undefined) result['cert'] = value;
+  value = obj.insecureSkipVerify;
+  if (value !== undefined) result['insecureSkipVerify'] = value;
+  value = toJson_ServiceMonitorSpecEndpointsOauth2TlsConfigKeySecret(obj.keySecret);
+  if (value !== undefined) result['keySecret'] = value;
+  value = obj.maxVersion;
+  if (value !== undefined) result['maxVersion'] = value;
+  value = obj.minVersion;
+  if (value !== undefined) result['minVersion'] = value;
+  value = obj.serverName;
+  if (value !== undefined) result['serverName'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1382,12 +1487,13 @@ export interface ServiceMonitorSpecEndpointsTlsConfigCa {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsTlsConfigCa(obj: ServiceMonitorSpecEndpointsTlsConfigCa | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'configMap': toJson_ServiceMonitorSpecEndpointsTlsConfigCaConfigMap(obj.configMap),
-    'secret': toJson_ServiceMonitorSpecEndpointsTlsConfigCaSecret(obj.secret),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ServiceMonitorSpecEndpointsTlsConfigCaConfigMap(obj.configMap);
+  if (value !== undefined) result['configMap'] = value;
+  value = toJson_ServiceMonitorSpecEndpointsTlsConfigCaSecret(obj.secret);
+  if (value !== undefined) result['secret'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1412,12 +1518,13 @@ export interface ServiceMonitorSpecEndpointsTlsConfigCert {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsTlsConfigCert(obj: ServiceMonitorSpecEndpointsTlsConfigCert | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'configMap': toJson_ServiceMonitorSpecEndpointsTlsConfigCertConfigMap(obj.configMap),
-    'secret': toJson_ServiceMonitorSpecEndpointsTlsConfigCertSecret(obj.secret),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ServiceMonitorSpecEndpointsTlsConfigCertConfigMap(obj.configMap);
+  if (value !== undefined) result['configMap'] = value;
+  value = toJson_ServiceMonitorSpecEndpointsTlsConfigCertSecret(obj.secret);
+  if (value !== undefined) result['secret'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1447,13 +1554,15 @@ export interface ServiceMonitorSpecEndpointsTlsConfigKeySecret {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsTlsConfigKeySecret(obj: ServiceMonitorSpecEndpointsTlsConfigKeySecret | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1511,13 +1620,15 @@ export interface ServiceMonitorSpecEndpointsOauth2ClientIdConfigMap {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsOauth2ClientIdConfigMap(obj: ServiceMonitorSpecEndpointsOauth2ClientIdConfigMap | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1547,13 +1658,15 @@ export interface ServiceMonitorSpecEndpointsOauth2ClientIdSecret {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsOauth2ClientIdSecret(obj: ServiceMonitorSpecEndpointsOauth2ClientIdSecret | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1578,12 +1691,13 @@ export interface ServiceMonitorSpecEndpointsOauth2TlsConfigCa {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsOauth2TlsConfigCa(obj: ServiceMonitorSpecEndpointsOauth2TlsConfigCa | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'configMap': toJson_ServiceMonitorSpecEndpointsOauth2TlsConfigCaConfigMap(obj.configMap),
-    'secret': toJson_ServiceMonitorSpecEndpointsOauth2TlsConfigCaSecret(obj.secret),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ServiceMonitorSpecEndpointsOauth2TlsConfigCaConfigMap(obj.configMap);
+  if (value !== undefined) result['configMap'] = value;
+  value = toJson_ServiceMonitorSpecEndpointsOauth2TlsConfigCaSecret(obj.secret);
+  if (value !== undefined) result['secret'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1608,12 +1722,13 @@ export interface ServiceMonitorSpecEndpointsOauth2TlsConfigCert {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsOauth2TlsConfigCert(obj: ServiceMonitorSpecEndpointsOauth2TlsConfigCert | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'configMap': toJson_ServiceMonitorSpecEndpointsOauth2TlsConfigCertConfigMap(obj.configMap),
-    'secret': toJson_ServiceMonitorSpecEndpointsOauth2TlsConfigCertSecret(obj.secret),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ServiceMonitorSpecEndpointsOauth2TlsConfigCertConfigMap(obj.configMap);
+  if (value !== undefined) result['configMap'] = value;
+  value = toJson_ServiceMonitorSpecEndpointsOauth2TlsConfigCertSecret(obj.secret);
+  if (value !== undefined) result['secret'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1643,13 +1758,15 @@ export interface ServiceMonitorSpecEndpointsOauth2TlsConfigKeySecret {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsOauth2TlsConfigKeySecret(obj: ServiceMonitorSpecEndpointsOauth2TlsConfigKeySecret | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1707,13 +1824,15 @@ export interface ServiceMonitorSpecEndpointsTlsConfigCaConfigMap {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsTlsConfigCaConfigMap(obj: ServiceMonitorSpecEndpointsTlsConfigCaConfigMap | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1743,13 +1862,15 @@ export interface ServiceMonitorSpecEndpointsTlsConfigCaSecret {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsTlsConfigCaSecret(obj: ServiceMonitorSpecEndpointsTlsConfigCaSecret | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1779,13 +1900,15 @@ export interface ServiceMonitorSpecEndpointsTlsConfigCertConfigMap {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsTlsConfigCertConfigMap(obj: ServiceMonitorSpecEndpointsTlsConfigCertConfigMap | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1815,13 +1938,15 @@ export interface ServiceMonitorSpecEndpointsTlsConfigCertSecret {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsTlsConfigCertSecret(obj: ServiceMonitorSpecEndpointsTlsConfigCertSecret | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1851,13 +1976,15 @@ export interface ServiceMonitorSpecEndpointsOauth2TlsConfigCaConfigMap {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsOauth2TlsConfigCaConfigMap(obj: ServiceMonitorSpecEndpointsOauth2TlsConfigCaConfigMap | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1887,13 +2014,15 @@ export interface ServiceMonitorSpecEndpointsOauth2TlsConfigCaSecret {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsOauth2TlsConfigCaSecret(obj: ServiceMonitorSpecEndpointsOauth2TlsConfigCaSecret | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1923,13 +2052,15 @@ export interface ServiceMonitorSpecEndpointsOauth2TlsConfigCertConfigMap {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsOauth2TlsConfigCertConfigMap(obj: ServiceMonitorSpecEndpointsOauth2TlsConfigCertConfigMap | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1959,13 +2090,15 @@ export interface ServiceMonitorSpecEndpointsOauth2TlsConfigCertSecret {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ServiceMonitorSpecEndpointsOauth2TlsConfigCertSecret(obj: ServiceMonitorSpecEndpointsOauth2TlsConfigCertSecret | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'optional': obj.optional,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.optional;
+  if (value !== undefined) result['optional'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 

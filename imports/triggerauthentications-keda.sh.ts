@@ -82,12 +82,13 @@ export interface TriggerAuthenticationProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationProps(obj: TriggerAuthenticationProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': obj.metadata,
-    'spec': toJson_TriggerAuthenticationSpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.metadata;
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_TriggerAuthenticationSpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -171,21 +172,31 @@ export interface TriggerAuthenticationSpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpec(obj: TriggerAuthenticationSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'awsSecretManager': toJson_TriggerAuthenticationSpecAwsSecretManager(obj.awsSecretManager),
-    'azureKeyVault': toJson_TriggerAuthenticationSpecAzureKeyVault(obj.azureKeyVault),
-    'boundServiceAccountToken': obj.boundServiceAccountToken?.map(y => toJson_TriggerAuthenticationSpecBoundServiceAccountToken(y)),
-    'configMapTargetRef': obj.configMapTargetRef?.map(y => toJson_TriggerAuthenticationSpecConfigMapTargetRef(y)),
-    'env': obj.env?.map(y => toJson_TriggerAuthenticationSpecEnv(y)),
-    'filePath': obj.filePath,
-    'gcpSecretManager': toJson_TriggerAuthenticationSpecGcpSecretManager(obj.gcpSecretManager),
-    'hashiCorpVault': toJson_TriggerAuthenticationSpecHashiCorpVault(obj.hashiCorpVault),
-    'oauth2': toJson_TriggerAuthenticationSpecOauth2(obj.oauth2),
-    'podIdentity': toJson_TriggerAuthenticationSpecPodIdentity(obj.podIdentity),
-    'secretTargetRef': obj.secretTargetRef?.map(y => toJson_TriggerAuthenticationSpecSecretTargetRef(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_TriggerAuthenticationSpecAwsSecretManager(obj.awsSecretManager);
+  if (value !== undefined) result['awsSecretManager'] = value;
+  value = toJson_TriggerAuthenticationSpecAzureKeyVault(obj.azureKeyVault);
+  if (value !== undefined) result['azureKeyVault'] = value;
+  value = obj.boundServiceAccountToken?.map(y => toJson_TriggerAuthenticationSpecBoundServiceAccountToken(y));
+  if (value !== undefined) result['boundServiceAccountToken'] = value;
+  value = obj.configMapTargetRef?.map(y => toJson_TriggerAuthenticationSpecConfigMapTargetRef(y));
+  if (value !== undefined) result['configMapTargetRef'] = value;
+  value = obj.env?.map(y => toJson_TriggerAuthenticationSpecEnv(y));
+  if (value !== undefined) result['env'] = value;
+  value = obj.filePath;
+  if (value !== undefined) result['filePath'] = value;
+  value = toJson_TriggerAuthenticationSpecGcpSecretManager(obj.gcpSecretManager);
+  if (value !== undefined) result['gcpSecretManager'] = value;
+  value = toJson_TriggerAuthenticationSpecHashiCorpVault(obj.hashiCorpVault);
+  if (value !== undefined) result['hashiCorpVault'] = value;
+  value = toJson_TriggerAuthenticationSpecOauth2(obj.oauth2);
+  if (value !== undefined) result['oauth2'] = value;
+  value = toJson_TriggerAuthenticationSpecPodIdentity(obj.podIdentity);
+  if (value !== undefined) result['podIdentity'] = value;
+  value = obj.secretTargetRef?.map(y => toJson_TriggerAuthenticationSpecSecretTargetRef(y));
+  if (value !== undefined) result['secretTargetRef'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -225,14 +236,17 @@ export interface TriggerAuthenticationSpecAwsSecretManager {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecAwsSecretManager(obj: TriggerAuthenticationSpecAwsSecretManager | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'credentials': toJson_TriggerAuthenticationSpecAwsSecretManagerCredentials(obj.credentials),
-    'podIdentity': toJson_TriggerAuthenticationSpecAwsSecretManagerPodIdentity(obj.podIdentity),
-    'region': obj.region,
-    'secrets': obj.secrets?.map(y => toJson_TriggerAuthenticationSpecAwsSecretManagerSecrets(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_TriggerAuthenticationSpecAwsSecretManagerCredentials(obj.credentials);
+  if (value !== undefined) result['credentials'] = value;
+  value = toJson_TriggerAuthenticationSpecAwsSecretManagerPodIdentity(obj.podIdentity);
+  if (value !== undefined) result['podIdentity'] = value;
+  value = obj.region;
+  if (value !== undefined) result['region'] = value;
+  value = obj.secrets?.map(y => toJson_TriggerAuthenticationSpecAwsSecretManagerSecrets(y));
+  if (value !== undefined) result['secrets'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -277,15 +291,19 @@ export interface TriggerAuthenticationSpecAzureKeyVault {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecAzureKeyVault(obj: TriggerAuthenticationSpecAzureKeyVault | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'cloud': toJson_TriggerAuthenticationSpecAzureKeyVaultCloud(obj.cloud),
-    'credentials': toJson_TriggerAuthenticationSpecAzureKeyVaultCredentials(obj.credentials),
-    'podIdentity': toJson_TriggerAuthenticationSpecAzureKeyVaultPodIdentity(obj.podIdentity),
-    'secrets': obj.secrets?.map(y => toJson_TriggerAuthenticationSpecAzureKeyVaultSecrets(y)),
-    'vaultUri': obj.vaultUri,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_TriggerAuthenticationSpecAzureKeyVaultCloud(obj.cloud);
+  if (value !== undefined) result['cloud'] = value;
+  value = toJson_TriggerAuthenticationSpecAzureKeyVaultCredentials(obj.credentials);
+  if (value !== undefined) result['credentials'] = value;
+  value = toJson_TriggerAuthenticationSpecAzureKeyVaultPodIdentity(obj.podIdentity);
+  if (value !== undefined) result['podIdentity'] = value;
+  value = obj.secrets?.map(y => toJson_TriggerAuthenticationSpecAzureKeyVaultSecrets(y));
+  if (value !== undefined) result['secrets'] = value;
+  value = obj.vaultUri;
+  if (value !== undefined) result['vaultUri'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -310,12 +328,13 @@ export interface TriggerAuthenticationSpecBoundServiceAccountToken {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecBoundServiceAccountToken(obj: TriggerAuthenticationSpecBoundServiceAccountToken | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'parameter': obj.parameter,
-    'serviceAccountName': obj.serviceAccountName,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.parameter;
+  if (value !== undefined) result['parameter'] = value;
+  value = obj.serviceAccountName;
+  if (value !== undefined) result['serviceAccountName'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -347,13 +366,15 @@ export interface TriggerAuthenticationSpecConfigMapTargetRef {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecConfigMapTargetRef(obj: TriggerAuthenticationSpecConfigMapTargetRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'parameter': obj.parameter,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.parameter;
+  if (value !== undefined) result['parameter'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -386,13 +407,15 @@ export interface TriggerAuthenticationSpecEnv {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecEnv(obj: TriggerAuthenticationSpecEnv | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'containerName': obj.containerName,
-    'name': obj.name,
-    'parameter': obj.parameter,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.containerName;
+  if (value !== undefined) result['containerName'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.parameter;
+  if (value !== undefined) result['parameter'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -425,13 +448,15 @@ export interface TriggerAuthenticationSpecGcpSecretManager {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecGcpSecretManager(obj: TriggerAuthenticationSpecGcpSecretManager | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'credentials': toJson_TriggerAuthenticationSpecGcpSecretManagerCredentials(obj.credentials),
-    'podIdentity': toJson_TriggerAuthenticationSpecGcpSecretManagerPodIdentity(obj.podIdentity),
-    'secrets': obj.secrets?.map(y => toJson_TriggerAuthenticationSpecGcpSecretManagerSecrets(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_TriggerAuthenticationSpecGcpSecretManagerCredentials(obj.credentials);
+  if (value !== undefined) result['credentials'] = value;
+  value = toJson_TriggerAuthenticationSpecGcpSecretManagerPodIdentity(obj.podIdentity);
+  if (value !== undefined) result['podIdentity'] = value;
+  value = obj.secrets?.map(y => toJson_TriggerAuthenticationSpecGcpSecretManagerSecrets(y));
+  if (value !== undefined) result['secrets'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -487,17 +512,23 @@ export interface TriggerAuthenticationSpecHashiCorpVault {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecHashiCorpVault(obj: TriggerAuthenticationSpecHashiCorpVault | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'address': obj.address,
-    'authentication': obj.authentication,
-    'credential': toJson_TriggerAuthenticationSpecHashiCorpVaultCredential(obj.credential),
-    'mount': obj.mount,
-    'namespace': obj.namespace,
-    'role': obj.role,
-    'secrets': obj.secrets?.map(y => toJson_TriggerAuthenticationSpecHashiCorpVaultSecrets(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.address;
+  if (value !== undefined) result['address'] = value;
+  value = obj.authentication;
+  if (value !== undefined) result['authentication'] = value;
+  value = toJson_TriggerAuthenticationSpecHashiCorpVaultCredential(obj.credential);
+  if (value !== undefined) result['credential'] = value;
+  value = obj.mount;
+  if (value !== undefined) result['mount'] = value;
+  value = obj.namespace;
+  if (value !== undefined) result['namespace'] = value;
+  value = obj.role;
+  if (value !== undefined) result['role'] = value;
+  value = obj.secrets?.map(y => toJson_TriggerAuthenticationSpecHashiCorpVaultSecrets(y));
+  if (value !== undefined) result['secrets'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -542,16 +573,21 @@ export interface TriggerAuthenticationSpecOauth2 {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecOauth2(obj: TriggerAuthenticationSpecOauth2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'clientId': obj.clientId,
-    'clientSecret': toJson_TriggerAuthenticationSpecOauth2ClientSecret(obj.clientSecret),
-    'scopes': obj.scopes?.map(y => y),
-    'tokenUrl': obj.tokenUrl,
-    'tokenUrlParams': ((obj.tokenUrlParams) === undefined) ? undefined : (definedValues(obj.tokenUrlParams)),
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.clientId;
+  if (value !== undefined) result['clientId'] = value;
+  value = toJson_TriggerAuthenticationSpecOauth2ClientSecret(obj.clientSecret);
+  if (value !== undefined) result['clientSecret'] = value;
+  value = obj.scopes?.map(y => y);
+  if (value !== undefined) result['scopes'] = value;
+  value = obj.tokenUrl;
+  if (value !== undefined) result['tokenUrl'] = value;
+  value = ((obj.tokenUrlParams) === undefined) ? undefined : (definedValues(obj.tokenUrlParams));
+  if (value !== undefined) result['tokenUrlParams'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -616,17 +652,23 @@ export interface TriggerAuthenticationSpecPodIdentity {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecPodIdentity(obj: TriggerAuthenticationSpecPodIdentity | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'externalID': obj.externalId,
-    'identityAuthorityHost': obj.identityAuthorityHost,
-    'identityId': obj.identityId,
-    'identityOwner': obj.identityOwner,
-    'identityTenantId': obj.identityTenantId,
-    'provider': obj.provider,
-    'roleArn': obj.roleArn,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.externalId;
+  if (value !== undefined) result['externalID'] = value;
+  value = obj.identityAuthorityHost;
+  if (value !== undefined) result['identityAuthorityHost'] = value;
+  value = obj.identityId;
+  if (value !== undefined) result['identityId'] = value;
+  value = obj.identityOwner;
+  if (value !== undefined) result['identityOwner'] = value;
+  value = obj.identityTenantId;
+  if (value !== undefined) result['identityTenantId'] = value;
+  value = obj.provider;
+  if (value !== undefined) result['provider'] = value;
+  value = obj.roleArn;
+  if (value !== undefined) result['roleArn'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -658,13 +700,15 @@ export interface TriggerAuthenticationSpecSecretTargetRef {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecSecretTargetRef(obj: TriggerAuthenticationSpecSecretTargetRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-    'parameter': obj.parameter,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.parameter;
+  if (value !== undefined) result['parameter'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -694,13 +738,15 @@ export interface TriggerAuthenticationSpecAwsSecretManagerCredentials {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecAwsSecretManagerCredentials(obj: TriggerAuthenticationSpecAwsSecretManagerCredentials | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'accessKey': toJson_TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey(obj.accessKey),
-    'accessSecretKey': toJson_TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecretKey(obj.accessSecretKey),
-    'accessToken': toJson_TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessToken(obj.accessToken),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey(obj.accessKey);
+  if (value !== undefined) result['accessKey'] = value;
+  value = toJson_TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecretKey(obj.accessSecretKey);
+  if (value !== undefined) result['accessSecretKey'] = value;
+  value = toJson_TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessToken(obj.accessToken);
+  if (value !== undefined) result['accessToken'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -765,17 +811,23 @@ export interface TriggerAuthenticationSpecAwsSecretManagerPodIdentity {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecAwsSecretManagerPodIdentity(obj: TriggerAuthenticationSpecAwsSecretManagerPodIdentity | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'externalID': obj.externalId,
-    'identityAuthorityHost': obj.identityAuthorityHost,
-    'identityId': obj.identityId,
-    'identityOwner': obj.identityOwner,
-    'identityTenantId': obj.identityTenantId,
-    'provider': obj.provider,
-    'roleArn': obj.roleArn,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.externalId;
+  if (value !== undefined) result['externalID'] = value;
+  value = obj.identityAuthorityHost;
+  if (value !== undefined) result['identityAuthorityHost'] = value;
+  value = obj.identityId;
+  if (value !== undefined) result['identityId'] = value;
+  value = obj.identityOwner;
+  if (value !== undefined) result['identityOwner'] = value;
+  value = obj.identityTenantId;
+  if (value !== undefined) result['identityTenantId'] = value;
+  value = obj.provider;
+  if (value !== undefined) result['provider'] = value;
+  value = obj.roleArn;
+  if (value !== undefined) result['roleArn'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -815,15 +867,19 @@ export interface TriggerAuthenticationSpecAwsSecretManagerSecrets {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecAwsSecretManagerSecrets(obj: TriggerAuthenticationSpecAwsSecretManagerSecrets | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-    'parameter': obj.parameter,
-    'secretKey': obj.secretKey,
-    'versionId': obj.versionId,
-    'versionStage': obj.versionStage,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.parameter;
+  if (value !== undefined) result['parameter'] = value;
+  value = obj.secretKey;
+  if (value !== undefined) result['secretKey'] = value;
+  value = obj.versionId;
+  if (value !== undefined) result['versionId'] = value;
+  value = obj.versionStage;
+  if (value !== undefined) result['versionStage'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -853,13 +909,15 @@ export interface TriggerAuthenticationSpecAzureKeyVaultCloud {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecAzureKeyVaultCloud(obj: TriggerAuthenticationSpecAzureKeyVaultCloud | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'activeDirectoryEndpoint': obj.activeDirectoryEndpoint,
-    'keyVaultResourceURL': obj.keyVaultResourceUrl,
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.activeDirectoryEndpoint;
+  if (value !== undefined) result['activeDirectoryEndpoint'] = value;
+  value = obj.keyVaultResourceUrl;
+  if (value !== undefined) result['keyVaultResourceURL'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -889,13 +947,15 @@ export interface TriggerAuthenticationSpecAzureKeyVaultCredentials {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecAzureKeyVaultCredentials(obj: TriggerAuthenticationSpecAzureKeyVaultCredentials | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'clientId': obj.clientId,
-    'clientSecret': toJson_TriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecret(obj.clientSecret),
-    'tenantId': obj.tenantId,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.clientId;
+  if (value !== undefined) result['clientId'] = value;
+  value = toJson_TriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecret(obj.clientSecret);
+  if (value !== undefined) result['clientSecret'] = value;
+  value = obj.tenantId;
+  if (value !== undefined) result['tenantId'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -960,17 +1020,23 @@ export interface TriggerAuthenticationSpecAzureKeyVaultPodIdentity {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecAzureKeyVaultPodIdentity(obj: TriggerAuthenticationSpecAzureKeyVaultPodIdentity | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'externalID': obj.externalId,
-    'identityAuthorityHost': obj.identityAuthorityHost,
-    'identityId': obj.identityId,
-    'identityOwner': obj.identityOwner,
-    'identityTenantId': obj.identityTenantId,
-    'provider': obj.provider,
-    'roleArn': obj.roleArn,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.externalId;
+  if (value !== undefined) result['externalID'] = value;
+  value = obj.identityAuthorityHost;
+  if (value !== undefined) result['identityAuthorityHost'] = value;
+  value = obj.identityId;
+  if (value !== undefined) result['identityId'] = value;
+  value = obj.identityOwner;
+  if (value !== undefined) result['identityOwner'] = value;
+  value = obj.identityTenantId;
+  if (value !== undefined) result['identityTenantId'] = value;
+  value = obj.provider;
+  if (value !== undefined) result['provider'] = value;
+  value = obj.roleArn;
+  if (value !== undefined) result['roleArn'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1000,13 +1066,15 @@ export interface TriggerAuthenticationSpecAzureKeyVaultSecrets {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecAzureKeyVaultSecrets(obj: TriggerAuthenticationSpecAzureKeyVaultSecrets | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-    'parameter': obj.parameter,
-    'version': obj.version,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  value = obj.parameter;
+  if (value !== undefined) result['parameter'] = value;
+  value = obj.version;
+  if (value !== undefined) result['version'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1026,11 +1094,11 @@ export interface TriggerAuthenticationSpecGcpSecretManagerCredentials {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecGcpSecretManagerCredentials(obj: TriggerAuthenticationSpecGcpSecretManagerCredentials | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'clientSecret': toJson_TriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecret(obj.clientSecret),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_TriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecret(obj.clientSecret);
+  if (value !== undefined) result['clientSecret'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1095,17 +1163,23 @@ export interface TriggerAuthenticationSpecGcpSecretManagerPodIdentity {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecGcpSecretManagerPodIdentity(obj: TriggerAuthenticationSpecGcpSecretManagerPodIdentity | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'externalID': obj.externalId,
-    'identityAuthorityHost': obj.identityAuthorityHost,
-    'identityId': obj.identityId,
-    'identityOwner': obj.identityOwner,
-    'identityTenantId': obj.identityTenantId,
-    'provider': obj.provider,
-    'roleArn': obj.roleArn,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.externalId;
+  if (value !== undefined) result['externalID'] = value;
+  value = obj.identityAuthorityHost;
+  if (value !== undefined) result['identityAuthorityHost'] = value;
+  value = obj.identityId;
+  if (value !== undefined) result['identityId'] = value;
+  value = obj.identityOwner;
+  if (value !== undefined) result['identityOwner'] = value;
+  value = obj.identityTenantId;
+  if (value !== undefined) result['identityTenantId'] = value;
+  value = obj.provider;
+  if (value !== undefined) result['provider'] = value;
+  value = obj.roleArn;
+  if (value !== undefined) result['roleArn'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1135,13 +1209,15 @@ export interface TriggerAuthenticationSpecGcpSecretManagerSecrets {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecGcpSecretManagerSecrets(obj: TriggerAuthenticationSpecGcpSecretManagerSecrets | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'id': obj.id,
-    'parameter': obj.parameter,
-    'version': obj.version,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.id;
+  if (value !== undefined) result['id'] = value;
+  value = obj.parameter;
+  if (value !== undefined) result['parameter'] = value;
+  value = obj.version;
+  if (value !== undefined) result['version'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1185,13 +1261,15 @@ export interface TriggerAuthenticationSpecHashiCorpVaultCredential {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecHashiCorpVaultCredential(obj: TriggerAuthenticationSpecHashiCorpVaultCredential | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'serviceAccount': obj.serviceAccount,
-    'serviceAccountName': obj.serviceAccountName,
-    'token': obj.token,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.serviceAccount;
+  if (value !== undefined) result['serviceAccount'] = value;
+  value = obj.serviceAccountName;
+  if (value !== undefined) result['serviceAccountName'] = value;
+  value = obj.token;
+  if (value !== undefined) result['token'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1235,15 +1313,19 @@ export interface TriggerAuthenticationSpecHashiCorpVaultSecrets {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecHashiCorpVaultSecrets(obj: TriggerAuthenticationSpecHashiCorpVaultSecrets | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'parameter': obj.parameter,
-    'path': obj.path,
-    'pkiData': toJson_TriggerAuthenticationSpecHashiCorpVaultSecretsPkiData(obj.pkiData),
-    'type': obj.type,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.parameter;
+  if (value !== undefined) result['parameter'] = value;
+  value = obj.path;
+  if (value !== undefined) result['path'] = value;
+  value = toJson_TriggerAuthenticationSpecHashiCorpVaultSecretsPkiData(obj.pkiData);
+  if (value !== undefined) result['pkiData'] = value;
+  value = obj.type;
+  if (value !== undefined) result['type'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1263,11 +1345,11 @@ export interface TriggerAuthenticationSpecOauth2ClientSecret {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecOauth2ClientSecret(obj: TriggerAuthenticationSpecOauth2ClientSecret | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'valueFrom': toJson_TriggerAuthenticationSpecOauth2ClientSecretValueFrom(obj.valueFrom),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_TriggerAuthenticationSpecOauth2ClientSecretValueFrom(obj.valueFrom);
+  if (value !== undefined) result['valueFrom'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1325,11 +1407,11 @@ export interface TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey(obj: TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'valueFrom': toJson_TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKeyValueFrom(obj.valueFrom),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKeyValueFrom(obj.valueFrom);
+  if (value !== undefined) result['valueFrom'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1349,11 +1431,11 @@ export interface TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecre
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecretKey(obj: TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecretKey | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'valueFrom': toJson_TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecretKeyValueFrom(obj.valueFrom),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecretKeyValueFrom(obj.valueFrom);
+  if (value !== undefined) result['valueFrom'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1373,11 +1455,11 @@ export interface TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessToken
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessToken(obj: TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessToken | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'valueFrom': toJson_TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessTokenValueFrom(obj.valueFrom),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessTokenValueFrom(obj.valueFrom);
+  if (value !== undefined) result['valueFrom'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1427,11 +1509,11 @@ export interface TriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecret {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecret(obj: TriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecret | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'valueFrom': toJson_TriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecretValueFrom(obj.valueFrom),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_TriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecretValueFrom(obj.valueFrom);
+  if (value !== undefined) result['valueFrom'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1481,11 +1563,11 @@ export interface TriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecre
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecret(obj: TriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecret | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'valueFrom': toJson_TriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecretValueFrom(obj.valueFrom),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_TriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecretValueFrom(obj.valueFrom);
+  if (value !== undefined) result['valueFrom'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1565,17 +1647,23 @@ export interface TriggerAuthenticationSpecHashiCorpVaultSecretsPkiData {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecHashiCorpVaultSecretsPkiData(obj: TriggerAuthenticationSpecHashiCorpVaultSecretsPkiData | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'altNames': obj.altNames,
-    'commonName': obj.commonName,
-    'format': obj.format,
-    'ipSans': obj.ipSans,
-    'otherSans': obj.otherSans,
-    'ttl': obj.ttl,
-    'uriSans': obj.uriSans,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.altNames;
+  if (value !== undefined) result['altNames'] = value;
+  value = obj.commonName;
+  if (value !== undefined) result['commonName'] = value;
+  value = obj.format;
+  if (value !== undefined) result['format'] = value;
+  value = obj.ipSans;
+  if (value !== undefined) result['ipSans'] = value;
+  value = obj.otherSans;
+  if (value !== undefined) result['otherSans'] = value;
+  value = obj.ttl;
+  if (value !== undefined) result['ttl'] = value;
+  value = obj.uriSans;
+  if (value !== undefined) result['uriSans'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1609,11 +1697,11 @@ export interface TriggerAuthenticationSpecOauth2ClientSecretValueFrom {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecOauth2ClientSecretValueFrom(obj: TriggerAuthenticationSpecOauth2ClientSecretValueFrom | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'secretKeyRef': toJson_TriggerAuthenticationSpecOauth2ClientSecretValueFromSecretKeyRef(obj.secretKeyRef),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_TriggerAuthenticationSpecOauth2ClientSecretValueFromSecretKeyRef(obj.secretKeyRef);
+  if (value !== undefined) result['secretKeyRef'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1633,11 +1721,11 @@ export interface TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKeyVa
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKeyValueFrom(obj: TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKeyValueFrom | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'secretKeyRef': toJson_TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKeyValueFromSecretKeyRef(obj.secretKeyRef),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKeyValueFromSecretKeyRef(obj.secretKeyRef);
+  if (value !== undefined) result['secretKeyRef'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1657,11 +1745,11 @@ export interface TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecre
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecretKeyValueFrom(obj: TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecretKeyValueFrom | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'secretKeyRef': toJson_TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecretKeyValueFromSecretKeyRef(obj.secretKeyRef),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecretKeyValueFromSecretKeyRef(obj.secretKeyRef);
+  if (value !== undefined) result['secretKeyRef'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1681,11 +1769,11 @@ export interface TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessToken
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessTokenValueFrom(obj: TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessTokenValueFrom | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'secretKeyRef': toJson_TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessTokenValueFromSecretKeyRef(obj.secretKeyRef),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessTokenValueFromSecretKeyRef(obj.secretKeyRef);
+  if (value !== undefined) result['secretKeyRef'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1705,11 +1793,11 @@ export interface TriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecretVa
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecretValueFrom(obj: TriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecretValueFrom | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'secretKeyRef': toJson_TriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecretValueFromSecretKeyRef(obj.secretKeyRef),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_TriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecretValueFromSecretKeyRef(obj.secretKeyRef);
+  if (value !== undefined) result['secretKeyRef'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1729,11 +1817,11 @@ export interface TriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecre
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecretValueFrom(obj: TriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecretValueFrom | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'secretKeyRef': toJson_TriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecretValueFromSecretKeyRef(obj.secretKeyRef),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_TriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecretValueFromSecretKeyRef(obj.secretKeyRef);
+  if (value !== undefined) result['secretKeyRef'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1758,12 +1846,13 @@ export interface TriggerAuthenticationSpecOauth2ClientSecretValueFromSecretKeyRe
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecOauth2ClientSecretValueFromSecretKeyRef(obj: TriggerAuthenticationSpecOauth2ClientSecretValueFromSecretKeyRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1788,12 +1877,13 @@ export interface TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKeyVa
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKeyValueFromSecretKeyRef(obj: TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKeyValueFromSecretKeyRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1818,12 +1908,13 @@ export interface TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecre
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecretKeyValueFromSecretKeyRef(obj: TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecretKeyValueFromSecretKeyRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1848,12 +1939,13 @@ export interface TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessToken
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessTokenValueFromSecretKeyRef(obj: TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessTokenValueFromSecretKeyRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1878,12 +1970,13 @@ export interface TriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecretVa
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecretValueFromSecretKeyRef(obj: TriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecretValueFromSecretKeyRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1908,12 +2001,13 @@ export interface TriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecre
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_TriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecretValueFromSecretKeyRef(obj: TriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecretValueFromSecretKeyRef | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 

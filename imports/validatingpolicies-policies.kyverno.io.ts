@@ -80,12 +80,13 @@ export interface ValidatingPolicyProps {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyProps(obj: ValidatingPolicyProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': obj.metadata,
-    'spec': toJson_ValidatingPolicySpec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.metadata;
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ValidatingPolicySpec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -231,20 +232,29 @@ export interface ValidatingPolicySpec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicySpec(obj: ValidatingPolicySpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'auditAnnotations': obj.auditAnnotations?.map(y => toJson_ValidatingPolicySpecAuditAnnotations(y)),
-    'autogen': toJson_ValidatingPolicySpecAutogen(obj.autogen),
-    'evaluation': toJson_ValidatingPolicySpecEvaluation(obj.evaluation),
-    'failurePolicy': obj.failurePolicy,
-    'matchConditions': obj.matchConditions?.map(y => toJson_ValidatingPolicySpecMatchConditions(y)),
-    'matchConstraints': toJson_ValidatingPolicySpecMatchConstraints(obj.matchConstraints),
-    'validationActions': obj.validationActions?.map(y => y),
-    'validations': obj.validations?.map(y => toJson_ValidatingPolicySpecValidations(y)),
-    'variables': obj.variables?.map(y => toJson_ValidatingPolicySpecVariables(y)),
-    'webhookConfiguration': toJson_ValidatingPolicySpecWebhookConfiguration(obj.webhookConfiguration),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.auditAnnotations?.map(y => toJson_ValidatingPolicySpecAuditAnnotations(y));
+  if (value !== undefined) result['auditAnnotations'] = value;
+  value = toJson_ValidatingPolicySpecAutogen(obj.autogen);
+  if (value !== undefined) result['autogen'] = value;
+  value = toJson_ValidatingPolicySpecEvaluation(obj.evaluation);
+  if (value !== undefined) result['evaluation'] = value;
+  value = obj.failurePolicy;
+  if (value !== undefined) result['failurePolicy'] = value;
+  value = obj.matchConditions?.map(y => toJson_ValidatingPolicySpecMatchConditions(y));
+  if (value !== undefined) result['matchConditions'] = value;
+  value = toJson_ValidatingPolicySpecMatchConstraints(obj.matchConstraints);
+  if (value !== undefined) result['matchConstraints'] = value;
+  value = obj.validationActions?.map(y => y);
+  if (value !== undefined) result['validationActions'] = value;
+  value = obj.validations?.map(y => toJson_ValidatingPolicySpecValidations(y));
+  if (value !== undefined) result['validations'] = value;
+  value = obj.variables?.map(y => toJson_ValidatingPolicySpecVariables(y));
+  if (value !== undefined) result['variables'] = value;
+  value = toJson_ValidatingPolicySpecWebhookConfiguration(obj.webhookConfiguration);
+  if (value !== undefined) result['webhookConfiguration'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -303,12 +313,13 @@ export interface ValidatingPolicySpecAuditAnnotations {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicySpecAuditAnnotations(obj: ValidatingPolicySpecAuditAnnotations | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'valueExpression': obj.valueExpression,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.valueExpression;
+  if (value !== undefined) result['valueExpression'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -339,12 +350,13 @@ export interface ValidatingPolicySpecAutogen {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicySpecAutogen(obj: ValidatingPolicySpecAutogen | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'podControllers': toJson_ValidatingPolicySpecAutogenPodControllers(obj.podControllers),
-    'validatingAdmissionPolicy': toJson_ValidatingPolicySpecAutogenValidatingAdmissionPolicy(obj.validatingAdmissionPolicy),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ValidatingPolicySpecAutogenPodControllers(obj.podControllers);
+  if (value !== undefined) result['podControllers'] = value;
+  value = toJson_ValidatingPolicySpecAutogenValidatingAdmissionPolicy(obj.validatingAdmissionPolicy);
+  if (value !== undefined) result['validatingAdmissionPolicy'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -384,13 +396,15 @@ export interface ValidatingPolicySpecEvaluation {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicySpecEvaluation(obj: ValidatingPolicySpecEvaluation | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'admission': toJson_ValidatingPolicySpecEvaluationAdmission(obj.admission),
-    'background': toJson_ValidatingPolicySpecEvaluationBackground(obj.background),
-    'mode': obj.mode,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ValidatingPolicySpecEvaluationAdmission(obj.admission);
+  if (value !== undefined) result['admission'] = value;
+  value = toJson_ValidatingPolicySpecEvaluationBackground(obj.background);
+  if (value !== undefined) result['background'] = value;
+  value = obj.mode;
+  if (value !== undefined) result['mode'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -462,12 +476,13 @@ export interface ValidatingPolicySpecMatchConditions {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicySpecMatchConditions(obj: ValidatingPolicySpecMatchConditions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -591,15 +606,19 @@ export interface ValidatingPolicySpecMatchConstraints {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicySpecMatchConstraints(obj: ValidatingPolicySpecMatchConstraints | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'excludeResourceRules': obj.excludeResourceRules?.map(y => toJson_ValidatingPolicySpecMatchConstraintsExcludeResourceRules(y)),
-    'matchPolicy': obj.matchPolicy,
-    'namespaceSelector': toJson_ValidatingPolicySpecMatchConstraintsNamespaceSelector(obj.namespaceSelector),
-    'objectSelector': toJson_ValidatingPolicySpecMatchConstraintsObjectSelector(obj.objectSelector),
-    'resourceRules': obj.resourceRules?.map(y => toJson_ValidatingPolicySpecMatchConstraintsResourceRules(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.excludeResourceRules?.map(y => toJson_ValidatingPolicySpecMatchConstraintsExcludeResourceRules(y));
+  if (value !== undefined) result['excludeResourceRules'] = value;
+  value = obj.matchPolicy;
+  if (value !== undefined) result['matchPolicy'] = value;
+  value = toJson_ValidatingPolicySpecMatchConstraintsNamespaceSelector(obj.namespaceSelector);
+  if (value !== undefined) result['namespaceSelector'] = value;
+  value = toJson_ValidatingPolicySpecMatchConstraintsObjectSelector(obj.objectSelector);
+  if (value !== undefined) result['objectSelector'] = value;
+  value = obj.resourceRules?.map(y => toJson_ValidatingPolicySpecMatchConstraintsResourceRules(y));
+  if (value !== undefined) result['resourceRules'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -718,14 +737,17 @@ export interface ValidatingPolicySpecValidations {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicySpecValidations(obj: ValidatingPolicySpecValidations | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'message': obj.message,
-    'messageExpression': obj.messageExpression,
-    'reason': obj.reason,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.message;
+  if (value !== undefined) result['message'] = value;
+  value = obj.messageExpression;
+  if (value !== undefined) result['messageExpression'] = value;
+  value = obj.reason;
+  if (value !== undefined) result['reason'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -759,12 +781,13 @@ export interface ValidatingPolicySpecVariables {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicySpecVariables(obj: ValidatingPolicySpecVariables | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -790,11 +813,11 @@ export interface ValidatingPolicySpecWebhookConfiguration {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicySpecWebhookConfiguration(obj: ValidatingPolicySpecWebhookConfiguration | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'timeoutSeconds': obj.timeoutSeconds,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.timeoutSeconds;
+  if (value !== undefined) result['timeoutSeconds'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -816,11 +839,11 @@ export interface ValidatingPolicySpecAutogenPodControllers {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicySpecAutogenPodControllers(obj: ValidatingPolicySpecAutogenPodControllers | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'controllers': obj.controllers?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.controllers?.map(y => y);
+  if (value !== undefined) result['controllers'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -846,11 +869,11 @@ export interface ValidatingPolicySpecAutogenValidatingAdmissionPolicy {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicySpecAutogenValidatingAdmissionPolicy(obj: ValidatingPolicySpecAutogenValidatingAdmissionPolicy | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.enabled;
+  if (value !== undefined) result['enabled'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -875,11 +898,11 @@ export interface ValidatingPolicySpecEvaluationAdmission {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicySpecEvaluationAdmission(obj: ValidatingPolicySpecEvaluationAdmission | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.enabled;
+  if (value !== undefined) result['enabled'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -905,11 +928,11 @@ export interface ValidatingPolicySpecEvaluationBackground {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicySpecEvaluationBackground(obj: ValidatingPolicySpecEvaluationBackground | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.enabled;
+  if (value !== undefined) result['enabled'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -997,16 +1020,21 @@ export interface ValidatingPolicySpecMatchConstraintsExcludeResourceRules {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicySpecMatchConstraintsExcludeResourceRules(obj: ValidatingPolicySpecMatchConstraintsExcludeResourceRules | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'apiVersions': obj.apiVersions?.map(y => y),
-    'operations': obj.operations?.map(y => y),
-    'resourceNames': obj.resourceNames?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.apiVersions?.map(y => y);
+  if (value !== undefined) result['apiVersions'] = value;
+  value = obj.operations?.map(y => y);
+  if (value !== undefined) result['operations'] = value;
+  value = obj.resourceNames?.map(y => y);
+  if (value !== undefined) result['resourceNames'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1082,12 +1110,13 @@ export interface ValidatingPolicySpecMatchConstraintsNamespaceSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicySpecMatchConstraintsNamespaceSelector(obj: ValidatingPolicySpecMatchConstraintsNamespaceSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_ValidatingPolicySpecMatchConstraintsNamespaceSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_ValidatingPolicySpecMatchConstraintsNamespaceSelectorMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1131,12 +1160,13 @@ export interface ValidatingPolicySpecMatchConstraintsObjectSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicySpecMatchConstraintsObjectSelector(obj: ValidatingPolicySpecMatchConstraintsObjectSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_ValidatingPolicySpecMatchConstraintsObjectSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_ValidatingPolicySpecMatchConstraintsObjectSelectorMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1224,16 +1254,21 @@ export interface ValidatingPolicySpecMatchConstraintsResourceRules {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicySpecMatchConstraintsResourceRules(obj: ValidatingPolicySpecMatchConstraintsResourceRules | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'apiVersions': obj.apiVersions?.map(y => y),
-    'operations': obj.operations?.map(y => y),
-    'resourceNames': obj.resourceNames?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.apiVersions?.map(y => y);
+  if (value !== undefined) result['apiVersions'] = value;
+  value = obj.operations?.map(y => y);
+  if (value !== undefined) result['operations'] = value;
+  value = obj.resourceNames?.map(y => y);
+  if (value !== undefined) result['resourceNames'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1276,13 +1311,15 @@ export interface ValidatingPolicySpecMatchConstraintsNamespaceSelectorMatchExpre
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicySpecMatchConstraintsNamespaceSelectorMatchExpressions(obj: ValidatingPolicySpecMatchConstraintsNamespaceSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1325,13 +1362,15 @@ export interface ValidatingPolicySpecMatchConstraintsObjectSelectorMatchExpressi
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicySpecMatchConstraintsObjectSelectorMatchExpressions(obj: ValidatingPolicySpecMatchConstraintsObjectSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1413,12 +1452,13 @@ export interface ValidatingPolicyV1Alpha1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Alpha1Props(obj: ValidatingPolicyV1Alpha1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': obj.metadata,
-    'spec': toJson_ValidatingPolicyV1Alpha1Spec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.metadata;
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ValidatingPolicyV1Alpha1Spec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1564,20 +1604,29 @@ export interface ValidatingPolicyV1Alpha1Spec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Alpha1Spec(obj: ValidatingPolicyV1Alpha1Spec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'auditAnnotations': obj.auditAnnotations?.map(y => toJson_ValidatingPolicyV1Alpha1SpecAuditAnnotations(y)),
-    'autogen': toJson_ValidatingPolicyV1Alpha1SpecAutogen(obj.autogen),
-    'evaluation': toJson_ValidatingPolicyV1Alpha1SpecEvaluation(obj.evaluation),
-    'failurePolicy': obj.failurePolicy,
-    'matchConditions': obj.matchConditions?.map(y => toJson_ValidatingPolicyV1Alpha1SpecMatchConditions(y)),
-    'matchConstraints': toJson_ValidatingPolicyV1Alpha1SpecMatchConstraints(obj.matchConstraints),
-    'validationActions': obj.validationActions?.map(y => y),
-    'validations': obj.validations?.map(y => toJson_ValidatingPolicyV1Alpha1SpecValidations(y)),
-    'variables': obj.variables?.map(y => toJson_ValidatingPolicyV1Alpha1SpecVariables(y)),
-    'webhookConfiguration': toJson_ValidatingPolicyV1Alpha1SpecWebhookConfiguration(obj.webhookConfiguration),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.auditAnnotations?.map(y => toJson_ValidatingPolicyV1Alpha1SpecAuditAnnotations(y));
+  if (value !== undefined) result['auditAnnotations'] = value;
+  value = toJson_ValidatingPolicyV1Alpha1SpecAutogen(obj.autogen);
+  if (value !== undefined) result['autogen'] = value;
+  value = toJson_ValidatingPolicyV1Alpha1SpecEvaluation(obj.evaluation);
+  if (value !== undefined) result['evaluation'] = value;
+  value = obj.failurePolicy;
+  if (value !== undefined) result['failurePolicy'] = value;
+  value = obj.matchConditions?.map(y => toJson_ValidatingPolicyV1Alpha1SpecMatchConditions(y));
+  if (value !== undefined) result['matchConditions'] = value;
+  value = toJson_ValidatingPolicyV1Alpha1SpecMatchConstraints(obj.matchConstraints);
+  if (value !== undefined) result['matchConstraints'] = value;
+  value = obj.validationActions?.map(y => y);
+  if (value !== undefined) result['validationActions'] = value;
+  value = obj.validations?.map(y => toJson_ValidatingPolicyV1Alpha1SpecValidations(y));
+  if (value !== undefined) result['validations'] = value;
+  value = obj.variables?.map(y => toJson_ValidatingPolicyV1Alpha1SpecVariables(y));
+  if (value !== undefined) result['variables'] = value;
+  value = toJson_ValidatingPolicyV1Alpha1SpecWebhookConfiguration(obj.webhookConfiguration);
+  if (value !== undefined) result['webhookConfiguration'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1636,12 +1685,13 @@ export interface ValidatingPolicyV1Alpha1SpecAuditAnnotations {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Alpha1SpecAuditAnnotations(obj: ValidatingPolicyV1Alpha1SpecAuditAnnotations | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'valueExpression': obj.valueExpression,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.valueExpression;
+  if (value !== undefined) result['valueExpression'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1672,12 +1722,13 @@ export interface ValidatingPolicyV1Alpha1SpecAutogen {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Alpha1SpecAutogen(obj: ValidatingPolicyV1Alpha1SpecAutogen | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'podControllers': toJson_ValidatingPolicyV1Alpha1SpecAutogenPodControllers(obj.podControllers),
-    'validatingAdmissionPolicy': toJson_ValidatingPolicyV1Alpha1SpecAutogenValidatingAdmissionPolicy(obj.validatingAdmissionPolicy),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ValidatingPolicyV1Alpha1SpecAutogenPodControllers(obj.podControllers);
+  if (value !== undefined) result['podControllers'] = value;
+  value = toJson_ValidatingPolicyV1Alpha1SpecAutogenValidatingAdmissionPolicy(obj.validatingAdmissionPolicy);
+  if (value !== undefined) result['validatingAdmissionPolicy'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1717,13 +1768,15 @@ export interface ValidatingPolicyV1Alpha1SpecEvaluation {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Alpha1SpecEvaluation(obj: ValidatingPolicyV1Alpha1SpecEvaluation | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'admission': toJson_ValidatingPolicyV1Alpha1SpecEvaluationAdmission(obj.admission),
-    'background': toJson_ValidatingPolicyV1Alpha1SpecEvaluationBackground(obj.background),
-    'mode': obj.mode,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ValidatingPolicyV1Alpha1SpecEvaluationAdmission(obj.admission);
+  if (value !== undefined) result['admission'] = value;
+  value = toJson_ValidatingPolicyV1Alpha1SpecEvaluationBackground(obj.background);
+  if (value !== undefined) result['background'] = value;
+  value = obj.mode;
+  if (value !== undefined) result['mode'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1795,12 +1848,13 @@ export interface ValidatingPolicyV1Alpha1SpecMatchConditions {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Alpha1SpecMatchConditions(obj: ValidatingPolicyV1Alpha1SpecMatchConditions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -1924,15 +1978,19 @@ export interface ValidatingPolicyV1Alpha1SpecMatchConstraints {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Alpha1SpecMatchConstraints(obj: ValidatingPolicyV1Alpha1SpecMatchConstraints | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'excludeResourceRules': obj.excludeResourceRules?.map(y => toJson_ValidatingPolicyV1Alpha1SpecMatchConstraintsExcludeResourceRules(y)),
-    'matchPolicy': obj.matchPolicy,
-    'namespaceSelector': toJson_ValidatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelector(obj.namespaceSelector),
-    'objectSelector': toJson_ValidatingPolicyV1Alpha1SpecMatchConstraintsObjectSelector(obj.objectSelector),
-    'resourceRules': obj.resourceRules?.map(y => toJson_ValidatingPolicyV1Alpha1SpecMatchConstraintsResourceRules(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.excludeResourceRules?.map(y => toJson_ValidatingPolicyV1Alpha1SpecMatchConstraintsExcludeResourceRules(y));
+  if (value !== undefined) result['excludeResourceRules'] = value;
+  value = obj.matchPolicy;
+  if (value !== undefined) result['matchPolicy'] = value;
+  value = toJson_ValidatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelector(obj.namespaceSelector);
+  if (value !== undefined) result['namespaceSelector'] = value;
+  value = toJson_ValidatingPolicyV1Alpha1SpecMatchConstraintsObjectSelector(obj.objectSelector);
+  if (value !== undefined) result['objectSelector'] = value;
+  value = obj.resourceRules?.map(y => toJson_ValidatingPolicyV1Alpha1SpecMatchConstraintsResourceRules(y));
+  if (value !== undefined) result['resourceRules'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2051,14 +2109,17 @@ export interface ValidatingPolicyV1Alpha1SpecValidations {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Alpha1SpecValidations(obj: ValidatingPolicyV1Alpha1SpecValidations | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'message': obj.message,
-    'messageExpression': obj.messageExpression,
-    'reason': obj.reason,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.message;
+  if (value !== undefined) result['message'] = value;
+  value = obj.messageExpression;
+  if (value !== undefined) result['messageExpression'] = value;
+  value = obj.reason;
+  if (value !== undefined) result['reason'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2092,12 +2153,13 @@ export interface ValidatingPolicyV1Alpha1SpecVariables {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Alpha1SpecVariables(obj: ValidatingPolicyV1Alpha1SpecVariables | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2123,11 +2185,11 @@ export interface ValidatingPolicyV1Alpha1SpecWebhookConfiguration {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Alpha1SpecWebhookConfiguration(obj: ValidatingPolicyV1Alpha1SpecWebhookConfiguration | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'timeoutSeconds': obj.timeoutSeconds,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.timeoutSeconds;
+  if (value !== undefined) result['timeoutSeconds'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2149,11 +2211,11 @@ export interface ValidatingPolicyV1Alpha1SpecAutogenPodControllers {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Alpha1SpecAutogenPodControllers(obj: ValidatingPolicyV1Alpha1SpecAutogenPodControllers | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'controllers': obj.controllers?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.controllers?.map(y => y);
+  if (value !== undefined) result['controllers'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2179,11 +2241,11 @@ export interface ValidatingPolicyV1Alpha1SpecAutogenValidatingAdmissionPolicy {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Alpha1SpecAutogenValidatingAdmissionPolicy(obj: ValidatingPolicyV1Alpha1SpecAutogenValidatingAdmissionPolicy | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.enabled;
+  if (value !== undefined) result['enabled'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2208,11 +2270,11 @@ export interface ValidatingPolicyV1Alpha1SpecEvaluationAdmission {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Alpha1SpecEvaluationAdmission(obj: ValidatingPolicyV1Alpha1SpecEvaluationAdmission | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.enabled;
+  if (value !== undefined) result['enabled'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2238,11 +2300,11 @@ export interface ValidatingPolicyV1Alpha1SpecEvaluationBackground {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Alpha1SpecEvaluationBackground(obj: ValidatingPolicyV1Alpha1SpecEvaluationBackground | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.enabled;
+  if (value !== undefined) result['enabled'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2330,16 +2392,21 @@ export interface ValidatingPolicyV1Alpha1SpecMatchConstraintsExcludeResourceRule
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Alpha1SpecMatchConstraintsExcludeResourceRules(obj: ValidatingPolicyV1Alpha1SpecMatchConstraintsExcludeResourceRules | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'apiVersions': obj.apiVersions?.map(y => y),
-    'operations': obj.operations?.map(y => y),
-    'resourceNames': obj.resourceNames?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.apiVersions?.map(y => y);
+  if (value !== undefined) result['apiVersions'] = value;
+  value = obj.operations?.map(y => y);
+  if (value !== undefined) result['operations'] = value;
+  value = obj.resourceNames?.map(y => y);
+  if (value !== undefined) result['resourceNames'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2415,12 +2482,13 @@ export interface ValidatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelector(obj: ValidatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_ValidatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_ValidatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelectorMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2464,12 +2532,13 @@ export interface ValidatingPolicyV1Alpha1SpecMatchConstraintsObjectSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Alpha1SpecMatchConstraintsObjectSelector(obj: ValidatingPolicyV1Alpha1SpecMatchConstraintsObjectSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_ValidatingPolicyV1Alpha1SpecMatchConstraintsObjectSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_ValidatingPolicyV1Alpha1SpecMatchConstraintsObjectSelectorMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2557,16 +2626,21 @@ export interface ValidatingPolicyV1Alpha1SpecMatchConstraintsResourceRules {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Alpha1SpecMatchConstraintsResourceRules(obj: ValidatingPolicyV1Alpha1SpecMatchConstraintsResourceRules | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'apiVersions': obj.apiVersions?.map(y => y),
-    'operations': obj.operations?.map(y => y),
-    'resourceNames': obj.resourceNames?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.apiVersions?.map(y => y);
+  if (value !== undefined) result['apiVersions'] = value;
+  value = obj.operations?.map(y => y);
+  if (value !== undefined) result['operations'] = value;
+  value = obj.resourceNames?.map(y => y);
+  if (value !== undefined) result['resourceNames'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2609,13 +2683,15 @@ export interface ValidatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelectorMa
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelectorMatchExpressions(obj: ValidatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2658,13 +2734,15 @@ export interface ValidatingPolicyV1Alpha1SpecMatchConstraintsObjectSelectorMatch
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Alpha1SpecMatchConstraintsObjectSelectorMatchExpressions(obj: ValidatingPolicyV1Alpha1SpecMatchConstraintsObjectSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2746,12 +2824,13 @@ export interface ValidatingPolicyV1Beta1Props {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Beta1Props(obj: ValidatingPolicyV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': obj.metadata,
-    'spec': toJson_ValidatingPolicyV1Beta1Spec(obj.spec),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.metadata;
+  if (value !== undefined) result['metadata'] = value;
+  value = toJson_ValidatingPolicyV1Beta1Spec(obj.spec);
+  if (value !== undefined) result['spec'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2897,20 +2976,29 @@ export interface ValidatingPolicyV1Beta1Spec {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Beta1Spec(obj: ValidatingPolicyV1Beta1Spec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'auditAnnotations': obj.auditAnnotations?.map(y => toJson_ValidatingPolicyV1Beta1SpecAuditAnnotations(y)),
-    'autogen': toJson_ValidatingPolicyV1Beta1SpecAutogen(obj.autogen),
-    'evaluation': toJson_ValidatingPolicyV1Beta1SpecEvaluation(obj.evaluation),
-    'failurePolicy': obj.failurePolicy,
-    'matchConditions': obj.matchConditions?.map(y => toJson_ValidatingPolicyV1Beta1SpecMatchConditions(y)),
-    'matchConstraints': toJson_ValidatingPolicyV1Beta1SpecMatchConstraints(obj.matchConstraints),
-    'validationActions': obj.validationActions?.map(y => y),
-    'validations': obj.validations?.map(y => toJson_ValidatingPolicyV1Beta1SpecValidations(y)),
-    'variables': obj.variables?.map(y => toJson_ValidatingPolicyV1Beta1SpecVariables(y)),
-    'webhookConfiguration': toJson_ValidatingPolicyV1Beta1SpecWebhookConfiguration(obj.webhookConfiguration),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.auditAnnotations?.map(y => toJson_ValidatingPolicyV1Beta1SpecAuditAnnotations(y));
+  if (value !== undefined) result['auditAnnotations'] = value;
+  value = toJson_ValidatingPolicyV1Beta1SpecAutogen(obj.autogen);
+  if (value !== undefined) result['autogen'] = value;
+  value = toJson_ValidatingPolicyV1Beta1SpecEvaluation(obj.evaluation);
+  if (value !== undefined) result['evaluation'] = value;
+  value = obj.failurePolicy;
+  if (value !== undefined) result['failurePolicy'] = value;
+  value = obj.matchConditions?.map(y => toJson_ValidatingPolicyV1Beta1SpecMatchConditions(y));
+  if (value !== undefined) result['matchConditions'] = value;
+  value = toJson_ValidatingPolicyV1Beta1SpecMatchConstraints(obj.matchConstraints);
+  if (value !== undefined) result['matchConstraints'] = value;
+  value = obj.validationActions?.map(y => y);
+  if (value !== undefined) result['validationActions'] = value;
+  value = obj.validations?.map(y => toJson_ValidatingPolicyV1Beta1SpecValidations(y));
+  if (value !== undefined) result['validations'] = value;
+  value = obj.variables?.map(y => toJson_ValidatingPolicyV1Beta1SpecVariables(y));
+  if (value !== undefined) result['variables'] = value;
+  value = toJson_ValidatingPolicyV1Beta1SpecWebhookConfiguration(obj.webhookConfiguration);
+  if (value !== undefined) result['webhookConfiguration'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -2969,12 +3057,13 @@ export interface ValidatingPolicyV1Beta1SpecAuditAnnotations {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Beta1SpecAuditAnnotations(obj: ValidatingPolicyV1Beta1SpecAuditAnnotations | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'valueExpression': obj.valueExpression,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.valueExpression;
+  if (value !== undefined) result['valueExpression'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3005,12 +3094,13 @@ export interface ValidatingPolicyV1Beta1SpecAutogen {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Beta1SpecAutogen(obj: ValidatingPolicyV1Beta1SpecAutogen | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'podControllers': toJson_ValidatingPolicyV1Beta1SpecAutogenPodControllers(obj.podControllers),
-    'validatingAdmissionPolicy': toJson_ValidatingPolicyV1Beta1SpecAutogenValidatingAdmissionPolicy(obj.validatingAdmissionPolicy),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ValidatingPolicyV1Beta1SpecAutogenPodControllers(obj.podControllers);
+  if (value !== undefined) result['podControllers'] = value;
+  value = toJson_ValidatingPolicyV1Beta1SpecAutogenValidatingAdmissionPolicy(obj.validatingAdmissionPolicy);
+  if (value !== undefined) result['validatingAdmissionPolicy'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3050,13 +3140,15 @@ export interface ValidatingPolicyV1Beta1SpecEvaluation {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Beta1SpecEvaluation(obj: ValidatingPolicyV1Beta1SpecEvaluation | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'admission': toJson_ValidatingPolicyV1Beta1SpecEvaluationAdmission(obj.admission),
-    'background': toJson_ValidatingPolicyV1Beta1SpecEvaluationBackground(obj.background),
-    'mode': obj.mode,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = toJson_ValidatingPolicyV1Beta1SpecEvaluationAdmission(obj.admission);
+  if (value !== undefined) result['admission'] = value;
+  value = toJson_ValidatingPolicyV1Beta1SpecEvaluationBackground(obj.background);
+  if (value !== undefined) result['background'] = value;
+  value = obj.mode;
+  if (value !== undefined) result['mode'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3128,12 +3220,13 @@ export interface ValidatingPolicyV1Beta1SpecMatchConditions {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Beta1SpecMatchConditions(obj: ValidatingPolicyV1Beta1SpecMatchConditions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3257,15 +3350,19 @@ export interface ValidatingPolicyV1Beta1SpecMatchConstraints {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Beta1SpecMatchConstraints(obj: ValidatingPolicyV1Beta1SpecMatchConstraints | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'excludeResourceRules': obj.excludeResourceRules?.map(y => toJson_ValidatingPolicyV1Beta1SpecMatchConstraintsExcludeResourceRules(y)),
-    'matchPolicy': obj.matchPolicy,
-    'namespaceSelector': toJson_ValidatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelector(obj.namespaceSelector),
-    'objectSelector': toJson_ValidatingPolicyV1Beta1SpecMatchConstraintsObjectSelector(obj.objectSelector),
-    'resourceRules': obj.resourceRules?.map(y => toJson_ValidatingPolicyV1Beta1SpecMatchConstraintsResourceRules(y)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.excludeResourceRules?.map(y => toJson_ValidatingPolicyV1Beta1SpecMatchConstraintsExcludeResourceRules(y));
+  if (value !== undefined) result['excludeResourceRules'] = value;
+  value = obj.matchPolicy;
+  if (value !== undefined) result['matchPolicy'] = value;
+  value = toJson_ValidatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelector(obj.namespaceSelector);
+  if (value !== undefined) result['namespaceSelector'] = value;
+  value = toJson_ValidatingPolicyV1Beta1SpecMatchConstraintsObjectSelector(obj.objectSelector);
+  if (value !== undefined) result['objectSelector'] = value;
+  value = obj.resourceRules?.map(y => toJson_ValidatingPolicyV1Beta1SpecMatchConstraintsResourceRules(y));
+  if (value !== undefined) result['resourceRules'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3384,14 +3481,17 @@ export interface ValidatingPolicyV1Beta1SpecValidations {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Beta1SpecValidations(obj: ValidatingPolicyV1Beta1SpecValidations | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'message': obj.message,
-    'messageExpression': obj.messageExpression,
-    'reason': obj.reason,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.message;
+  if (value !== undefined) result['message'] = value;
+  value = obj.messageExpression;
+  if (value !== undefined) result['messageExpression'] = value;
+  value = obj.reason;
+  if (value !== undefined) result['reason'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3425,12 +3525,13 @@ export interface ValidatingPolicyV1Beta1SpecVariables {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Beta1SpecVariables(obj: ValidatingPolicyV1Beta1SpecVariables | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'name': obj.name,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.expression;
+  if (value !== undefined) result['expression'] = value;
+  value = obj.name;
+  if (value !== undefined) result['name'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3456,11 +3557,11 @@ export interface ValidatingPolicyV1Beta1SpecWebhookConfiguration {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Beta1SpecWebhookConfiguration(obj: ValidatingPolicyV1Beta1SpecWebhookConfiguration | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'timeoutSeconds': obj.timeoutSeconds,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.timeoutSeconds;
+  if (value !== undefined) result['timeoutSeconds'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3482,11 +3583,11 @@ export interface ValidatingPolicyV1Beta1SpecAutogenPodControllers {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Beta1SpecAutogenPodControllers(obj: ValidatingPolicyV1Beta1SpecAutogenPodControllers | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'controllers': obj.controllers?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.controllers?.map(y => y);
+  if (value !== undefined) result['controllers'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3512,11 +3613,11 @@ export interface ValidatingPolicyV1Beta1SpecAutogenValidatingAdmissionPolicy {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Beta1SpecAutogenValidatingAdmissionPolicy(obj: ValidatingPolicyV1Beta1SpecAutogenValidatingAdmissionPolicy | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.enabled;
+  if (value !== undefined) result['enabled'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3541,11 +3642,11 @@ export interface ValidatingPolicyV1Beta1SpecEvaluationAdmission {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Beta1SpecEvaluationAdmission(obj: ValidatingPolicyV1Beta1SpecEvaluationAdmission | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.enabled;
+  if (value !== undefined) result['enabled'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3571,11 +3672,11 @@ export interface ValidatingPolicyV1Beta1SpecEvaluationBackground {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Beta1SpecEvaluationBackground(obj: ValidatingPolicyV1Beta1SpecEvaluationBackground | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.enabled;
+  if (value !== undefined) result['enabled'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3663,16 +3764,21 @@ export interface ValidatingPolicyV1Beta1SpecMatchConstraintsExcludeResourceRules
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Beta1SpecMatchConstraintsExcludeResourceRules(obj: ValidatingPolicyV1Beta1SpecMatchConstraintsExcludeResourceRules | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'apiVersions': obj.apiVersions?.map(y => y),
-    'operations': obj.operations?.map(y => y),
-    'resourceNames': obj.resourceNames?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.apiVersions?.map(y => y);
+  if (value !== undefined) result['apiVersions'] = value;
+  value = obj.operations?.map(y => y);
+  if (value !== undefined) result['operations'] = value;
+  value = obj.resourceNames?.map(y => y);
+  if (value !== undefined) result['resourceNames'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3748,12 +3854,13 @@ export interface ValidatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelector(obj: ValidatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_ValidatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_ValidatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelectorMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3797,12 +3904,13 @@ export interface ValidatingPolicyV1Beta1SpecMatchConstraintsObjectSelector {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Beta1SpecMatchConstraintsObjectSelector(obj: ValidatingPolicyV1Beta1SpecMatchConstraintsObjectSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'matchExpressions': obj.matchExpressions?.map(y => toJson_ValidatingPolicyV1Beta1SpecMatchConstraintsObjectSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels)),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.matchExpressions?.map(y => toJson_ValidatingPolicyV1Beta1SpecMatchConstraintsObjectSelectorMatchExpressions(y));
+  if (value !== undefined) result['matchExpressions'] = value;
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  if (value !== undefined) result['matchLabels'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3890,16 +3998,21 @@ export interface ValidatingPolicyV1Beta1SpecMatchConstraintsResourceRules {
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Beta1SpecMatchConstraintsResourceRules(obj: ValidatingPolicyV1Beta1SpecMatchConstraintsResourceRules | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'apiGroups': obj.apiGroups?.map(y => y),
-    'apiVersions': obj.apiVersions?.map(y => y),
-    'operations': obj.operations?.map(y => y),
-    'resourceNames': obj.resourceNames?.map(y => y),
-    'resources': obj.resources?.map(y => y),
-    'scope': obj.scope,
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.apiGroups?.map(y => y);
+  if (value !== undefined) result['apiGroups'] = value;
+  value = obj.apiVersions?.map(y => y);
+  if (value !== undefined) result['apiVersions'] = value;
+  value = obj.operations?.map(y => y);
+  if (value !== undefined) result['operations'] = value;
+  value = obj.resourceNames?.map(y => y);
+  if (value !== undefined) result['resourceNames'] = value;
+  value = obj.resources?.map(y => y);
+  if (value !== undefined) result['resources'] = value;
+  value = obj.scope;
+  if (value !== undefined) result['scope'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3942,13 +4055,15 @@ export interface ValidatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelectorMat
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelectorMatchExpressions(obj: ValidatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
@@ -3991,13 +4106,15 @@ export interface ValidatingPolicyV1Beta1SpecMatchConstraintsObjectSelectorMatchE
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_ValidatingPolicyV1Beta1SpecMatchConstraintsObjectSelectorMatchExpressions(obj: ValidatingPolicyV1Beta1SpecMatchConstraintsObjectSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'operator': obj.operator,
-    'values': obj.values?.map(y => y),
-  };
-  // filter undefined values
-  return definedValues(result);
+  const result: { [key: string]: any } = {};
+  let value: any;
+  value = obj.key;
+  if (value !== undefined) result['key'] = value;
+  value = obj.operator;
+  if (value !== undefined) result['operator'] = value;
+  value = obj.values?.map(y => y);
+  if (value !== undefined) result['values'] = value;
+  return result;
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 

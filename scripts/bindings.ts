@@ -1,11 +1,25 @@
 /**
  * What `npm run import` changes in the bindings cdk8s import writes: only how their toJson converters drop
- * undefined values. cdk8s writes `Object.entries(x).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: … }), {})`,
- * which copies the growing result for every entry: quadratic in the number of fields, and a tenth of
- * rendering a big fleet (every object of every cluster goes through its converter). The same filter is
- * written as one loop over the entries, by two helpers added at the end of the file: the same keys, in
- * the same order, with the same values.
+ * undefined values. Every object of every cluster goes through its kind's converter, which cdk8s writes as
+ * an object literal of every field of the schema, then `Object.entries(result).reduce((r, i) => (i[1] ===
+ * undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})`: the growing result copied for every entry, quadratic in
+ * the number of fields (a tenth of rendering a big fleet). Here a converter's fields are assigned one by
+ * one, each only when defined, and the filters of maps of values become one loop (helpers added at the end
+ * of the file): the same keys, in the same order, with the same values.
  */
+
+/** A converter's body as cdk8s import writes it: its fields, one a line, then the filter. */
+const CONVERTER_BODY = /^ {2}const result = \{\n((?: {4}'[^'\n]+': [^\n]*,\n)*) {2}\};\n {2}\/\/ filter undefined values\n {2}return Object\.entries\(result\)\.reduce\(\(r, i\) => \(i\[1\] === undefined\) \? r : \(\{ \.\.\.r, \[i\[0\]\]: i\[1\] \}\), \{\}\);\n/gm;
+const FIELD = /^ {4}('[^'\n]+'): ([^\n]*),$/;
+
+/** The fields assigned one by one, each only when defined (a `'__proto__'` field sets the prototype, as in the literal). */
+function directBody(fields: string): string {
+  const lines = fields.split('\n').filter(Boolean).map((line) => {
+    const m = FIELD.exec(line) as RegExpExecArray;
+    return `  value = ${m[2]};\n  if (value !== undefined) result[${m[1]}] = value;\n`;
+  });
+  return `  const result: { [key: string]: any } = {};\n  let value: any;\n${lines.join('')}  return result;\n`;
+}
 
 /** The filter as cdk8s import writes it: the object filtered, and what each defined value becomes (of `i[1]`). */
 const SPREAD_FILTER = /Object\.entries\(([\w.]+)\)\.reduce\(\(r, i\) => \(i\[1\] === undefined\) \? r : \(\{ \.\.\.r, \[i\[0\]\]: (.*?) \}\), \{\}\)/g;
@@ -44,7 +58,7 @@ function definedEntries<V, R>(o: { [key: string]: V }, f: (v: V) => R): { [key: 
 /** The binding with its undefined-value filters written as one pass each (unchanged when it has none). */
 export function linearFilters(source: string): string {
   const used = new Set<keyof typeof HELPERS>();
-  const out = source.replace(SPREAD_FILTER, (whole: string, object: string, value: string) => {
+  const out = source.replace(CONVERTER_BODY, (_whole: string, fields: string) => directBody(fields)).replace(SPREAD_FILTER, (whole: string, object: string, value: string) => {
     // Anything but the value of the entry in the conversion: left as cdk8s wrote it.
     if (/\bi\[0\]|reduce\(/.test(value)) return whole;
     if (value === 'i[1]') {
