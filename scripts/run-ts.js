@@ -204,8 +204,10 @@ function buildOptions(entry, outfile) {
   };
 }
 
-/** The entry point this process runs (set by main): what a bundle's source map is built from. */
-/** @type {string | undefined} */
+/**
+ * The entry point this process runs (set by main): what a bundle's source map is built from.
+ * @type {string | undefined}
+ */
 let runEntry;
 
 /**
