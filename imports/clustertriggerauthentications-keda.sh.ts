@@ -583,7 +583,7 @@ export function toJson_ClusterTriggerAuthenticationSpecOauth2(obj: ClusterTrigge
   if (value !== undefined) result['scopes'] = value;
   value = obj.tokenUrl;
   if (value !== undefined) result['tokenUrl'] = value;
-  value = ((obj.tokenUrlParams) === undefined) ? undefined : (definedValues(obj.tokenUrlParams));
+  value = ((obj.tokenUrlParams) === undefined) ? undefined : (definedEntries(obj.tokenUrlParams, (v) => v));
   if (value !== undefined) result['tokenUrlParams'] = value;
   value = obj.type;
   if (value !== undefined) result['type'] = value;
@@ -2012,15 +2012,15 @@ export function toJson_ClusterTriggerAuthenticationSpecGcpSecretManagerCredentia
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 
-/** `o` without its undefined values (added by npm run import: one pass instead of a spread per entry). */
-function definedValues<V>(o: { [key: string]: V }): { [key: string]: V } {
-  const out: { [key: string]: V } = {};
+/** `o`'s defined values converted by `f` (added by npm run import: one pass instead of a spread per entry). */
+function definedEntries<V, R>(o: { [key: string]: V }, f: (v: V) => R): { [key: string]: R } {
+  const out: { [key: string]: R } = {};
   for (const k of Object.keys(o)) {
     const v = o[k];
     if (v === undefined) continue;
     // An object literal's computed key defines even __proto__ as a property: so does this.
-    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-    else out[k] = v;
+    if (k === '__proto__') Object.defineProperty(out, k, { value: f(v), enumerable: true, writable: true, configurable: true });
+    else out[k] = f(v);
   }
   return out;
 }

@@ -1232,7 +1232,7 @@ export function toJson_ImageValidatingPolicySpecAttestorsCosign(obj: ImageValida
   if (obj === undefined) { return undefined; }
   const result: { [key: string]: any } = {};
   let value: any;
-  value = ((obj.annotations) === undefined) ? undefined : (definedValues(obj.annotations));
+  value = ((obj.annotations) === undefined) ? undefined : (definedEntries(obj.annotations, (v) => v));
   if (value !== undefined) result['annotations'] = value;
   value = toJson_ImageValidatingPolicySpecAttestorsCosignCertificate(obj.certificate);
   if (value !== undefined) result['certificate'] = value;
@@ -1570,7 +1570,7 @@ export function toJson_ImageValidatingPolicySpecMatchConstraintsNamespaceSelecto
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_ImageValidatingPolicySpecMatchConstraintsNamespaceSelectorMatchExpressions(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -1620,7 +1620,7 @@ export function toJson_ImageValidatingPolicySpecMatchConstraintsObjectSelector(o
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_ImageValidatingPolicySpecMatchConstraintsObjectSelectorMatchExpressions(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -1940,7 +1940,7 @@ export function toJson_ImageValidatingPolicySpecAttestorsCosignKeyless(obj: Imag
   if (obj === undefined) { return undefined; }
   const result: { [key: string]: any } = {};
   let value: any;
-  value = ((obj.additionalExtensions) === undefined) ? undefined : (definedValues(obj.additionalExtensions));
+  value = ((obj.additionalExtensions) === undefined) ? undefined : (definedEntries(obj.additionalExtensions, (v) => v));
   if (value !== undefined) result['additionalExtensions'] = value;
   value = obj.identities?.map(y => toJson_ImageValidatingPolicySpecAttestorsCosignKeylessIdentities(y));
   if (value !== undefined) result['identities'] = value;
@@ -3703,7 +3703,7 @@ export function toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosign(obj: Ima
   if (obj === undefined) { return undefined; }
   const result: { [key: string]: any } = {};
   let value: any;
-  value = ((obj.annotations) === undefined) ? undefined : (definedValues(obj.annotations));
+  value = ((obj.annotations) === undefined) ? undefined : (definedEntries(obj.annotations, (v) => v));
   if (value !== undefined) result['annotations'] = value;
   value = toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignCertificate(obj.certificate);
   if (value !== undefined) result['certificate'] = value;
@@ -4041,7 +4041,7 @@ export function toJson_ImageValidatingPolicyV1Alpha1SpecMatchConstraintsNamespac
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelectorMatchExpressions(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -4091,7 +4091,7 @@ export function toJson_ImageValidatingPolicyV1Alpha1SpecMatchConstraintsObjectSe
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecMatchConstraintsObjectSelectorMatchExpressions(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -4411,7 +4411,7 @@ export function toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignKeyless(o
   if (obj === undefined) { return undefined; }
   const result: { [key: string]: any } = {};
   let value: any;
-  value = ((obj.additionalExtensions) === undefined) ? undefined : (definedValues(obj.additionalExtensions));
+  value = ((obj.additionalExtensions) === undefined) ? undefined : (definedEntries(obj.additionalExtensions, (v) => v));
   if (value !== undefined) result['additionalExtensions'] = value;
   value = obj.identities?.map(y => toJson_ImageValidatingPolicyV1Alpha1SpecAttestorsCosignKeylessIdentities(y));
   if (value !== undefined) result['identities'] = value;
@@ -6174,7 +6174,7 @@ export function toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosign(obj: Imag
   if (obj === undefined) { return undefined; }
   const result: { [key: string]: any } = {};
   let value: any;
-  value = ((obj.annotations) === undefined) ? undefined : (definedValues(obj.annotations));
+  value = ((obj.annotations) === undefined) ? undefined : (definedEntries(obj.annotations, (v) => v));
   if (value !== undefined) result['annotations'] = value;
   value = toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignCertificate(obj.certificate);
   if (value !== undefined) result['certificate'] = value;
@@ -6512,7 +6512,7 @@ export function toJson_ImageValidatingPolicyV1Beta1SpecMatchConstraintsNamespace
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelectorMatchExpressions(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -6562,7 +6562,7 @@ export function toJson_ImageValidatingPolicyV1Beta1SpecMatchConstraintsObjectSel
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecMatchConstraintsObjectSelectorMatchExpressions(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -6882,7 +6882,7 @@ export function toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignKeyless(ob
   if (obj === undefined) { return undefined; }
   const result: { [key: string]: any } = {};
   let value: any;
-  value = ((obj.additionalExtensions) === undefined) ? undefined : (definedValues(obj.additionalExtensions));
+  value = ((obj.additionalExtensions) === undefined) ? undefined : (definedEntries(obj.additionalExtensions, (v) => v));
   if (value !== undefined) result['additionalExtensions'] = value;
   value = obj.identities?.map(y => toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignKeylessIdentities(y));
   if (value !== undefined) result['identities'] = value;
@@ -7416,15 +7416,15 @@ export function toJson_ImageValidatingPolicyV1Beta1SpecAttestorsCosignTufRoot(ob
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 
-/** `o` without its undefined values (added by npm run import: one pass instead of a spread per entry). */
-function definedValues<V>(o: { [key: string]: V }): { [key: string]: V } {
-  const out: { [key: string]: V } = {};
+/** `o`'s defined values converted by `f` (added by npm run import: one pass instead of a spread per entry). */
+function definedEntries<V, R>(o: { [key: string]: V }, f: (v: V) => R): { [key: string]: R } {
+  const out: { [key: string]: R } = {};
   for (const k of Object.keys(o)) {
     const v = o[k];
     if (v === undefined) continue;
     // An object literal's computed key defines even __proto__ as a property: so does this.
-    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-    else out[k] = v;
+    if (k === '__proto__') Object.defineProperty(out, k, { value: f(v), enumerable: true, writable: true, configurable: true });
+    else out[k] = f(v);
   }
   return out;
 }

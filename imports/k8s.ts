@@ -11890,9 +11890,9 @@ export function toJson_KubeConfigMapProps(obj: KubeConfigMapProps | undefined): 
   let value: any;
   value = toJson_ObjectMeta(obj.metadata);
   if (value !== undefined) result['metadata'] = value;
-  value = ((obj.binaryData) === undefined) ? undefined : (definedValues(obj.binaryData));
+  value = ((obj.binaryData) === undefined) ? undefined : (definedEntries(obj.binaryData, (v) => v));
   if (value !== undefined) result['binaryData'] = value;
-  value = ((obj.data) === undefined) ? undefined : (definedValues(obj.data));
+  value = ((obj.data) === undefined) ? undefined : (definedEntries(obj.data, (v) => v));
   if (value !== undefined) result['data'] = value;
   value = obj.immutable;
   if (value !== undefined) result['immutable'] = value;
@@ -12936,11 +12936,11 @@ export function toJson_KubeSecretProps(obj: KubeSecretProps | undefined): Record
   let value: any;
   value = toJson_ObjectMeta(obj.metadata);
   if (value !== undefined) result['metadata'] = value;
-  value = ((obj.data) === undefined) ? undefined : (definedValues(obj.data));
+  value = ((obj.data) === undefined) ? undefined : (definedEntries(obj.data, (v) => v));
   if (value !== undefined) result['data'] = value;
   value = obj.immutable;
   if (value !== undefined) result['immutable'] = value;
-  value = ((obj.stringData) === undefined) ? undefined : (definedValues(obj.stringData));
+  value = ((obj.stringData) === undefined) ? undefined : (definedEntries(obj.stringData, (v) => v));
   if (value !== undefined) result['stringData'] = value;
   value = obj.type;
   if (value !== undefined) result['type'] = value;
@@ -15921,7 +15921,7 @@ export function toJson_KubeStorageClassProps(obj: KubeStorageClassProps | undefi
   if (value !== undefined) result['allowedTopologies'] = value;
   value = obj.mountOptions?.map(y => y);
   if (value !== undefined) result['mountOptions'] = value;
-  value = ((obj.parameters) === undefined) ? undefined : (definedValues(obj.parameters));
+  value = ((obj.parameters) === undefined) ? undefined : (definedEntries(obj.parameters, (v) => v));
   if (value !== undefined) result['parameters'] = value;
   value = obj.provisioner;
   if (value !== undefined) result['provisioner'] = value;
@@ -16088,7 +16088,7 @@ export function toJson_KubeVolumeAttributesClassProps(obj: KubeVolumeAttributesC
   if (value !== undefined) result['metadata'] = value;
   value = obj.driverName;
   if (value !== undefined) result['driverName'] = value;
-  value = ((obj.parameters) === undefined) ? undefined : (definedValues(obj.parameters));
+  value = ((obj.parameters) === undefined) ? undefined : (definedEntries(obj.parameters, (v) => v));
   if (value !== undefined) result['parameters'] = value;
   return result;
 }
@@ -16173,7 +16173,7 @@ export function toJson_KubeVolumeAttributesClassV1Alpha1Props(obj: KubeVolumeAtt
   if (value !== undefined) result['metadata'] = value;
   value = obj.driverName;
   if (value !== undefined) result['driverName'] = value;
-  value = ((obj.parameters) === undefined) ? undefined : (definedValues(obj.parameters));
+  value = ((obj.parameters) === undefined) ? undefined : (definedEntries(obj.parameters, (v) => v));
   if (value !== undefined) result['parameters'] = value;
   return result;
 }
@@ -16258,7 +16258,7 @@ export function toJson_KubeVolumeAttributesClassV1Beta1Props(obj: KubeVolumeAttr
   if (value !== undefined) result['metadata'] = value;
   value = obj.driverName;
   if (value !== undefined) result['driverName'] = value;
-  value = ((obj.parameters) === undefined) ? undefined : (definedValues(obj.parameters));
+  value = ((obj.parameters) === undefined) ? undefined : (definedEntries(obj.parameters, (v) => v));
   if (value !== undefined) result['parameters'] = value;
   return result;
 }
@@ -16721,7 +16721,7 @@ export function toJson_ObjectMeta(obj: ObjectMeta | undefined): Record<string, a
   if (obj === undefined) { return undefined; }
   const result: { [key: string]: any } = {};
   let value: any;
-  value = ((obj.annotations) === undefined) ? undefined : (definedValues(obj.annotations));
+  value = ((obj.annotations) === undefined) ? undefined : (definedEntries(obj.annotations, (v) => v));
   if (value !== undefined) result['annotations'] = value;
   value = obj.creationTimestamp?.toISOString();
   if (value !== undefined) result['creationTimestamp'] = value;
@@ -16735,7 +16735,7 @@ export function toJson_ObjectMeta(obj: ObjectMeta | undefined): Record<string, a
   if (value !== undefined) result['generateName'] = value;
   value = obj.generation;
   if (value !== undefined) result['generation'] = value;
-  value = ((obj.labels) === undefined) ? undefined : (definedValues(obj.labels));
+  value = ((obj.labels) === undefined) ? undefined : (definedEntries(obj.labels, (v) => v));
   if (value !== undefined) result['labels'] = value;
   value = obj.managedFields?.map(y => toJson_ManagedFieldsEntry(y));
   if (value !== undefined) result['managedFields'] = value;
@@ -20380,7 +20380,7 @@ export function toJson_PodSpec(obj: PodSpec | undefined): Record<string, any> | 
   if (value !== undefined) result['initContainers'] = value;
   value = obj.nodeName;
   if (value !== undefined) result['nodeName'] = value;
-  value = ((obj.nodeSelector) === undefined) ? undefined : (definedValues(obj.nodeSelector));
+  value = ((obj.nodeSelector) === undefined) ? undefined : (definedEntries(obj.nodeSelector, (v) => v));
   if (value !== undefined) result['nodeSelector'] = value;
   value = toJson_PodOs(obj.os);
   if (value !== undefined) result['os'] = value;
@@ -20516,7 +20516,7 @@ export function toJson_ReplicationControllerSpec(obj: ReplicationControllerSpec 
   if (value !== undefined) result['minReadySeconds'] = value;
   value = obj.replicas;
   if (value !== undefined) result['replicas'] = value;
-  value = ((obj.selector) === undefined) ? undefined : (definedValues(obj.selector));
+  value = ((obj.selector) === undefined) ? undefined : (definedEntries(obj.selector, (v) => v));
   if (value !== undefined) result['selector'] = value;
   value = toJson_PodTemplateSpec(obj.template);
   if (value !== undefined) result['template'] = value;
@@ -20762,7 +20762,7 @@ export function toJson_ServiceSpec(obj: ServiceSpec | undefined): Record<string,
   if (value !== undefined) result['ports'] = value;
   value = obj.publishNotReadyAddresses;
   if (value !== undefined) result['publishNotReadyAddresses'] = value;
-  value = ((obj.selector) === undefined) ? undefined : (definedValues(obj.selector));
+  value = ((obj.selector) === undefined) ? undefined : (definedEntries(obj.selector, (v) => v));
   if (value !== undefined) result['selector'] = value;
   value = obj.sessionAffinity;
   if (value !== undefined) result['sessionAffinity'] = value;
@@ -20879,7 +20879,7 @@ export function toJson_Endpoint(obj: Endpoint | undefined): Record<string, any> 
   if (value !== undefined) result['addresses'] = value;
   value = toJson_EndpointConditions(obj.conditions);
   if (value !== undefined) result['conditions'] = value;
-  value = ((obj.deprecatedTopology) === undefined) ? undefined : (definedValues(obj.deprecatedTopology));
+  value = ((obj.deprecatedTopology) === undefined) ? undefined : (definedEntries(obj.deprecatedTopology, (v) => v));
   if (value !== undefined) result['deprecatedTopology'] = value;
   value = toJson_EndpointHints(obj.hints);
   if (value !== undefined) result['hints'] = value;
@@ -21377,7 +21377,7 @@ export function toJson_Scheduling(obj: Scheduling | undefined): Record<string, a
   if (obj === undefined) { return undefined; }
   const result: { [key: string]: any } = {};
   let value: any;
-  value = ((obj.nodeSelector) === undefined) ? undefined : (definedValues(obj.nodeSelector));
+  value = ((obj.nodeSelector) === undefined) ? undefined : (definedEntries(obj.nodeSelector, (v) => v));
   if (value !== undefined) result['nodeSelector'] = value;
   value = obj.tolerations?.map(y => toJson_Toleration(y));
   if (value !== undefined) result['tolerations'] = value;
@@ -22672,7 +22672,7 @@ export function toJson_LabelSelector(obj: LabelSelector | undefined): Record<str
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_LabelSelectorRequirement(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -25708,7 +25708,7 @@ export function toJson_CsiPersistentVolumeSource(obj: CsiPersistentVolumeSource 
   if (value !== undefined) result['nodeStageSecretRef'] = value;
   value = obj.readOnly;
   if (value !== undefined) result['readOnly'] = value;
-  value = ((obj.volumeAttributes) === undefined) ? undefined : (definedValues(obj.volumeAttributes));
+  value = ((obj.volumeAttributes) === undefined) ? undefined : (definedEntries(obj.volumeAttributes, (v) => v));
   if (value !== undefined) result['volumeAttributes'] = value;
   value = obj.volumeHandle;
   if (value !== undefined) result['volumeHandle'] = value;
@@ -25835,7 +25835,7 @@ export function toJson_FlexPersistentVolumeSource(obj: FlexPersistentVolumeSourc
   if (value !== undefined) result['driver'] = value;
   value = obj.fsType;
   if (value !== undefined) result['fsType'] = value;
-  value = ((obj.options) === undefined) ? undefined : (definedValues(obj.options));
+  value = ((obj.options) === undefined) ? undefined : (definedEntries(obj.options, (v) => v));
   if (value !== undefined) result['options'] = value;
   value = obj.readOnly;
   if (value !== undefined) result['readOnly'] = value;
@@ -33411,7 +33411,7 @@ export function toJson_CsiVolumeSource(obj: CsiVolumeSource | undefined): Record
   if (value !== undefined) result['nodePublishSecretRef'] = value;
   value = obj.readOnly;
   if (value !== undefined) result['readOnly'] = value;
-  value = ((obj.volumeAttributes) === undefined) ? undefined : (definedValues(obj.volumeAttributes));
+  value = ((obj.volumeAttributes) === undefined) ? undefined : (definedEntries(obj.volumeAttributes, (v) => v));
   if (value !== undefined) result['volumeAttributes'] = value;
   return result;
 }
@@ -33580,7 +33580,7 @@ export function toJson_FlexVolumeSource(obj: FlexVolumeSource | undefined): Reco
   if (value !== undefined) result['driver'] = value;
   value = obj.fsType;
   if (value !== undefined) result['fsType'] = value;
-  value = ((obj.options) === undefined) ? undefined : (definedValues(obj.options));
+  value = ((obj.options) === undefined) ? undefined : (definedEntries(obj.options, (v) => v));
   if (value !== undefined) result['options'] = value;
   value = obj.readOnly;
   if (value !== undefined) result['readOnly'] = value;
@@ -39114,7 +39114,7 @@ export function toJson_JsonSchemaProps(obj: JsonSchemaProps | undefined): Record
   if (value !== undefined) result['default'] = value;
   value = ((obj.definitions) === undefined) ? undefined : (definedEntries(obj.definitions, (v) => toJson_JsonSchemaProps(v)));
   if (value !== undefined) result['definitions'] = value;
-  value = ((obj.dependencies) === undefined) ? undefined : (definedValues(obj.dependencies));
+  value = ((obj.dependencies) === undefined) ? undefined : (definedEntries(obj.dependencies, (v) => v));
   if (value !== undefined) result['dependencies'] = value;
   value = obj.description;
   if (value !== undefined) result['description'] = value;
@@ -40458,19 +40458,6 @@ function definedEntries<V, R>(o: { [key: string]: V }, f: (v: V) => R): { [key: 
     // An object literal's computed key defines even __proto__ as a property: so does this.
     if (k === '__proto__') Object.defineProperty(out, k, { value: f(v), enumerable: true, writable: true, configurable: true });
     else out[k] = f(v);
-  }
-  return out;
-}
-
-/** `o` without its undefined values (added by npm run import: one pass instead of a spread per entry). */
-function definedValues<V>(o: { [key: string]: V }): { [key: string]: V } {
-  const out: { [key: string]: V } = {};
-  for (const k of Object.keys(o)) {
-    const v = o[k];
-    if (v === undefined) continue;
-    // An object literal's computed key defines even __proto__ as a property: so does this.
-    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-    else out[k] = v;
   }
   return out;
 }

@@ -443,9 +443,9 @@ export function toJson_KustomizationSpecCommonMetadata(obj: KustomizationSpecCom
   if (obj === undefined) { return undefined; }
   const result: { [key: string]: any } = {};
   let value: any;
-  value = ((obj.annotations) === undefined) ? undefined : (definedValues(obj.annotations));
+  value = ((obj.annotations) === undefined) ? undefined : (definedEntries(obj.annotations, (v) => v));
   if (value !== undefined) result['annotations'] = value;
-  value = ((obj.labels) === undefined) ? undefined : (definedValues(obj.labels));
+  value = ((obj.labels) === undefined) ? undefined : (definedEntries(obj.labels, (v) => v));
   if (value !== undefined) result['labels'] = value;
   return result;
 }
@@ -966,7 +966,7 @@ export function toJson_KustomizationSpecPostBuild(obj: KustomizationSpecPostBuil
   if (obj === undefined) { return undefined; }
   const result: { [key: string]: any } = {};
   let value: any;
-  value = ((obj.substitute) === undefined) ? undefined : (definedValues(obj.substitute));
+  value = ((obj.substitute) === undefined) ? undefined : (definedEntries(obj.substitute, (v) => v));
   if (value !== undefined) result['substitute'] = value;
   value = obj.substituteFrom?.map(y => toJson_KustomizationSpecPostBuildSubstituteFrom(y));
   if (value !== undefined) result['substituteFrom'] = value;
@@ -1460,15 +1460,15 @@ export enum KustomizationSpecPostBuildSubstituteFromKind {
 }
 
 
-/** `o` without its undefined values (added by npm run import: one pass instead of a spread per entry). */
-function definedValues<V>(o: { [key: string]: V }): { [key: string]: V } {
-  const out: { [key: string]: V } = {};
+/** `o`'s defined values converted by `f` (added by npm run import: one pass instead of a spread per entry). */
+function definedEntries<V, R>(o: { [key: string]: V }, f: (v: V) => R): { [key: string]: R } {
+  const out: { [key: string]: R } = {};
   for (const k of Object.keys(o)) {
     const v = o[k];
     if (v === undefined) continue;
     // An object literal's computed key defines even __proto__ as a property: so does this.
-    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-    else out[k] = v;
+    if (k === '__proto__') Object.defineProperty(out, k, { value: f(v), enumerable: true, writable: true, configurable: true });
+    else out[k] = f(v);
   }
   return out;
 }

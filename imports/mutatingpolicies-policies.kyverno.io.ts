@@ -1311,7 +1311,7 @@ export function toJson_MutatingPolicySpecMatchConstraintsNamespaceSelector(obj: 
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_MutatingPolicySpecMatchConstraintsNamespaceSelectorMatchExpressions(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -1361,7 +1361,7 @@ export function toJson_MutatingPolicySpecMatchConstraintsObjectSelector(obj: Mut
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_MutatingPolicySpecMatchConstraintsObjectSelectorMatchExpressions(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -1809,7 +1809,7 @@ export function toJson_MutatingPolicySpecTargetMatchConstraintsNamespaceSelector
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_MutatingPolicySpecTargetMatchConstraintsNamespaceSelectorMatchExpressions(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -1859,7 +1859,7 @@ export function toJson_MutatingPolicySpecTargetMatchConstraintsObjectSelector(ob
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_MutatingPolicySpecTargetMatchConstraintsObjectSelectorMatchExpressions(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -3480,7 +3480,7 @@ export function toJson_MutatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelect
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_MutatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelectorMatchExpressions(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -3530,7 +3530,7 @@ export function toJson_MutatingPolicyV1Alpha1SpecMatchConstraintsObjectSelector(
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_MutatingPolicyV1Alpha1SpecMatchConstraintsObjectSelectorMatchExpressions(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -3978,7 +3978,7 @@ export function toJson_MutatingPolicyV1Alpha1SpecTargetMatchConstraintsNamespace
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_MutatingPolicyV1Alpha1SpecTargetMatchConstraintsNamespaceSelectorMatchExpressions(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -4028,7 +4028,7 @@ export function toJson_MutatingPolicyV1Alpha1SpecTargetMatchConstraintsObjectSel
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_MutatingPolicyV1Alpha1SpecTargetMatchConstraintsObjectSelectorMatchExpressions(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -5649,7 +5649,7 @@ export function toJson_MutatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelecto
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_MutatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelectorMatchExpressions(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -5699,7 +5699,7 @@ export function toJson_MutatingPolicyV1Beta1SpecMatchConstraintsObjectSelector(o
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_MutatingPolicyV1Beta1SpecMatchConstraintsObjectSelectorMatchExpressions(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -6147,7 +6147,7 @@ export function toJson_MutatingPolicyV1Beta1SpecTargetMatchConstraintsNamespaceS
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_MutatingPolicyV1Beta1SpecTargetMatchConstraintsNamespaceSelectorMatchExpressions(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -6197,7 +6197,7 @@ export function toJson_MutatingPolicyV1Beta1SpecTargetMatchConstraintsObjectSele
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_MutatingPolicyV1Beta1SpecTargetMatchConstraintsObjectSelectorMatchExpressions(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -6510,15 +6510,15 @@ export function toJson_MutatingPolicyV1Beta1SpecTargetMatchConstraintsObjectSele
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 
-/** `o` without its undefined values (added by npm run import: one pass instead of a spread per entry). */
-function definedValues<V>(o: { [key: string]: V }): { [key: string]: V } {
-  const out: { [key: string]: V } = {};
+/** `o`'s defined values converted by `f` (added by npm run import: one pass instead of a spread per entry). */
+function definedEntries<V, R>(o: { [key: string]: V }, f: (v: V) => R): { [key: string]: R } {
+  const out: { [key: string]: R } = {};
   for (const k of Object.keys(o)) {
     const v = o[k];
     if (v === undefined) continue;
     // An object literal's computed key defines even __proto__ as a property: so does this.
-    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-    else out[k] = v;
+    if (k === '__proto__') Object.defineProperty(out, k, { value: f(v), enumerable: true, writable: true, configurable: true });
+    else out[k] = f(v);
   }
   return out;
 }

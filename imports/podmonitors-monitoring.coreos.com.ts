@@ -577,7 +577,7 @@ export function toJson_PodMonitorSpecSelector(obj: PodMonitorSpecSelector | unde
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_PodMonitorSpecSelectorMatchExpressions(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -826,7 +826,7 @@ export function toJson_PodMonitorSpecPodMetricsEndpointsOauth2(obj: PodMonitorSp
   if (value !== undefined) result['clientId'] = value;
   value = toJson_PodMonitorSpecPodMetricsEndpointsOauth2ClientSecret(obj.clientSecret);
   if (value !== undefined) result['clientSecret'] = value;
-  value = ((obj.endpointParams) === undefined) ? undefined : (definedValues(obj.endpointParams));
+  value = ((obj.endpointParams) === undefined) ? undefined : (definedEntries(obj.endpointParams, (v) => v));
   if (value !== undefined) result['endpointParams'] = value;
   value = obj.noProxy;
   if (value !== undefined) result['noProxy'] = value;
@@ -2067,19 +2067,6 @@ function definedEntries<V, R>(o: { [key: string]: V }, f: (v: V) => R): { [key: 
     // An object literal's computed key defines even __proto__ as a property: so does this.
     if (k === '__proto__') Object.defineProperty(out, k, { value: f(v), enumerable: true, writable: true, configurable: true });
     else out[k] = f(v);
-  }
-  return out;
-}
-
-/** `o` without its undefined values (added by npm run import: one pass instead of a spread per entry). */
-function definedValues<V>(o: { [key: string]: V }): { [key: string]: V } {
-  const out: { [key: string]: V } = {};
-  for (const k of Object.keys(o)) {
-    const v = o[k];
-    if (v === undefined) continue;
-    // An object literal's computed key defines even __proto__ as a property: so does this.
-    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-    else out[k] = v;
   }
   return out;
 }

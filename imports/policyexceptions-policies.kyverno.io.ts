@@ -185,7 +185,7 @@ export function toJson_PolicyExceptionSpec(obj: PolicyExceptionSpec | undefined)
   if (value !== undefined) result['matchConditions'] = value;
   value = obj.policyRefs?.map(y => toJson_PolicyExceptionSpecPolicyRefs(y));
   if (value !== undefined) result['policyRefs'] = value;
-  value = ((obj.properties) === undefined) ? undefined : (definedValues(obj.properties));
+  value = ((obj.properties) === undefined) ? undefined : (definedEntries(obj.properties, (v) => v));
   if (value !== undefined) result['properties'] = value;
   value = obj.reportResult;
   if (value !== undefined) result['reportResult'] = value;
@@ -482,7 +482,7 @@ export function toJson_PolicyExceptionV1Alpha1Spec(obj: PolicyExceptionV1Alpha1S
   if (value !== undefined) result['matchConditions'] = value;
   value = obj.policyRefs?.map(y => toJson_PolicyExceptionV1Alpha1SpecPolicyRefs(y));
   if (value !== undefined) result['policyRefs'] = value;
-  value = ((obj.properties) === undefined) ? undefined : (definedValues(obj.properties));
+  value = ((obj.properties) === undefined) ? undefined : (definedEntries(obj.properties, (v) => v));
   if (value !== undefined) result['properties'] = value;
   value = obj.reportResult;
   if (value !== undefined) result['reportResult'] = value;
@@ -779,7 +779,7 @@ export function toJson_PolicyExceptionV1Beta1Spec(obj: PolicyExceptionV1Beta1Spe
   if (value !== undefined) result['matchConditions'] = value;
   value = obj.policyRefs?.map(y => toJson_PolicyExceptionV1Beta1SpecPolicyRefs(y));
   if (value !== undefined) result['policyRefs'] = value;
-  value = ((obj.properties) === undefined) ? undefined : (definedValues(obj.properties));
+  value = ((obj.properties) === undefined) ? undefined : (definedEntries(obj.properties, (v) => v));
   if (value !== undefined) result['properties'] = value;
   value = obj.reportResult;
   if (value !== undefined) result['reportResult'] = value;
@@ -894,15 +894,15 @@ export enum PolicyExceptionV1Beta1SpecReportResult {
 }
 
 
-/** `o` without its undefined values (added by npm run import: one pass instead of a spread per entry). */
-function definedValues<V>(o: { [key: string]: V }): { [key: string]: V } {
-  const out: { [key: string]: V } = {};
+/** `o`'s defined values converted by `f` (added by npm run import: one pass instead of a spread per entry). */
+function definedEntries<V, R>(o: { [key: string]: V }, f: (v: V) => R): { [key: string]: R } {
+  const out: { [key: string]: R } = {};
   for (const k of Object.keys(o)) {
     const v = o[k];
     if (v === undefined) continue;
     // An object literal's computed key defines even __proto__ as a property: so does this.
-    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-    else out[k] = v;
+    if (k === '__proto__') Object.defineProperty(out, k, { value: f(v), enumerable: true, writable: true, configurable: true });
+    else out[k] = f(v);
   }
   return out;
 }

@@ -371,7 +371,7 @@ export function toJson_ScaledObjectSpecTriggers(obj: ScaledObjectSpecTriggers | 
   let value: any;
   value = toJson_ScaledObjectSpecTriggersAuthenticationRef(obj.authenticationRef);
   if (value !== undefined) result['authenticationRef'] = value;
-  value = ((obj.metadata) === undefined) ? undefined : (definedValues(obj.metadata));
+  value = ((obj.metadata) === undefined) ? undefined : (definedEntries(obj.metadata, (v) => v));
   if (value !== undefined) result['metadata'] = value;
   value = obj.metricType;
   if (value !== undefined) result['metricType'] = value;
@@ -899,15 +899,15 @@ export class ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleU
 }
 
 
-/** `o` without its undefined values (added by npm run import: one pass instead of a spread per entry). */
-function definedValues<V>(o: { [key: string]: V }): { [key: string]: V } {
-  const out: { [key: string]: V } = {};
+/** `o`'s defined values converted by `f` (added by npm run import: one pass instead of a spread per entry). */
+function definedEntries<V, R>(o: { [key: string]: V }, f: (v: V) => R): { [key: string]: R } {
+  const out: { [key: string]: R } = {};
   for (const k of Object.keys(o)) {
     const v = o[k];
     if (v === undefined) continue;
     // An object literal's computed key defines even __proto__ as a property: so does this.
-    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-    else out[k] = v;
+    if (k === '__proto__') Object.defineProperty(out, k, { value: f(v), enumerable: true, writable: true, configurable: true });
+    else out[k] = f(v);
   }
   return out;
 }

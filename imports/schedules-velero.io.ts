@@ -439,7 +439,7 @@ export function toJson_ScheduleSpecTemplate(obj: ScheduleSpecTemplate | undefine
   if (value !== undefined) result['metadata'] = value;
   value = obj.orLabelSelectors?.map(y => toJson_ScheduleSpecTemplateOrLabelSelectors(y));
   if (value !== undefined) result['orLabelSelectors'] = value;
-  value = ((obj.orderedResources) === undefined) ? undefined : (definedValues(obj.orderedResources));
+  value = ((obj.orderedResources) === undefined) ? undefined : (definedEntries(obj.orderedResources, (v) => v));
   if (value !== undefined) result['orderedResources'] = value;
   value = toJson_ScheduleSpecTemplateResourcePolicy(obj.resourcePolicy);
   if (value !== undefined) result['resourcePolicy'] = value;
@@ -524,7 +524,7 @@ export function toJson_ScheduleSpecTemplateLabelSelector(obj: ScheduleSpecTempla
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_ScheduleSpecTemplateLabelSelectorMatchExpressions(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -548,7 +548,7 @@ export function toJson_ScheduleSpecTemplateMetadata(obj: ScheduleSpecTemplateMet
   if (obj === undefined) { return undefined; }
   const result: { [key: string]: any } = {};
   let value: any;
-  value = ((obj.labels) === undefined) ? undefined : (definedValues(obj.labels));
+  value = ((obj.labels) === undefined) ? undefined : (definedEntries(obj.labels, (v) => v));
   if (value !== undefined) result['labels'] = value;
   return result;
 }
@@ -589,7 +589,7 @@ export function toJson_ScheduleSpecTemplateOrLabelSelectors(obj: ScheduleSpecTem
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_ScheduleSpecTemplateOrLabelSelectorsMatchExpressions(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -902,7 +902,7 @@ export function toJson_ScheduleSpecTemplateHooksResourcesLabelSelector(obj: Sche
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_ScheduleSpecTemplateHooksResourcesLabelSelectorMatchExpressions(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -1154,15 +1154,15 @@ export enum ScheduleSpecTemplateHooksResourcesPreExecOnError {
 }
 
 
-/** `o` without its undefined values (added by npm run import: one pass instead of a spread per entry). */
-function definedValues<V>(o: { [key: string]: V }): { [key: string]: V } {
-  const out: { [key: string]: V } = {};
+/** `o`'s defined values converted by `f` (added by npm run import: one pass instead of a spread per entry). */
+function definedEntries<V, R>(o: { [key: string]: V }, f: (v: V) => R): { [key: string]: R } {
+  const out: { [key: string]: R } = {};
   for (const k of Object.keys(o)) {
     const v = o[k];
     if (v === undefined) continue;
     // An object literal's computed key defines even __proto__ as a property: so does this.
-    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-    else out[k] = v;
+    if (k === '__proto__') Object.defineProperty(out, k, { value: f(v), enumerable: true, writable: true, configurable: true });
+    else out[k] = f(v);
   }
   return out;
 }

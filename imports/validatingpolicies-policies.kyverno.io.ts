@@ -1114,7 +1114,7 @@ export function toJson_ValidatingPolicySpecMatchConstraintsNamespaceSelector(obj
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_ValidatingPolicySpecMatchConstraintsNamespaceSelectorMatchExpressions(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -1164,7 +1164,7 @@ export function toJson_ValidatingPolicySpecMatchConstraintsObjectSelector(obj: V
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_ValidatingPolicySpecMatchConstraintsObjectSelectorMatchExpressions(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -2486,7 +2486,7 @@ export function toJson_ValidatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSele
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_ValidatingPolicyV1Alpha1SpecMatchConstraintsNamespaceSelectorMatchExpressions(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -2536,7 +2536,7 @@ export function toJson_ValidatingPolicyV1Alpha1SpecMatchConstraintsObjectSelecto
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_ValidatingPolicyV1Alpha1SpecMatchConstraintsObjectSelectorMatchExpressions(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -3858,7 +3858,7 @@ export function toJson_ValidatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelec
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_ValidatingPolicyV1Beta1SpecMatchConstraintsNamespaceSelectorMatchExpressions(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -3908,7 +3908,7 @@ export function toJson_ValidatingPolicyV1Beta1SpecMatchConstraintsObjectSelector
   let value: any;
   value = obj.matchExpressions?.map(y => toJson_ValidatingPolicyV1Beta1SpecMatchConstraintsObjectSelectorMatchExpressions(y));
   if (value !== undefined) result['matchExpressions'] = value;
-  value = ((obj.matchLabels) === undefined) ? undefined : (definedValues(obj.matchLabels));
+  value = ((obj.matchLabels) === undefined) ? undefined : (definedEntries(obj.matchLabels, (v) => v));
   if (value !== undefined) result['matchLabels'] = value;
   return result;
 }
@@ -4119,15 +4119,15 @@ export function toJson_ValidatingPolicyV1Beta1SpecMatchConstraintsObjectSelector
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 
-/** `o` without its undefined values (added by npm run import: one pass instead of a spread per entry). */
-function definedValues<V>(o: { [key: string]: V }): { [key: string]: V } {
-  const out: { [key: string]: V } = {};
+/** `o`'s defined values converted by `f` (added by npm run import: one pass instead of a spread per entry). */
+function definedEntries<V, R>(o: { [key: string]: V }, f: (v: V) => R): { [key: string]: R } {
+  const out: { [key: string]: R } = {};
   for (const k of Object.keys(o)) {
     const v = o[k];
     if (v === undefined) continue;
     // An object literal's computed key defines even __proto__ as a property: so does this.
-    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-    else out[k] = v;
+    if (k === '__proto__') Object.defineProperty(out, k, { value: f(v), enumerable: true, writable: true, configurable: true });
+    else out[k] = f(v);
   }
   return out;
 }

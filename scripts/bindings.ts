@@ -4,7 +4,7 @@
  * an object literal of every field of the schema, then `Object.entries(result).reduce((r, i) => (i[1] ===
  * undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})`: the growing result copied for every entry, quadratic in
  * the number of fields (a tenth of rendering a big fleet). Here a converter's fields are assigned one by
- * one, each only when defined, and the filters of maps of values become one loop (helpers added at the end
+ * one, each only when defined, and the filters of maps of values become one loop (a helper added at the end
  * of the file): the same keys, in the same order, with the same values.
  */
 
@@ -24,22 +24,8 @@ function directBody(fields: string): string {
 /** The filter as cdk8s import writes it: the object filtered, and what each defined value becomes (of `i[1]`). */
 const SPREAD_FILTER = /Object\.entries\(([\w.]+)\)\.reduce\(\(r, i\) => \(i\[1\] === undefined\) \? r : \(\{ \.\.\.r, \[i\[0\]\]: (.*?) \}\), \{\}\)/g;
 
-const HELPERS = {
-  definedValues: `
-/** \`o\` without its undefined values (added by npm run import: one pass instead of a spread per entry). */
-function definedValues<V>(o: { [key: string]: V }): { [key: string]: V } {
-  const out: { [key: string]: V } = {};
-  for (const k of Object.keys(o)) {
-    const v = o[k];
-    if (v === undefined) continue;
-    // An object literal's computed key defines even __proto__ as a property: so does this.
-    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-    else out[k] = v;
-  }
-  return out;
-}
-`,
-  definedEntries: `
+/** The one helper the filters of maps of values call, added at the end of a file that uses it. */
+const HELPER = `
 /** \`o\`'s defined values converted by \`f\` (added by npm run import: one pass instead of a spread per entry). */
 function definedEntries<V, R>(o: { [key: string]: V }, f: (v: V) => R): { [key: string]: R } {
   const out: { [key: string]: R } = {};
@@ -52,21 +38,16 @@ function definedEntries<V, R>(o: { [key: string]: V }, f: (v: V) => R): { [key: 
   }
   return out;
 }
-`,
-};
+`;
 
 /** The binding with its undefined-value filters written as one pass each (unchanged when it has none). */
 export function linearFilters(source: string): string {
-  const used = new Set<keyof typeof HELPERS>();
+  let used = false;
   const out = source.replace(CONVERTER_BODY, (_whole: string, fields: string) => directBody(fields)).replace(SPREAD_FILTER, (whole: string, object: string, value: string) => {
     // Anything but the value of the entry in the conversion: left as cdk8s wrote it.
     if (/\bi\[0\]|reduce\(/.test(value)) return whole;
-    if (value === 'i[1]') {
-      used.add('definedValues');
-      return `definedValues(${object})`;
-    }
-    used.add('definedEntries');
+    used = true;
     return `definedEntries(${object}, (v) => ${value.replace(/\bi\[1\]/g, 'v')})`;
   });
-  return out + [...used].sort().map((name) => HELPERS[name]).join('');
+  return used ? out + HELPER : out;
 }
