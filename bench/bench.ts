@@ -278,27 +278,20 @@ function clearOutput(root: string): void {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// The state of the machine, which moves the figures more than small changes of the code
-
-/** What the probes measured at one point of the run. */
-interface MachineState {
-  /** Creating 4,800 files of 1.5 KB in 100 new folders, in ms. */
-  readonly diskMs: number;
-  /** A fixed JavaScript workload (objects built and serialized), in ms: the median of three. */
-  readonly cpuMs: number;
-}
+// The disk, which moves the full synths' figures more than small changes of the code
 
 const PROBE_FOLDERS = 100;
 const PROBE_FILES = 48;
 
 /**
- * Creating a 100-cluster fleet's worth of files: most of a full synth's system time is file creation, and
- * its cost varies several times over. On ext4 without a journal, for a minute or more after a large
- * deletion, the kernel skips each recently freed inode one by one before it picks one for a new file
- * (recently_deleted() in ext4's inode allocator). The files stay in the scratch copy until the end:
- * deleting them here would slow the runs that follow.
+ * Creating a 100-cluster fleet's worth of files (4,800 of 1.5 KB in 100 new folders), in ms: most of a full
+ * synth's system time is file creation, and its cost varies several times over. On ext4 without a journal,
+ * for a minute or more after a large deletion, the kernel skips each recently freed inode one by one before
+ * it picks one for a new file (recently_deleted() in ext4's inode allocator). The files stay in the scratch
+ * copy until the end: deleting them here would slow the runs that follow.
  */
-function diskProbe(scratch: string): number {
+function diskProbe(scratch: string, when: string): number {
+  progress(`disk probe: ${when}`);
   const root = fs.mkdtempSync(path.join(scratch, '.bench-disk-probe-'));
   const data = 'x'.repeat(1500);
   const started = process.hrtime.bigint();
@@ -308,23 +301,6 @@ function diskProbe(scratch: string): number {
     for (let i = 0; i < PROBE_FILES; i++) fs.writeFileSync(path.join(dir, `${i}.yaml`), data);
   }
   return Number(process.hrtime.bigint() - started) / 1e6;
-}
-
-/** The same JavaScript work each time: what the CPU's speed of the moment makes of it (shared cores vary). */
-function cpuProbe(): number {
-  const once = (): number => {
-    const started = process.hrtime.bigint();
-    let length = 0;
-    for (let i = 0; i < 300_000; i++) length += JSON.stringify({ a: i, b: String(i), c: [i, i + 1, { d: `x${i}` }] }).length;
-    if (length === 0) throw new Error('unreachable'); // the result is used, so the loop is not optimized away
-    return Number(process.hrtime.bigint() - started) / 1e6;
-  };
-  return [once(), once(), once()].sort((a, b) => a - b)[1];
-}
-
-function machineState(scratch: string, when: string): MachineState {
-  progress(`probes: ${when}`);
-  return { diskMs: diskProbe(scratch), cpuMs: cpuProbe() };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -500,8 +476,8 @@ interface Report {
   readonly npmTest?: Stats;
   /** Threads the big fleet renders on (SYNTH_THREADS or the default). */
   readonly bigThreads?: number;
-  /** The probes at the start of the run and before the big fleet. */
-  readonly state: { readonly start: MachineState; readonly beforeBig?: MachineState };
+  /** The disk probe at the start of the run and before the big fleet, in ms. */
+  readonly diskMs: { readonly start: number; readonly beforeBig?: number };
 }
 
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -562,12 +538,12 @@ function targets(r: Report): Array<[string, string, boolean | undefined]> {
   return rows;
 }
 
-/** What the probes found, for a reader comparing this run with another. */
-function stateLine(r: Report): string {
+/** What the disk probe found, for a reader comparing this run with another (the stock rows show the CPU's speed). */
+function diskLine(r: Report): string {
   const files = PROBE_FOLDERS * PROBE_FILES;
-  const one = (st: MachineState) => `creating ${files.toLocaleString('en')} files took ${Math.round(st.diskMs)} ms (${Math.round((st.diskMs * 1000) / files)} µs a file), a fixed JavaScript workload ${Math.round(st.cpuMs)} ms`;
-  const big = r.state.beforeBig && r.big ? `; before the ${r.big.clusters.toLocaleString('en')}-cluster fleet: ${one(r.state.beforeBig)}` : '';
-  return `Machine state (bench/bench.ts, machineState): at the start, ${one(r.state.start)}${big}.`;
+  const one = (ms: number) => `${Math.round(ms)} ms (${Math.round((ms * 1000) / files)} µs a file)`;
+  const big = r.diskMs.beforeBig !== undefined && r.big ? `, ${one(r.diskMs.beforeBig)} before the ${r.big.clusters.toLocaleString('en')}-cluster fleet` : '';
+  return `Creating ${files.toLocaleString('en')} files in ${PROBE_FOLDERS} new folders (bench/bench.ts, diskProbe) took ${one(r.diskMs.start)} at the start${big}; the stock rows show the CPU's speed of the moment.`;
 }
 
 function markdown(r: Report): string {
@@ -579,7 +555,7 @@ function markdown(r: Report): string {
     '',
     ...(r.label ? [`**${r.label}**`, ''] : []),
     `${r.date}, commit ${r.commit}; Node ${m.node}, ${m.cores} × ${m.cpu}, ${m.memoryGb} GB; load average ${m.loadAverage[0]} at the start, ${m.loadAverage[1]} at the end.`,
-    stateLine(r),
+    diskLine(r),
     `Each command runs as a child process. Wall: median (min–max, runs). CPU: median user + system time, which other load on the machine disturbs less than wall time. Peak RSS and CPU: ${r.usage}. Generated by \`npm run bench\`.`,
     '',
     `## Reference fleet (apps/: ${ref.objects} objects)`,
@@ -708,10 +684,10 @@ function main(): void {
   const loadStart = os.loadavg()[0];
   try {
     const bench = new Bench(opts, scratch);
-    const start = machineState(scratch, 'start');
+    const diskStart = diskProbe(scratch, 'start');
     const reference = bench.reference();
     const sizes = opts.sizes.map((n) => bench.size(n));
-    const beforeBig = opts.big ? machineState(scratch, `before ${opts.big} clusters`) : undefined;
+    const diskBeforeBig = opts.big ? diskProbe(scratch, `before ${opts.big} clusters`) : undefined;
     // The big fleet: fewer runs, and no stock path (minutes per run at that size).
     const big = opts.big ? bench.size(opts.big, opts.bigRuns, 0) : undefined;
     const npmTest = opts.test ? bench.npmTest() : undefined;
@@ -733,7 +709,7 @@ function main(): void {
       sizes,
       ...(big ? { big, bigThreads: threadsFor(big.clusters) } : {}),
       ...(npmTest ? { npmTest } : {}),
-      state: { start, ...(beforeBig ? { beforeBig } : {}) },
+      diskMs: { start: diskStart, ...(diskBeforeBig !== undefined ? { beforeBig: diskBeforeBig } : {}) },
     };
     const md = markdown(report);
     fs.mkdirSync(opts.out, { recursive: true });
