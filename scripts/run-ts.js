@@ -152,7 +152,7 @@ async function bundle(entry, manifestFile, previous) {
     esbuild.build({
       ...buildOptions(entry, path.join(CACHE_DIR, name)),
       // Without a previous build (a fresh clone) every file goes through the plugin: one build instead of two.
-      plugins: [external(), ownDirname(previous ? users : undefined, hashed, hashes, dirnameSeen)],
+      plugins: [external(), ownDirname(previous ? users : undefined, hashed, hashes, dirnameSeen, (file) => young(path.relative(ROOT, file)))],
     });
   let dirnameUsers = previous?.dirnameUsers ?? [];
   let hashed = Object.keys(previous?.inputs ?? {}).filter(young);
@@ -244,7 +244,7 @@ async function writeSourceMap(file, entry) {
       sourcemap: 'linked',
       sourcesContent: false,
       // The files that use __dirname, as the bundle's build found them (without its manifest: every file, as a first build).
-      plugins: [external(), ownDirname(manifest?.bundle === path.basename(file) ? manifest.dirnameUsers : undefined, [], new Map(), new Map())],
+      plugins: [external(), ownDirname(manifest?.bundle === path.basename(file) ? manifest.dirnameUsers : undefined, [], new Map(), new Map(), () => true)],
     });
     const code = fs.readFileSync(tmp, 'utf8').replace(/\/\/# sourceMappingURL=\S+\n$/, '');
     if (code === fs.readFileSync(file, 'utf8')) writeAtomically(`${file}.map`, fs.readFileSync(`${tmp}.map`));
@@ -342,9 +342,10 @@ const external = () => ({
  * @param {string[]} hashed paths relative to ROOT
  * @param {Map<string, string>} hashes receives the content hash of each file of `hashed`, by absolute path
  * @param {Map<string, boolean>} dirnameSeen receives whether each code file it loads uses __dirname, by absolute path
+ * @param {(file: string) => boolean} young whether a file (absolute path) was modified moments before the build
  * @returns {import('esbuild').Plugin}
  */
-const ownDirname = (users, hashed, hashes, dirnameSeen) => ({
+const ownDirname = (users, hashed, hashes, dirnameSeen, young) => ({
   name: 'own-dirname',
   setup(build) {
     const files = [...new Set([...(users ?? []), ...hashed])];
@@ -355,9 +356,13 @@ const ownDirname = (users, hashed, hashes, dirnameSeen) => ({
       if (!loader) return undefined; // esbuild reads it; a young one stays untrusted
       // Bytes, not a string: esbuild takes them as they are (a string is encoded again for it).
       const bytes = fs.readFileSync(args.path);
-      hashes.set(args.path, sha1(bytes));
       const usesIt = CODE.test(args.path) && (bytes.includes('__dirname') || bytes.includes('__filename')) && usesDirname(bytes.toString('utf8'));
       if (CODE.test(args.path)) dirnameSeen.set(args.path, usesIt);
+      // A file of the first build that needs nothing of JS: esbuild reads it again itself, which costs less
+      // than the copy through its pipe (the dependencies are most of the bytes). A young one is handed over,
+      // so its hash is of what esbuild got.
+      if (!users && !usesIt && !young(args.path)) return undefined;
+      hashes.set(args.path, sha1(bytes));
       if (!usesIt) return { contents: bytes, loader };
       const source = bytes.toString('utf8');
       const decl = `var __dirname = ${JSON.stringify(path.dirname(args.path))}, __filename = ${JSON.stringify(args.path)};`;

@@ -112,6 +112,22 @@ describe('scripts/run-ts.js', () => {
     expect(cachedBundle(cache)).not.toBe(first);
   });
 
+  it('on a first build, hands esbuild only the files it must: a young one (hashed) and a __dirname user; it reads the others itself', () => {
+    const dir = program({ 'main.ts': "import { n } from './n';\nimport { where } from './where';\nconsole.log(n, where === __dirname);\n", 'n.ts': 'export const n = 1;\n', 'where.ts': 'export const where = __dirname;\n' });
+    write(dir, 'main.ts', "import { n } from './n';\nimport { where } from './where';\nconsole.log(n + 1, where === __dirname);\n", 0);
+    const cache = tempDir();
+    expect(run(dir, cache).stdout).toBe('2 true\n');
+    const [manifest] = fs.readdirSync(cache).filter((f) => f.endsWith('.json'));
+    const { inputs } = JSON.parse(fs.readFileSync(path.join(cache, manifest), 'utf8')) as { inputs: Record<string, unknown[]> };
+    const hashedOf = (suffix: string) => Object.entries(inputs).find(([rel]) => rel.endsWith(suffix))?.[1].length === 3;
+    // Young: its hash is of what esbuild got. Settled and plain: read by esbuild, trusted by size and time.
+    expect([hashedOf('/main.ts'), hashedOf('/n.ts'), hashedOf('/where.ts')]).toEqual([true, false, true]);
+    // And the bundle is reused as it is.
+    const first = cachedBundle(cache);
+    expect(run(dir, cache).stdout).toBe('2 true\n');
+    expect(cachedBundle(cache)).toBe(first);
+  });
+
   it('keeps V8\'s code cache of the bundle next to it and uses it on the next run', () => {
     const dir = program({ 'main.ts': 'console.log([1, 2].map((x) => x * 2).join());\n' });
     const cache = tempDir();
