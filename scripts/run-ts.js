@@ -148,25 +148,33 @@ async function bundle(entry, manifestFile, previous) {
   const hashes = new Map();
   /** @type {Map<string, boolean>} whether each code file the plugin loaded uses __dirname, by absolute path */
   const dirnameSeen = new Map();
-  const build = (/** @type {string[]} */ users, /** @type {string[]} */ hashed) =>
-    esbuild.build({
+  /** @type {Set<string>} every file a first build loaded, by absolute path */
+  const loaded = new Set();
+  /** The build's inputs, relative to ROOT with forward slashes (as esbuild's metafile names them). */
+  const build = async (/** @type {string[]} */ users, /** @type {string[]} */ hashed) => {
+    const result = await esbuild.build({
       ...buildOptions(entry, path.join(CACHE_DIR, name)),
+      // A first build lists its inputs itself, since every file goes through its plugin: the metafile is a
+      // tenth of a build.
+      metafile: !!previous,
       // Without a previous build (a fresh clone) every file goes through the plugin: one build instead of two.
-      plugins: [external(), ownDirname(previous ? users : undefined, hashed, hashes, dirnameSeen, (file) => young(path.relative(ROOT, file)))],
+      plugins: [external(), ownDirname(previous ? users : undefined, hashed, hashes, dirnameSeen, (file) => young(path.relative(ROOT, file)), loaded)],
     });
+    return result.metafile ? Object.keys(result.metafile.inputs) : [...loaded].map((file) => path.relative(ROOT, file).split(path.sep).join('/'));
+  };
   let dirnameUsers = previous?.dirnameUsers ?? [];
   let hashed = Object.keys(previous?.inputs ?? {}).filter(young);
   /** @type {Manifest} */
   let manifest;
   try {
-    manifest = recordInputs(name, Object.keys((await build(dirnameUsers, hashed)).metafile.inputs), hashes, dirnameSeen, started);
+    manifest = recordInputs(name, await build(dirnameUsers, hashed), hashes, dirnameSeen, started);
     // The first build, or an edit, brought in a file that uses __dirname, or a young file esbuild read on
     // its own (no hash of what it read): build again, giving the first its own, hashing the second.
     const unhashed = Object.entries(manifest.inputs).filter(([rel, input]) => input.length === 2 && young(rel)).map(([rel]) => rel);
     if (previous && (manifest.dirnameUsers.some((f) => !dirnameUsers.includes(f)) || unhashed.length)) {
       dirnameUsers = manifest.dirnameUsers;
       hashed = [...hashed, ...unhashed];
-      manifest = recordInputs(name, Object.keys((await build(dirnameUsers, hashed)).metafile.inputs), hashes, dirnameSeen, started);
+      manifest = recordInputs(name, await build(dirnameUsers, hashed), hashes, dirnameSeen, started);
     }
   } finally {
     esbuild.stop();
@@ -312,8 +320,6 @@ function isAlive(pid) {
 
 /** @type {Record<string, import('esbuild').Loader>} */
 const LOADERS = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx', '.json': 'json' };
-/** The files the plugin loads when it loads every file. */
-const LOADABLE = /\.([cm]?[jt]sx?|json)$/;
 
 const CODE = /\.[cm]?[jt]sx?$/;
 const usesDirname = (/** @type {string} */ source) => /\b__(dirname|filename)\b/.test(source);
@@ -343,15 +349,17 @@ const external = () => ({
  * @param {Map<string, string>} hashes receives the content hash of each file of `hashed`, by absolute path
  * @param {Map<string, boolean>} dirnameSeen receives whether each code file it loads uses __dirname, by absolute path
  * @param {(file: string) => boolean} young whether a file (absolute path) was modified moments before the build
+ * @param {Set<string>} [loaded] receives every file it is asked about when it loads every file, by absolute path
  * @returns {import('esbuild').Plugin}
  */
-const ownDirname = (users, hashed, hashes, dirnameSeen, young) => ({
+const ownDirname = (users, hashed, hashes, dirnameSeen, young, loaded) => ({
   name: 'own-dirname',
   setup(build) {
     const files = [...new Set([...(users ?? []), ...hashed])];
     if (users && !files.length) return;
-    const filter = users ? new RegExp(`^(?:${files.map((rel) => escapeRegExp(path.join(ROOT, rel))).join('|')})$`) : LOADABLE;
-    build.onLoad({ filter }, (args) => {
+    const filter = users ? new RegExp(`^(?:${files.map((rel) => escapeRegExp(path.join(ROOT, rel))).join('|')})$`) : /.*/;
+    build.onLoad({ filter, namespace: 'file' }, (args) => {
+      if (!users) loaded?.add(args.path);
       const loader = LOADERS[path.extname(args.path)];
       if (!loader) return undefined; // esbuild reads it; a young one stays untrusted
       // Bytes, not a string: esbuild takes them as they are (a string is encoded again for it).

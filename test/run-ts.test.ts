@@ -128,6 +128,18 @@ describe('scripts/run-ts.js', () => {
     expect(cachedBundle(cache)).toBe(first);
   });
 
+  it('lists every input of a first build without a metafile, whatever loads it: an edit of an imported text file rebuilds', () => {
+    const dir = program({ 'main.ts': "// @ts-expect-error: a text import\nimport note from './note.txt';\nconsole.log(note.trim());\n", 'note.txt': 'one\n' });
+    const cache = tempDir();
+    expect(run(dir, cache).stdout).toBe('one\n');
+    const first = cachedBundle(cache);
+    expect(run(dir, cache).stdout).toBe('one\n');
+    expect(cachedBundle(cache)).toBe(first);
+    write(dir, 'note.txt', 'two\n', -30_000);
+    expect(run(dir, cache).stdout).toBe('two\n');
+    expect(cachedBundle(cache)).not.toBe(first);
+  });
+
   it('keeps V8\'s code cache of the bundle next to it and uses it on the next run', () => {
     const dir = program({ 'main.ts': 'console.log([1, 2].map((x) => x * 2).join());\n' });
     const cache = tempDir();
