@@ -1,6 +1,9 @@
 import { decodePointer } from '../lib/synth/validation/access';
 import * as fc from 'fast-check';
+import { App } from 'cdk8s';
+import { Construct } from 'constructs';
 import { z } from 'zod';
+import { validateProps } from '../lib/props';
 import { cronError, isDnsLabel, isDuration, isExactVersion, isLabelKey, isQuantity, isTimeZone, jsonCopy, jsonObject, quantityBytes } from '../lib/validators';
 
 describe('cron', () => {
@@ -115,3 +118,40 @@ describe('jsonCopy', () => {
   });
 });
 
+
+describe('validateProps', () => {
+  /** How many functions `run` compiles from source text (`new Function`), as zod's fast path does. */
+  function functionsCompiledBy(run: () => void): number {
+    const original = globalThis.Function;
+    let compiled = 0;
+    globalThis.Function = new Proxy(original, {
+      construct: (target, args) => {
+        compiled++;
+        return Reflect.construct(target, args);
+      },
+    });
+    try {
+      run();
+    } finally {
+      globalThis.Function = original;
+    }
+    return compiled;
+  }
+
+  const schema = () => z.strictObject({ name: z.string(), replicas: z.number().int().optional(), labels: z.record(z.string(), z.string()).optional() });
+  const props = { name: 'web', replicas: 2, labels: { tier: 'front' } };
+
+  it('parses without compiling a parser per schema (code V8 would compile again on every run)', () => {
+    const scope = new Construct(new App(), 'scope');
+    expect(functionsCompiledBy(() => expect(validateProps(scope, schema(), props)).toEqual(props))).toBe(0);
+    // What the probe sees of zod's own fast path, which validateProps leaves out.
+    expect(functionsCompiledBy(() => schema().parse(props))).toBeGreaterThan(0);
+  });
+
+  it('still reports every problem of the props, one line each', () => {
+    const scope = new Construct(new App(), 'scope');
+    expect(() => validateProps(scope, schema(), { name: 'web', replicas: 1.5, extra: true })).toThrow(
+      ['(no cluster)/Construct[scope]: replicas: Invalid input: expected int, received number', '(no cluster)/Construct[scope]: extra: unknown property; remove it or check its spelling'].join('\n'),
+    );
+  });
+});
