@@ -7,7 +7,6 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { buildFleet } from '../apps/fleet';
 import { OUTPUT_DIRS } from '../lib/synth/files';
 import { synthToDisk } from '../lib/synth/pipeline';
@@ -21,11 +20,13 @@ const root = path.resolve(__dirname, '..');
 const result = describeFleetChecks('the fleet of apps/fleet.ts', buildFleet);
 const perCluster = (clusters: readonly string[], count: (c: string) => number) => Object.fromEntries(clusters.map((c) => [c, count(c)]));
 
-/** Runs `npm run synth -- --check` (apps/main.ts) in `cwd`. */
+/** The launcher the npm scripts run (package.json): what `npm run check` and `npm run diff` run, bundle cache included. */
+const LAUNCHER = path.join(root, 'scripts/run-ts.js');
+
+/** Runs `npm run check` (apps/main.ts --check) in `cwd`. */
 function checkCommand(cwd: string): { status: number; stdout: string; stderr: string } {
-  const tsx = pathToFileURL(require.resolve('tsx')).href;
   try {
-    const stdout = execFileSync('node', ['--import', tsx, path.join(root, 'apps/main.ts'), '--check'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdout = execFileSync(process.execPath, [LAUNCHER, path.join(root, 'apps/main.ts'), '--check'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     return { status: 0, stdout, stderr: '' };
   } catch (err) {
     const e = err as { status: number; stdout: string; stderr: string };
@@ -68,8 +69,7 @@ describe('the fleet of apps/fleet.ts, as committed', () => {
     fs.appendFileSync(path.join(repo, layer, 'kustomization.yaml'), '  - namespace_retired.yaml\n');
     git(repo, 'add', '-A');
     git(repo, 'commit', '--quiet', '-m', 'retired');
-    const tsx = pathToFileURL(require.resolve('tsx')).href;
-    const stdout = execFileSync('node', ['--import', tsx, path.join(root, 'scripts/diff.ts'), '--base', 'HEAD', '--no-color'], { cwd: repo, encoding: 'utf8' });
+    const stdout = execFileSync(process.execPath, [LAUNCHER, path.join(root, 'scripts/diff.ts'), '--base', 'HEAD', '--no-color'], { cwd: repo, encoding: 'utf8' });
     expect(stdout).toContain(`1 cluster changed: 0 added, 1 removed, 0 changed, `);
     expect(stdout).toMatch(new RegExp(`\\n  HIGH  Namespace deleted +${layer.slice('dist/'.length)}/Namespace/retired: with prune: true Flux deletes the Namespace`));
   });
