@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { exampleFleet } from './fixtures/example-fleet';
+import { reusableTerraformJson } from '../lib/bootstrap/reuse';
 import { escapeTemplate, removeAppOutdir } from '../lib/bootstrap/stack';
 import { synthesize, synthToDisk } from '../lib/synth/pipeline';
 import { CHARTS } from '../lib/versions';
@@ -250,5 +251,19 @@ describe('reusing the committed bootstrap Terraform JSON (lib/bootstrap/reuse.ts
     fs.writeFileSync(file, consistentEdit(full, (t) => t).replace(/inputs sha256:[0-9a-f]{64}/, `inputs sha256:${'0'.repeat(64)}`));
     synthToDisk(exampleFleet, root);
     expect(fs.readFileSync(file, 'utf8')).toBe(full);
+  });
+
+  it('synthesizes a stack once per process for the same inputs, again for other inputs', () => {
+    let synthesized = 0;
+    const synth = () => {
+      synthesized++;
+      return '{\n  "resource": {}\n}\n';
+    };
+    const file = 'dist/memo/bootstrap/main.tf.json';
+    const first = reusableTerraformJson(file, { spec: { cluster: 'memo' } }, synth);
+    expect(reusableTerraformJson(file, { spec: { cluster: 'memo' } }, synth)).toBe(first);
+    expect(synthesized).toBe(1);
+    expect(reusableTerraformJson(file, { spec: { cluster: 'memo-2' } }, synth)).not.toBe(first);
+    expect(synthesized).toBe(2);
   });
 });

@@ -9,7 +9,7 @@
  * the project files it imports, so an edit of the stack's code is a miss too; the second hash makes a
  * hand-edited file a miss. On a miss the stack is synthesized as before and the comment added: the bytes
  * are the same as a full synth's (test/bootstrap.test.ts). `npm run check`, `npm run diff` and the tests
- * always synthesize in full.
+ * never reuse a file; they synthesize each stack once per process (the same inputs give the same bytes).
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -30,8 +30,20 @@ export function reusableTerraformJson(rel: string, inputs: unknown, synth: () =>
   const previous = previousOutput(rel);
   const m = previous ? COMMENT.exec(previous) : null;
   if (previous && m && m[1] === inputsHash && m[2] === sha256(`{\n${previous.slice(m[0].length)}`)) return previous;
-  return withComment(synth(), inputsHash);
+  let json = synthesized.get(inputsHash);
+  if (json === undefined) {
+    json = withComment(synth(), inputsHash);
+    synthesized.set(inputsHash, json);
+  }
+  return json;
 }
+
+/**
+ * The stacks this process synthesized, by inputs hash: the same inputs give the same bytes, so a stack is
+ * synthesized once per process (`npm run diff` renders the base and the head fleet; tests render the
+ * same cluster many times).
+ */
+const synthesized = new Map<string, string>();
 
 /** The comment as the first property of the (two-space indented) JSON object CDKTF writes. */
 function withComment(json: string, inputsHash: string): string {
