@@ -197,6 +197,21 @@ describe('bootstrap stack synthesis', () => {
     }
   });
 
+  it('takes none while CDKTF loads either (its modules create tokens)', () => {
+    jest.isolateModules(() => {
+      /* eslint-disable @typescript-eslint/no-require-imports */
+      const traces = require('cdktf/lib/tokens/private/stack-trace') as { captureStackTrace: () => string[] };
+      const spy = jest.fn(traces.captureStackTrace);
+      traces.captureStackTrace = spy;
+      const { synthBootstrapStack } = require('../lib/bootstrap/stack') as typeof import('../lib/bootstrap/stack');
+      /* eslint-enable @typescript-eslint/no-require-imports */
+      const fluxInstance = () => ({ apiVersion: 'fluxcd.controlplane.io/v1', kind: 'FluxInstance', metadata: { name: 'flux', namespace: 'flux-system' } });
+      expect(synthBootstrapStack({ cluster: 'fresh', cni: 'cilium', fluxInstance })).toContain('"helm_release"');
+      expect(spy).not.toHaveBeenCalled();
+      expect(traces.captureStackTrace).toBe(spy);
+    });
+  });
+
   it('escapes what Terraform would read as a template in the values', () => {
     expect(escapeTemplate('url: https://${host}/%{ if x }')).toBe('url: https://$${host}/%%{ if x }');
     const files = synthCluster(undefined, { git: { url: 'https://git.example.com/${team}/fleet.git' } }).files;
