@@ -268,7 +268,7 @@ describe('reusing the committed bootstrap Terraform JSON (lib/bootstrap/reuse.ts
     expect(fs.readFileSync(file, 'utf8')).toBe(full);
   });
 
-  it('synthesizes a stack once per process for the same inputs, again for other inputs', () => {
+  it('synthesizes a stack once per process for the same file and inputs, again for others', () => {
     let synthesized = 0;
     const synth = () => {
       synthesized++;
@@ -280,5 +280,8 @@ describe('reusing the committed bootstrap Terraform JSON (lib/bootstrap/reuse.ts
     expect(synthesized).toBe(1);
     expect(reusableTerraformJson(file, { spec: { cluster: 'memo-2' } }, synth)).not.toBe(first);
     expect(synthesized).toBe(2);
+    // Another file with the same inputs is another stack.
+    reusableTerraformJson('dist/memo/bootstrap/other.tf.json', { spec: { cluster: 'memo' } }, synth);
+    expect(synthesized).toBe(3);
   });
 });

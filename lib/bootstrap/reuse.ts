@@ -30,18 +30,20 @@ export function reusableTerraformJson(rel: string, inputs: unknown, synth: () =>
   const previous = previousOutput(rel);
   const m = previous ? COMMENT.exec(previous) : null;
   if (previous && m && m[1] === inputsHash && m[2] === sha256(`{\n${previous.slice(m[0].length)}`)) return previous;
-  let json = synthesized.get(inputsHash);
+  // By file too: this wrapper knows nothing of what it is given to synthesize.
+  const key = `${rel}\0${inputsHash}`;
+  let json = synthesized.get(key);
   if (json === undefined) {
     json = withComment(synth(), inputsHash);
-    synthesized.set(inputsHash, json);
+    synthesized.set(key, json);
   }
   return json;
 }
 
 /**
- * The stacks this process synthesized, by inputs hash: the same inputs give the same bytes, so a stack is
- * synthesized once per process (`npm run diff` renders the base and the head fleet; tests render the
- * same cluster many times).
+ * The stacks this process synthesized, by file and inputs hash: the same inputs give the same bytes, so a
+ * stack is synthesized once per process (`npm run diff` renders the base and the head fleet; tests render
+ * the same cluster many times).
  */
 const synthesized = new Map<string, string>();
 
