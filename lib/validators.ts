@@ -283,12 +283,15 @@ export function jsonCopy(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(value)) {
     const v = (value as Record<string, unknown>)[k];
-    if (v === undefined) continue;
-    // JSON.parse defines a __proto__ key as a property; an assignment would set the prototype.
-    if (k === '__proto__') Object.defineProperty(out, k, { value: jsonCopy(v), enumerable: true, writable: true, configurable: true });
-    else out[k] = jsonCopy(v);
+    if (v !== undefined) setOwn(out, k, jsonCopy(v));
   }
   return out;
+}
+
+/** Sets `key` of `out` as JSON.parse does: a `__proto__` key becomes a property (an assignment would set the prototype). */
+export function setOwn(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }
 
 /** An object of plain JSON values (chart values): no functions, NaN, class instances or cycles; undefined properties are absent keys. */

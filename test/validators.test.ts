@@ -118,7 +118,6 @@ describe('jsonCopy', () => {
   });
 });
 
-
 describe('validateProps', () => {
   /** How many functions `run` compiles from source text (`new Function`), as zod's fast path does. */
   function functionsCompiledBy(run: () => void): number {

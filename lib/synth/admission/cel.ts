@@ -17,6 +17,7 @@
 import { celEnv, isCelError, isCelList, isCelMap, isCelUint, parse, plan } from '@bufbuild/cel';
 import type { CelFunc, CelInput, CelValue } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
+import { setOwn } from '../../validators';
 
 /** A CEL expression failed to parse or evaluate. */
 export class CelEvaluationError extends Error {
@@ -37,11 +38,7 @@ export function toCel(value: unknown): CelInput {
   if (value !== null && typeof value === 'object' && !isCelMap(value) && !isCelList(value)) {
     // One pass, no entry pairs: every object of every admission request is converted.
     const out: Record<string, CelInput> = {};
-    for (const k of Object.keys(value)) {
-      const v = toCel((value as Record<string, unknown>)[k]);
-      if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-      else out[k] = v;
-    }
+    for (const k of Object.keys(value)) setOwn(out, k, toCel((value as Record<string, unknown>)[k]));
     return out;
   }
   return value as CelInput;
