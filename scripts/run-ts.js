@@ -129,13 +129,46 @@ function freshBundle(manifest, manifestFile) {
 }
 
 /**
+ * esbuild, its service started as its own command line runs a build: with Go's garbage collector off. The
+ * command line turns it off for a build and exits; the service that the JavaScript API starts keeps it on,
+ * as a long-lived process must, and a build of the synth then takes about 1.6 times as long (0.45–0.5 s
+ * against 0.27–0.37 s on a 2-core machine). This process stops the service after one or two builds. The
+ * variables apply to the service alone: the entry and its child processes do not see them.
+ */
+function startEsbuild() {
+  const esbuild = require('esbuild');
+  const runtime = goRuntimeEnv(process.env);
+  const set = Object.keys(runtime);
+  for (const key of set) process.env[key] = runtime[key];
+  try {
+    // Starts the service now, with this environment (it would start with the first build otherwise).
+    esbuild.initialize({});
+  } finally {
+    for (const key of set) delete process.env[key];
+  }
+  return esbuild;
+}
+
+/**
+ * The Go runtime settings for the esbuild service: no collection until its heap nears 1 GiB. A build of the
+ * synth allocates about 200 MiB; a project whose builds need more is collected from there on, as Go's memory
+ * limit has it. A GOGC or GOMEMLIMIT of the environment is left to rule.
+ * @param {NodeJS.ProcessEnv} env
+ * @returns {Record<string, string>}
+ */
+function goRuntimeEnv(env) {
+  if (env.GOGC !== undefined || env.GOMEMLIMIT !== undefined) return {};
+  return { GOGC: 'off', GOMEMLIMIT: '1GiB' };
+}
+
+/**
  * Bundles the entry into a new file, records its inputs, and returns the file.
  * @param {string} entry
  * @param {string} manifestFile
  * @param {Manifest | undefined} previous the last build's manifest, if any
  */
 async function bundle(entry, manifestFile, previous) {
-  const esbuild = require('esbuild');
+  const esbuild = startEsbuild();
   const started = Date.now();
   const base = path.basename(manifestFile, '.json');
   const name = `${base}-${started}-${process.pid}.js`;
@@ -243,7 +276,7 @@ const SOURCE_MAP_FLAG = '--write-source-map';
  * @param {string} entry
  */
 async function writeSourceMap(file, entry) {
-  const esbuild = require('esbuild');
+  const esbuild = startEsbuild();
   const manifest = readManifest(path.join(CACHE_DIR, `${cacheKey(entry)}.json`));
   const tmp = `${file}.${process.pid}.tmp.js`;
   try {

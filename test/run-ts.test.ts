@@ -25,6 +25,12 @@ function run(dir: string, cache: string, args: string[] = []) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The environment without Go's garbage collector settings, whatever the machine running the tests has. */
+function withoutGoSettings(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { GOGC: _gogc, GOMEMLIMIT: _limit, ...rest } = env;
+  return rest;
+}
+
 /** The bundle the cache holds for the entry (there is one manifest per entry). */
 function cachedBundle(cache: string): string {
   const [manifest] = fs.readdirSync(cache).filter((f) => f.endsWith('.json'));
@@ -138,6 +144,19 @@ describe('scripts/run-ts.js', () => {
     write(dir, 'note.txt', 'two\n', -30_000);
     expect(run(dir, cache).stdout).toBe('two\n');
     expect(cachedBundle(cache)).not.toBe(first);
+  });
+
+  it("runs esbuild's service without Go's garbage collector, as esbuild's own command line builds, unless the environment sets it; the entry does not see it", () => {
+    const dir = program({ 'main.ts': 'console.log(`${process.env.GOGC} ${process.env.GOMEMLIMIT}`);\n' });
+    // esbuild's JavaScript API starts the binary ESBUILD_BINARY_PATH names: one that records its environment.
+    const seen = path.join(tempDir(), 'service-env');
+    const binary = path.join(tempDir(), 'esbuild');
+    fs.writeFileSync(binary, `#!/bin/sh\necho "$GOGC $GOMEMLIMIT" >> ${JSON.stringify(seen)}\nexec ${JSON.stringify(require.resolve('esbuild/bin/esbuild'))} "$@"\n`, { mode: 0o755 });
+    const launch = (env: Record<string, string>) =>
+      spawnSync(process.execPath, [LAUNCHER, 'main.ts'], { cwd: dir, encoding: 'utf8', env: { ...withoutGoSettings(process.env), RUN_TS_CACHE_DIR: tempDir(), ESBUILD_BINARY_PATH: binary, ...env } }).stdout;
+    expect(launch({})).toBe('undefined undefined\n');
+    expect(launch({ GOGC: '50' })).toBe('50 undefined\n');
+    expect(fs.readFileSync(seen, 'utf8')).toBe('off 1GiB\n50 \n');
   });
 
   it('keeps V8\'s code cache of the bundle next to it and uses it on the next run', () => {
