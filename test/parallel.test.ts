@@ -20,10 +20,22 @@ function synth(root: string, threads: number, env: NodeJS.ProcessEnv = {}) {
 const contents = (root: string) => new Map([...snapshotTree(root)].map(([rel, f]) => [rel, f.content]));
 
 describe('a fleet rendered on several threads (lib/synth/parallel.ts)', () => {
+  /** The fixture fleet rendered on one thread, once: what the tests compare with or start from (each a copy). */
+  let one: string;
+  let serial: ReturnType<typeof synth>;
+  beforeAll(() => {
+    one = tempDir();
+    serial = synth(one, 1);
+  });
+  /** A copy of a tree with what its synth keeps beside it (.cache/), to synthesize over. */
+  const copyOf = (root: string): string => {
+    const copy = tempDir();
+    fs.cpSync(root, copy, { recursive: true });
+    return copy;
+  };
+
   it('writes byte for byte the tree one thread writes, and prints the same summary', () => {
-    const one = tempDir();
     const two = tempDir();
-    const serial = synth(one, 1);
     expect(serial.status).toBe(0);
     expect(synth(two, 2)).toEqual(serial);
     expect(contents(two)).toEqual(contents(one));
@@ -37,10 +49,8 @@ describe('a fleet rendered on several threads (lib/synth/parallel.ts)', () => {
   });
 
   it('builds each cluster body once, in the thread that renders it, and writes the same tree', () => {
-    const one = tempDir();
     const two = tempDir();
     const built = tempDir();
-    const serial = synth(one, 1);
     expect(synth(two, 2, { PARALLEL_FLEET_BODIES: built, PARALLEL_FLEET_MARK: tempDir() })).toEqual(serial);
     expect(contents(two)).toEqual(contents(one));
     // `wx`: a body built twice in one thread would have failed the synth.
@@ -55,38 +65,34 @@ describe('a fleet rendered on several threads (lib/synth/parallel.ts)', () => {
   });
 
   it('stages over an existing tree as one thread writes it: new, changed, unchanged and removed files', () => {
-    const one = tempDir();
-    const two = tempDir();
-    expect(synth(one, 1, { PARALLEL_FLEET_SIZE: '9' }).status).toBe(0);
-    expect(synth(two, 1, { PARALLEL_FLEET_SIZE: '9' }).status).toBe(0);
+    const nine = tempDir();
+    expect(synth(nine, 1, { PARALLEL_FLEET_SIZE: '9' }).status).toBe(0);
+    const [byOne, byTwo] = [copyOf(nine), copyOf(nine)];
     // 12 clusters where 9 were (3 new cluster folders); c4's namespaces renamed (files added, changed, removed).
-    const serial = synth(one, 1, { PARALLEL_FLEET_CHANGE: 'c4' });
-    const parallel = synth(two, 2, { PARALLEL_FLEET_CHANGE: 'c4' });
-    expect(parallel).toEqual(serial);
-    expect(serial.stdout).toMatch(/files: \d+ written, [1-9]\d* changed, [1-9]\d* removed, [1-9]\d* unchanged/);
-    expect(contents(two)).toEqual(contents(one));
-    expect(fs.readdirSync(two).filter((f) => f.startsWith('.synth-staging-'))).toEqual([]);
+    const changed = synth(byOne, 1, { PARALLEL_FLEET_CHANGE: 'c4' });
+    expect(synth(byTwo, 2, { PARALLEL_FLEET_CHANGE: 'c4' })).toEqual(changed);
+    expect(changed.stdout).toMatch(/files: \d+ written, [1-9]\d* changed, [1-9]\d* removed, [1-9]\d* unchanged/);
+    expect(contents(byTwo)).toEqual(contents(byOne));
+    expect(fs.readdirSync(byTwo).filter((f) => f.startsWith('.synth-staging-'))).toEqual([]);
   });
 
   it('lists the tree as one thread does: a cluster gone is removed, a link in a cluster folder refused', () => {
-    const one = tempDir();
-    const two = tempDir();
-    for (const root of [one, two]) expect(synth(root, 1).status).toBe(0);
+    const [byOne, byTwo] = [copyOf(one), copyOf(one)];
     // c10 and c11 are gone: their folders, which no thread renders, are removed.
-    const serial = synth(one, 1, { PARALLEL_FLEET_SIZE: '10' });
-    expect(serial.stdout).toMatch(/files: 0 written, 0 changed, [1-9]\d* removed/);
-    expect(synth(two, 2, { PARALLEL_FLEET_SIZE: '10', PARALLEL_FLEET_MARK: tempDir() })).toEqual(serial);
-    expect(contents(two)).toEqual(contents(one));
+    const shrunk = synth(byOne, 1, { PARALLEL_FLEET_SIZE: '10' });
+    expect(shrunk.stdout).toMatch(/files: 0 written, 0 changed, [1-9]\d* removed/);
+    expect(synth(byTwo, 2, { PARALLEL_FLEET_SIZE: '10', PARALLEL_FLEET_MARK: tempDir() })).toEqual(shrunk);
+    expect(contents(byTwo)).toEqual(contents(byOne));
     // A link inside the folder of a cluster a thread renders (and lists).
-    for (const root of [one, two]) {
+    for (const root of [byOne, byTwo]) {
       const file = path.join(root, 'dist/c3/controllers/kustomization.yaml');
       fs.rmSync(file);
       fs.symlinkSync('/etc/hostname', file);
     }
-    const refused = synth(one, 1, { PARALLEL_FLEET_SIZE: '10' });
+    const refused = synth(byOne, 1, { PARALLEL_FLEET_SIZE: '10' });
     expect(refused.stderr).toMatch(/^error: dist\/c3\/controllers\/kustomization\.yaml is a symbolic link \(to \/etc\/hostname\)/);
-    expect(synth(two, 2, { PARALLEL_FLEET_SIZE: '10', PARALLEL_FLEET_MARK: tempDir() })).toEqual(refused);
-    expect(contents(two)).toEqual(contents(one));
+    expect(synth(byTwo, 2, { PARALLEL_FLEET_SIZE: '10', PARALLEL_FLEET_MARK: tempDir() })).toEqual(refused);
+    expect(contents(byTwo)).toEqual(contents(byOne));
   });
 
   it('reports a mistake in any cluster exactly as one thread does, and writes nothing', () => {
